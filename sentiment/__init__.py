@@ -1,0 +1,21 @@
+"""IMDb sentiment with a bidirectional LSTM: tokenizer, vocabulary, data, model, training, checkpoints, prediction."""
+
+import torch
+
+# Backpropagating through long reviews produces denormal floats, which slow the CPU LSTM
+# kernels several times over. Flushing them must happen before any parallel work starts,
+# so it is done once here, on import.
+torch.set_flush_denormal(True)
+
+from .checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_checkpoint  # noqa: E402
+from .data import DataUnavailableError, load_imdb  # noqa: E402
+from .model import ModelConfig, SentimentRNN  # noqa: E402
+from .predict import MAX_TOKENS, Prediction, Predictor, load_predictor  # noqa: E402
+from .text import Vocab, tokenize  # noqa: E402
+from .training import TrainConfig, fit, prepare  # noqa: E402
+
+__all__ = [
+    "MAX_TOKENS", "Checkpoint", "CheckpointError", "DataUnavailableError", "ModelConfig", "Prediction",
+    "Predictor", "SentimentRNN", "TrainConfig", "Vocab", "fit", "load_checkpoint", "load_imdb",
+    "load_predictor", "prepare", "save_checkpoint", "tokenize",
+]

@@ -1,0 +1,165 @@
+"""IMDb data: loading (Hugging Face Hub or a local folder), the train/validation split,
+encoding each split once, and length-bucketed batches.
+
+Sources, in order of precedence: the ``data`` argument (``--data`` on the command line),
+the ``IMDB_DATA`` environment variable, then ``load_dataset("stanfordnlp/imdb")``.
+A local folder holds either ``train.parquet`` and ``test.parquet`` (the Hub schema:
+``text``, ``label`` with 0 = negative, 1 = positive) or an extracted ``aclImdb/`` tree.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+
+from .text import PAD_ID, Vocab, tokenize
+
+HUB_DATASET = "stanfordnlp/imdb"
+
+
+class DataUnavailableError(RuntimeError):
+    """The IMDb data could not be read; the message says how to fix it."""
+
+
+@dataclass
+class Split:
+    """Raw reviews of one split."""
+
+    texts: list[str]  # review text as published, HTML included
+    labels: list[int]  # 0 = negative, 1 = positive
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def take(self, indices) -> Split:
+        return Split([self.texts[i] for i in indices], [self.labels[i] for i in indices])
+
+
+def _fix_hint(source: str) -> str:
+    return (
+        f"Could not read the IMDb data from {source}.\n"
+        f"Fix it either way:\n"
+        f"  - let `datasets` reach the Hugging Face Hub ({HUB_DATASET}), or\n"
+        f"  - point to a local copy: a folder with train.parquet and test.parquet, or an extracted aclImdb/ folder,\n"
+        f"    with --data PATH or the IMDB_DATA environment variable."
+    )
+
+
+def _check(split: Split, where: str) -> Split:
+    bad = sorted({lab for lab in split.labels if lab not in (0, 1)})
+    if bad:
+        raise DataUnavailableError(f"{where}: labels must be 0 or 1, found {bad[:5]}")
+    if not all(isinstance(t, str) for t in split.texts):
+        raise DataUnavailableError(f"{where}: every 'text' must be a string")
+    return split
+
+
+def _from_parquet(folder: Path) -> dict[str, Split]:
+    from datasets import load_dataset
+
+    files = {name: folder / f"{name}.parquet" for name in ("train", "test")}
+    missing = [str(p) for p in files.values() if not p.is_file()]
+    if missing:
+        raise DataUnavailableError(f"missing {', '.join(missing)}\n" + _fix_hint(str(folder)))
+    try:
+        ds = load_dataset("parquet", data_files={k: str(v) for k, v in files.items()})
+        return {name: _check(Split(list(ds[name]["text"]), list(ds[name]["label"])), str(files[name])) for name in files}
+    except DataUnavailableError:
+        raise
+    except Exception as e:  # datasets raises many types for a malformed file
+        raise DataUnavailableError(f"{folder}: malformed parquet files ({type(e).__name__}: {e})") from e
+
+
+def _from_aclimdb(folder: Path) -> dict[str, Split]:
+    splits = {}
+    for name in ("train", "test"):
+        texts, labels = [], []
+        for label, sub in ((0, "neg"), (1, "pos")):
+            for f in sorted((folder / name / sub).glob("*.txt")):
+                texts.append(f.read_text(encoding="utf-8"))
+                labels.append(label)
+        if not texts:
+            raise DataUnavailableError(f"{folder / name}: no reviews in neg/ or pos/\n" + _fix_hint(str(folder)))
+        splits[name] = Split(texts, labels)
+    return splits
+
+
+def load_imdb(data: str | os.PathLike | None = None) -> dict[str, Split]:
+    """Return ``{"train": Split, "test": Split}`` (25,000 reviews each for the full data)."""
+    data = data or os.environ.get("IMDB_DATA")
+    if data:
+        folder = Path(data).expanduser()
+        if (folder / "aclImdb").is_dir():
+            folder = folder / "aclImdb"
+        if not folder.is_dir():
+            raise DataUnavailableError(f"{folder} is not a folder.\n" + _fix_hint(str(folder)))
+        if (folder / "train" / "pos").is_dir():
+            return _from_aclimdb(folder)
+        return _from_parquet(folder)
+    try:
+        from datasets import load_dataset
+
+        ds = load_dataset(HUB_DATASET)
+        return {name: Split(list(ds[name]["text"]), list(ds[name]["label"])) for name in ("train", "test")}
+    except Exception as e:
+        raise DataUnavailableError(_fix_hint(f"the Hugging Face Hub ({type(e).__name__})")) from e
+
+
+def train_valid_split(train: Split, n_valid: int = 5000, seed: int = 1) -> tuple[Split, Split]:
+    """Shuffle with a fixed seed and hold out ``n_valid`` reviews for validation."""
+    perm = torch.randperm(len(train), generator=torch.Generator().manual_seed(seed)).tolist()
+    return train.take(perm[n_valid:]), train.take(perm[:n_valid])
+
+
+class EncodedSplit:
+    """A split tokenized and encoded once: a flat id tensor plus offsets, lengths and labels."""
+
+    def __init__(self, ids: list[list[int]], labels: list[int]):
+        self.lengths = torch.tensor([len(x) for x in ids], dtype=torch.long)
+        self.offsets = torch.zeros(len(ids) + 1, dtype=torch.long)
+        torch.cumsum(self.lengths, 0, out=self.offsets[1:])
+        self.flat = torch.tensor([i for x in ids for i in x], dtype=torch.long)
+        self.labels = torch.tensor(labels, dtype=torch.float32)
+
+    @classmethod
+    def encode(cls, split: Split, vocab: Vocab, max_tokens: int | None = None) -> EncodedSplit:
+        ids = [vocab.encode(tokenize(t)[:max_tokens] or ["<unk>"]) for t in split.texts]
+        return cls(ids, split.labels)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.lengths.sum())
+
+    def batch(self, indices: list[int]) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Padded ids ``(batch, max_len)``, lengths ``(batch,)`` and labels ``(batch,)``."""
+        idx = torch.as_tensor(indices)
+        lengths = self.lengths[idx]
+        ids = torch.full((len(indices), int(lengths.max())), PAD_ID, dtype=torch.long)
+        for row, i in enumerate(indices):
+            ids[row, : lengths[row]] = self.flat[self.offsets[i] : self.offsets[i + 1]]
+        return ids, lengths, self.labels[idx]
+
+    def batches(self, batch_size: int, shuffle: bool, generator: torch.Generator | None = None, pool: int = 50):
+        """Index lists of reviews of similar length.
+
+        Shuffled: random pools of ``pool * batch_size`` reviews, each sorted by length and cut
+        into batches, then the batches shuffled. Not shuffled: sorted by length throughout.
+        """
+        n = len(self)
+        if not shuffle:
+            order = torch.argsort(self.lengths, stable=True).tolist()
+            return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+        perm = torch.randperm(n, generator=generator)
+        batches = []
+        for start in range(0, n, pool * batch_size):
+            chunk = perm[start : start + pool * batch_size]
+            chunk = chunk[torch.argsort(self.lengths[chunk], stable=True)].tolist()
+            batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+        order = torch.randperm(len(batches), generator=generator).tolist()
+        return [batches[i] for i in order]

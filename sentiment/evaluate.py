@@ -1,0 +1,47 @@
+"""Accuracy of a checkpoint on the IMDb test split.
+
+    python -m sentiment.evaluate --checkpoint checkpoints/bilstm-imdb [--data PATH] [--limit N]
+
+prints one JSON line: {"accuracy": ..., "n": ..., "seconds": ...}. ``train.py`` records its
+test accuracy with the same function, so the two agree exactly.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+
+from .data import DataUnavailableError, Split, load_imdb
+from .predict import Predictor, load_predictor
+
+
+def accuracy(predictor: Predictor, split: Split, batch_size: int = 128) -> float:
+    predictions = predictor.predict_batch(split.texts, batch_size=batch_size)
+    return sum((p.probability >= 0.5) == bool(y) for p, y in zip(predictions, split.labels)) / len(split)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    ap.add_argument("--checkpoint", default="checkpoints/bilstm-imdb", help="checkpoint folder or Hugging Face Hub repo id")
+    ap.add_argument("--data", default=None, help="local IMDb folder (parquet or aclImdb); default $IMDB_DATA, else the Hub")
+    ap.add_argument("--limit", type=int, default=0, help="score only the first N test reviews (0 = all 25,000)")
+    ap.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
+    args = ap.parse_args(argv)
+    try:
+        test = load_imdb(args.data)["test"]
+    except DataUnavailableError as e:
+        print(e, file=sys.stderr)
+        return 2
+    if args.limit:
+        test = test.take(range(min(args.limit, len(test))))
+    predictor = load_predictor(args.checkpoint, device=args.device)
+    start = time.perf_counter()
+    acc = accuracy(predictor, test)
+    print(json.dumps({"accuracy": acc, "n": len(test), "seconds": round(time.perf_counter() - start, 2)}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

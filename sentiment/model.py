@@ -1,0 +1,142 @@
+"""The model: embedding -> (bi)directional recurrent encoder -> pooling -> fully connected head -> one logit.
+
+Padding never changes a review's score. The textbook gets that by packing the batch with
+``pack_padded_sequence``; on a CPU a packed batch of mixed lengths falls off PyTorch's fused
+LSTM kernel and its backward pass grows with the square of the length. This module computes
+the same thing another way: each direction is its own single-direction RNN run on the
+right-padded batch, and the backward direction reads every review reversed *within its own
+length*. Outputs at real positions then never see padding (the tests compare them with a
+packed ``nn.LSTM(bidirectional=True)`` carrying the same weights), pooling masks the padded
+positions out, and the fused kernel stays in use.
+"""
+
+from dataclasses import dataclass
+
+import torch
+from huggingface_hub import PyTorchModelHubMixin
+from torch import nn
+
+RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+POOLINGS = ("last", "max", "mean", "maxmean")
+
+
+@dataclass
+class ModelConfig:
+    vocab_size: int = 20000  # rows of the embedding table; set from the vocabulary
+    embed_dim: int = 20  # size of a token's embedding
+    hidden_dim: int = 64  # hidden units per direction of the recurrent encoder
+    fc_dim: int = 64  # units of the hidden fully connected layer of the head
+    rnn_type: str = "lstm"  # recurrent cell: lstm, gru or rnn
+    bidirectional: bool = False  # also read each review right to left
+    num_layers: int = 1  # stacked recurrent layers
+    dropout: float = 0.0  # dropout on embeddings, between layers and before the head
+    pooling: str = "last"  # review summary: last hidden state, or max / mean / maxmean over outputs
+    ngram_buckets: int = 0  # hash buckets of a linear bag-of-words-and-bigrams term added to the logit (0 = off)
+
+    def __post_init__(self):
+        if self.rnn_type not in RNN_TYPES:
+            raise ValueError(f"rnn_type must be one of {sorted(RNN_TYPES)}, not {self.rnn_type!r}")
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, not {self.pooling!r}")
+        for name in ("vocab_size", "embed_dim", "hidden_dim", "fc_dim", "num_layers"):
+            if int(getattr(self, name)) < 1:
+                raise ValueError(f"{name} must be at least 1")
+        if int(self.ngram_buckets) < 0:
+            raise ValueError("ngram_buckets must be 0 (off) or more")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError("dropout must be in [0, 1)")
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+
+def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Reverse each row's first ``length`` steps, leaving its padding in place. x: (batch, seq, dim)."""
+    steps = torch.arange(x.size(1), device=x.device).unsqueeze(0)  # (1, seq)
+    last = lengths.to(x.device).unsqueeze(1) - 1  # (batch, 1)
+    index = torch.where(steps <= last, last - steps, steps)  # (batch, seq)
+    return x.gather(1, index.unsqueeze(-1).expand_as(x))
+
+
+class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags=["sentiment-analysis", "imdb", "lstm"]):
+    def __init__(self, config: ModelConfig):
+        super().__init__()
+        self.config = config
+        c = config
+        rnn = RNN_TYPES[c.rnn_type]
+        self.embedding = nn.Embedding(c.vocab_size, c.embed_dim, padding_idx=0)
+        self.layers = nn.ModuleList()
+        for layer in range(c.num_layers):
+            size_in = c.embed_dim if layer == 0 else c.directions * c.hidden_dim
+            self.layers.append(nn.ModuleList(rnn(size_in, c.hidden_dim, batch_first=True) for _ in range(c.directions)))
+        pooled = c.directions * c.hidden_dim * (2 if c.pooling == "maxmean" else 1)
+        self.drop = nn.Dropout(c.dropout)
+        self.fc = nn.Linear(pooled, c.fc_dim)
+        self.out = nn.Linear(c.fc_dim, 1)
+        if c.ngram_buckets:
+            self.ngram_weights = nn.Embedding(c.ngram_buckets, 1)
+            nn.init.zeros_(self.ngram_weights.weight)
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """ids: (batch, seq) right-padded token ids; lengths: (batch,). Returns logits (batch,)."""
+        logits = self.forward_embedded(self.embedding(ids), lengths)  # (batch,)
+        if self.config.ngram_buckets:
+            logits = logits + self.ngram_scores(ids, lengths).sum(-1)  # (batch,)
+        return logits
+
+    def forward_embedded(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """The model after the embedding lookup (used for attributions). x: (batch, seq, embed)."""
+        h = self.drop(self.pool(self.encode(x, lengths), lengths))  # (batch, pooled)
+        h = torch.relu(self.fc(h))  # (batch, fc)
+        return self.out(h).squeeze(-1)  # (batch,)
+
+    def encode(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Recurrent outputs at every position. x: (batch, seq, embed) -> (batch, seq, directions*hidden)."""
+        x = self.drop(x)  # (batch, seq, embed)
+        for i, directions in enumerate(self.layers):
+            if i:
+                x = self.drop(x)
+            outputs = [directions[0](x)[0]]  # [(batch, seq, hidden)]
+            if len(directions) == 2:
+                backward = directions[1](reverse_within_length(x, lengths))[0]  # (batch, seq, hidden)
+                outputs.append(reverse_within_length(backward, lengths))
+            x = torch.cat(outputs, dim=-1)  # (batch, seq, directions*hidden)
+        return x
+
+    def ngram_scores(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Each token's share of the bag-of-n-grams term: (batch, seq), zero on padding.
+
+        The term is the mean weight of the review's words and bigrams (each hashed to a bucket);
+        a token gets its word's share and half of each bigram it is part of.
+        """
+        lengths = lengths.to(ids.device)
+        mask = (torch.arange(ids.size(1), device=ids.device).unsqueeze(0) < lengths.unsqueeze(1)).float()  # (batch, seq)
+        words = self.ngram_weights(ids * 1000003 % self.config.ngram_buckets).squeeze(-1) * mask  # (batch, seq)
+        pairs = (ids[:, :-1] * 1000003 + ids[:, 1:] * 998244353 + 12345) % self.config.ngram_buckets
+        bigrams = self.ngram_weights(pairs).squeeze(-1) * mask[:, 1:]  # (batch, seq-1)
+        shares = words.clone()
+        shares[:, :-1] += bigrams / 2
+        shares[:, 1:] += bigrams / 2
+        return shares / (2 * lengths - 1).clamp(min=1).unsqueeze(1)  # (batch, seq)
+
+    def pool(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Summarise outputs x: (batch, seq, directions*hidden) over real positions only."""
+        lengths = lengths.to(x.device)
+        if self.config.pooling == "last":
+            hidden = self.config.hidden_dim
+            index = (lengths - 1).view(-1, 1, 1).expand(-1, 1, hidden)  # (batch, 1, hidden)
+            summary = [x[..., :hidden].gather(1, index).squeeze(1)]  # forward state after the last token
+            if self.config.bidirectional:
+                summary.append(x[:, 0, hidden:])  # backward state after reading back to the first token
+            return torch.cat(summary, dim=-1)  # (batch, directions*hidden)
+        mask = (torch.arange(x.size(1), device=x.device).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(-1)
+        pooled = []
+        if self.config.pooling in ("max", "maxmean"):
+            pooled.append(x.masked_fill(~mask, float("-inf")).amax(dim=1))  # (batch, directions*hidden)
+        if self.config.pooling in ("mean", "maxmean"):
+            pooled.append((x * mask).sum(dim=1) / lengths.unsqueeze(1))  # (batch, directions*hidden)
+        return torch.cat(pooled, dim=-1)
+
+    def num_parameters(self) -> int:
+        return sum(p.numel() for p in self.parameters())

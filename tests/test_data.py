@@ -1,0 +1,86 @@
+"""Loading IMDb with the real `datasets` library, from parquet files or an aclImdb folder."""
+
+import pandas as pd
+import pytest
+
+from sentiment.data import DataUnavailableError, EncodedSplit, Split, load_imdb, train_valid_split
+from sentiment.text import Vocab
+
+
+def test_local_parquet_has_both_full_splits(imdb):
+    assert len(imdb["train"]) == len(imdb["test"]) == 25000
+    assert set(imdb["train"].labels) == {0, 1} and sum(imdb["test"].labels) == 12500
+    assert "<br />" in " ".join(imdb["train"].texts[:200])
+
+
+def test_split_is_20000_5000_fixed_by_the_seed_and_disjoint(imdb):
+    train, valid = train_valid_split(imdb["train"], 5000, seed=1)
+    again, _ = train_valid_split(imdb["train"], 5000, seed=1)
+    assert len(train) == 20000 and len(valid) == 5000
+    assert train.texts[:50] == again.texts[:50]
+    numbered = Split([str(i) for i in range(25000)], [0] * 25000)
+    train_ids, valid_ids = train_valid_split(numbered, 5000, seed=1)
+    assert not set(train_ids.texts) & set(valid_ids.texts) and len(set(train_ids.texts + valid_ids.texts)) == 25000
+
+
+def write_acl(root, n=3):
+    for split in ("train", "test"):
+        for label in ("pos", "neg"):
+            folder = root / "aclImdb" / split / label
+            folder.mkdir(parents=True)
+            for i in range(n):
+                (folder / f"{i}_7.txt").write_text(f"{label} review {i} <br />")
+
+
+def test_extracted_aclimdb_folder(tmp_path):
+    write_acl(tmp_path)
+    splits = load_imdb(tmp_path)
+    assert len(splits["train"]) == 6 and sorted(set(splits["test"].labels)) == [0, 1]
+    assert splits["train"].texts[0].startswith("neg review")
+
+
+def test_environment_variable_is_used(tmp_path, monkeypatch):
+    write_acl(tmp_path, n=1)
+    monkeypatch.setenv("IMDB_DATA", str(tmp_path))
+    assert len(load_imdb()["test"]) == 2
+
+
+def test_unreachable_data_names_both_fixes(tmp_path, monkeypatch):
+    monkeypatch.delenv("IMDB_DATA", raising=False)
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
+    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-cache"))
+    with pytest.raises(DataUnavailableError) as err:
+        load_imdb()
+    message = str(err.value)
+    assert "Hugging Face Hub" in message and "--data PATH" in message and "IMDB_DATA" in message
+
+
+def test_missing_folder_and_missing_file(tmp_path):
+    with pytest.raises(DataUnavailableError, match="is not a folder"):
+        load_imdb(tmp_path / "nowhere")
+    pd.DataFrame({"text": ["a"], "label": [0]}).to_parquet(tmp_path / "train.parquet")
+    with pytest.raises(DataUnavailableError, match="test.parquet"):
+        load_imdb(tmp_path)
+
+
+def test_malformed_parquet_and_bad_labels(tmp_path):
+    (tmp_path / "train.parquet").write_bytes(b"not a parquet file")
+    pd.DataFrame({"text": ["a"], "label": [0]}).to_parquet(tmp_path / "test.parquet")
+    with pytest.raises(DataUnavailableError, match="malformed parquet"):
+        load_imdb(tmp_path)
+    pd.DataFrame({"text": ["a", "b"], "label": [0, 7]}).to_parquet(tmp_path / "train.parquet")
+    with pytest.raises(DataUnavailableError, match=r"train.parquet: labels must be 0 or 1, found \[7\]"):
+        load_imdb(tmp_path)
+
+
+def test_encoded_split_batches_cover_every_review_once():
+    vocab = Vocab.build([["a", "b", "c"]])
+    texts = ["a " * n for n in (5, 1, 9, 3, 7, 2, 8)]
+    data = EncodedSplit.encode(Split(texts, [0, 1, 0, 1, 0, 1, 0]), vocab)
+    assert data.lengths.tolist() == [5, 1, 9, 3, 7, 2, 8]
+    for shuffle in (False, True):
+        batches = data.batches(3, shuffle=shuffle, pool=1)
+        assert sorted(i for b in batches for i in b) == list(range(7))
+    ids, lengths, labels = data.batch([2, 1])
+    assert ids.shape == (2, 9) and lengths.tolist() == [9, 1] and ids[1, 1:].eq(0).all()

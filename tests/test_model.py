@@ -1,0 +1,82 @@
+import pytest
+import torch
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from sentiment.model import ModelConfig, SentimentRNN, reverse_within_length
+
+
+def batch(lengths, vocab_size=50, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    lengths = torch.tensor(lengths)
+    ids = torch.randint(2, vocab_size, (len(lengths), int(lengths.max())), generator=g)
+    ids[torch.arange(ids.size(1)) >= lengths.unsqueeze(1)] = 0
+    return ids, lengths
+
+
+def make(**kw):
+    torch.manual_seed(0)
+    return SentimentRNN(ModelConfig(vocab_size=50, embed_dim=8, hidden_dim=6, fc_dim=5, **kw)).eval()
+
+
+def test_reverse_within_length_keeps_padding_in_place():
+    x = torch.arange(8.0).view(2, 4, 1)
+    out = reverse_within_length(x, torch.tensor([4, 2]))
+    assert out.squeeze(-1).tolist() == [[3, 2, 1, 0], [5, 4, 6, 7]]
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_same_outputs_as_a_packed_nn_lstm(bidirectional):
+    """The per-direction encoder computes exactly what a packed nn.LSTM computes."""
+    model = make(bidirectional=bidirectional, num_layers=2, pooling="last")
+    ref = torch.nn.LSTM(8, 6, num_layers=2, batch_first=True, bidirectional=bidirectional)
+    with torch.no_grad():
+        for layer in range(2):
+            for d, suffix in enumerate(["", "_reverse"][: model.config.directions]):
+                for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                    getattr(ref, f"{name}_l{layer}{suffix}").copy_(getattr(model.layers[layer][d], f"{name}_l0"))
+    ids, lengths = batch([9, 3, 5, 1])
+    x = model.embedding(ids)
+    packed_out, (h, _) = ref(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))
+    packed_out, _ = pad_packed_sequence(packed_out, batch_first=True)
+    outputs = model.encode(x, lengths)
+    mask = (torch.arange(9) < lengths.unsqueeze(1)).unsqueeze(-1)
+    assert torch.allclose(outputs * mask, packed_out * mask, atol=1e-6)
+    last = torch.cat([h[-2], h[-1]], 1) if bidirectional else h[-1]
+    assert torch.allclose(model.pool(outputs, lengths), last, atol=1e-6)
+
+
+@pytest.mark.parametrize("rnn_type", ["lstm", "gru", "rnn"])
+@pytest.mark.parametrize("pooling", ["last", "max", "mean", "maxmean"])
+def test_score_is_the_same_alone_and_in_a_padded_batch(rnn_type, pooling):
+    model = make(rnn_type=rnn_type, bidirectional=True, pooling=pooling)
+    ids, lengths = batch([12, 4, 7, 1, 12])
+    together = model(ids, lengths)
+    alone = torch.cat([model(ids[i : i + 1, : lengths[i]], lengths[i : i + 1]) for i in range(len(lengths))])
+    assert together.shape == (5,)
+    assert torch.allclose(together, alone, atol=1e-6)
+
+
+def test_shapes_in_forward_match_its_comments():
+    """(batch, seq, embed) -> (batch, seq, hidden) per direction -> (batch, 2*2*hidden) pooled -> (batch, fc) -> (batch,)."""
+    model = make(bidirectional=True, num_layers=2, pooling="maxmean")
+    shapes = {}
+    for name, module in [("embedding", model.embedding), ("rnn", model.layers[1][1]), ("fc", model.fc), ("out", model.out)]:
+        module.register_forward_hook(lambda m, i, o, name=name: shapes.update({name: tuple((o[0] if isinstance(o, tuple) else o).shape)}))
+    ids, lengths = batch([10, 3, 6])
+    logits = model(ids, lengths)
+    assert shapes == {"embedding": (3, 10, 8), "rnn": (3, 10, 6), "fc": (3, 5), "out": (3, 1)}
+    assert model.pool(torch.zeros(3, 10, 12), lengths).shape == (3, 24)
+    assert logits.shape == (3,)
+
+
+def test_gradients_reach_every_parameter():
+    model = make(bidirectional=True, num_layers=2, pooling="max").train()
+    ids, lengths = batch([8, 5])
+    model(ids, lengths).sum().backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for n, p in model.named_parameters() if n != "embedding.weight")
+
+
+@pytest.mark.parametrize("bad", [dict(rnn_type="transformer"), dict(pooling="sum"), dict(hidden_dim=0), dict(dropout=1.5)])
+def test_bad_config_is_refused(bad):
+    with pytest.raises(ValueError):
+        ModelConfig(**bad)

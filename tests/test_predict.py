@@ -1,0 +1,94 @@
+"""The public prediction API on the shipped checkpoint."""
+
+import random
+
+import pytest
+import torch
+
+from sentiment import MAX_TOKENS, load_predictor
+from sentiment.evaluate import accuracy, main as evaluate_main
+
+from .conftest import SHIPPED
+
+# The shipped model must reach this on the fixed 1,000-review sample of the test split.
+SAMPLE_ACCURACY_FLOOR = 0.87
+
+
+def test_clearly_positive_and_clearly_negative_reviews(shipped):
+    good = shipped.predict("One of the best films I have ever seen. Superb acting, a beautiful story, I loved it.")
+    bad = shipped.predict("The worst movie ever made. Awful acting, a boring plot and a complete waste of time.")
+    assert good.label == "positive" and good.probability > 0.9
+    assert bad.label == "negative" and bad.probability < 0.1
+
+
+def test_prediction_fields(shipped):
+    p = shipped.predict("This movie was great! <br /><br />Really :)")
+    assert p.tokens == ["this", "movie", "was", "great", "really", ":)"]
+    assert len(p.ids) == len(p.tokens) and all(0 < i < len(shipped.vocab) for i in p.ids)
+    assert 0.0 <= p.probability <= 1.0 and p.label in ("positive", "negative")
+    assert p.attributions is None and not p.truncated
+    assert set(p.to_dict()) >= {"label", "probability", "tokens", "ids", "attributions", "truncated", "unknown"}
+
+
+def test_batch_gives_the_same_scores_as_one_by_one(shipped, imdb):
+    texts = imdb["test"].texts[:20] + imdb["test"].texts[-20:]
+    batch = shipped.predict_batch(texts, batch_size=16)
+    single = [shipped.predict(t) for t in texts]
+    assert [b.probability for b in batch] == pytest.approx([s.probability for s in single], abs=1e-5)
+    assert [b.tokens for b in batch] == [s.tokens for s in single]
+
+
+def test_attributions_add_up_to_the_score_difference(shipped):
+    """Integrated gradients' completeness: the shares sum to logit(review) - logit(all-zero embeddings)."""
+    p = shipped.predict("Not bad at all, a charming little film with a terrible ending.", explain=True)
+    assert len(p.attributions) == len(p.tokens)
+    ids = torch.tensor([p.ids])
+    lengths = torch.tensor([len(p.ids)])
+    with torch.no_grad():
+        full = shipped.model(ids, lengths).item()
+        baseline = shipped.model.forward_embedded(torch.zeros(1, len(p.ids), shipped.model.config.embed_dim), lengths).item()
+    assert sum(p.attributions) == pytest.approx(full - baseline, abs=0.05 * max(1.0, abs(full - baseline)))
+
+
+def test_words_push_the_way_you_would_expect(shipped):
+    p = shipped.predict("The acting was wonderful but the plot was awful.", explain=True)
+    push = dict(zip(p.tokens, p.attributions))
+    assert push["wonderful"] > 0 > push["awful"]
+
+
+def test_long_reviews_are_cut_and_say_so(shipped):
+    p = shipped.predict("good " * (MAX_TOKENS + 50))
+    assert p.truncated and len(p.tokens) == MAX_TOKENS
+
+
+@pytest.mark.parametrize("text", ["", "   ", "!!! ... ???"])
+def test_reviews_without_words_are_refused_clearly(shipped, text):
+    with pytest.raises(ValueError, match="no words"):
+        shipped.predict(text)
+
+
+def test_not_a_string_is_refused(shipped):
+    with pytest.raises(TypeError, match="must be a string"):
+        shipped.predict(None)
+
+
+def test_accuracy_on_a_fixed_sample_of_the_test_split(shipped, imdb):
+    indices = random.Random(0).sample(range(len(imdb["test"])), 1000)
+    acc = accuracy(shipped, imdb["test"].take(indices))
+    assert acc >= SAMPLE_ACCURACY_FLOOR, acc
+
+
+def test_evaluate_command_prints_one_json_line(imdb_path, capsys):
+    assert evaluate_main(["--checkpoint", str(SHIPPED), "--data", str(imdb_path), "--limit", "300", "--device", "cpu"]) == 0
+    line = capsys.readouterr().out.strip()
+    import json
+
+    result = json.loads(line)
+    assert result["n"] == 300 and 0.8 < result["accuracy"] <= 1 and result["seconds"] >= 0
+
+
+def test_load_predictor_reports_a_missing_checkpoint(tmp_path):
+    from sentiment import CheckpointError
+
+    with pytest.raises(CheckpointError, match="no such checkpoint folder"):
+        load_predictor(tmp_path / "missing")

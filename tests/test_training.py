@@ -1,0 +1,54 @@
+import pytest
+import torch
+
+from sentiment import ModelConfig, SentimentRNN, TrainConfig, fit, prepare
+from sentiment.training import Done, Step, Validation, evaluate
+
+
+@pytest.fixture(scope="module")
+def small(imdb):
+    cfg = TrainConfig(epochs=3, batch_size=16, lr=3e-3, valid_size=200, train_limit=400, evals_per_epoch=2, seed=3)
+    return cfg, prepare(imdb["train"], cfg)
+
+
+def test_prepare_splits_and_encodes_once(imdb, small):
+    cfg, data = small
+    assert len(data.train) == 400 and len(data.valid) == 200
+    assert data.vocab.itos[:2] == ["<pad>", "<unk>"]
+    assert int(data.train.flat.max()) < len(data.vocab)
+    # the same seed gives the same split and the same vocabulary
+    again = prepare(imdb["train"], cfg)
+    assert again.vocab.itos == data.vocab.itos and torch.equal(again.valid.flat, data.valid.flat)
+
+
+def test_short_real_training_lowers_the_loss(small):
+    cfg, data = small
+    torch.manual_seed(0)
+    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=16, hidden_dim=16, fc_dim=16, bidirectional=True, pooling="max"))
+    loss_before, _ = evaluate(model, data.train)
+    events = list(fit(model, data, cfg))
+    steps = [e for e in events if isinstance(e, Step)]
+    checks = [e for e in events if isinstance(e, Validation)]
+    done = events[-1]
+    assert isinstance(done, Done) and not done.stopped
+    assert [s.step for s in steps] == list(range(1, 3 * 25 + 1))
+    assert len(checks) == 6 and [c.end_of_epoch for c in checks] == [False, True] * 3
+    assert [c.epoch for c in checks] == pytest.approx([0.48, 1, 1.48, 2, 2.48, 3])
+    loss_after, _ = evaluate(model, data.train)
+    assert loss_after < loss_before * 0.8
+    assert done.best_valid_accuracy == max(c.valid_accuracy for c in checks)
+    # the model ends with the weights that were best on validation
+    assert evaluate(model, data.valid)[1] == pytest.approx(done.best_valid_accuracy)
+
+
+def test_should_stop_ends_the_run_after_the_current_batch(small):
+    cfg, data = small
+    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=8, hidden_dim=8, fc_dim=8))
+    seen = []
+    run = fit(model, data, cfg, should_stop=lambda: len(seen) >= 5)
+    for event in run:
+        if isinstance(event, Step):
+            seen.append(event)
+    done = event
+    assert isinstance(done, Done) and done.stopped
+    assert len(seen) == 5 and len(done.history) == 1

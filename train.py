@@ -1,0 +1,145 @@
+"""Train a sentiment model on IMDb and write a checkpoint folder.
+
+    python train.py --data ../shared/data/imdb                      # the shipped BiLSTM recipe
+    python train.py --preset textbook --out checkpoints/textbook    # the textbook's LSTM
+
+Loads the data, builds the vocabulary from the training reviews, trains with the shared loop
+in ``sentiment.training`` (keeping the weights best on validation), scores the test set once
+and saves weights, config, vocabulary and metrics together.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import platform
+import shlex
+import sys
+import time
+from importlib.metadata import version
+
+import torch
+from tqdm import tqdm
+
+from sentiment import Checkpoint, ModelConfig, Predictor, SentimentRNN, TrainConfig, load_imdb, save_checkpoint
+from sentiment.data import DataUnavailableError
+from sentiment.device import pick_device
+from sentiment.evaluate import accuracy
+from sentiment.training import Done, Step, Validation, fit, prepare
+
+PRESETS = {
+    "textbook": dict(
+        embed_dim=20, hidden_dim=64, fc_dim=64, rnn_type="lstm", bidirectional=False, num_layers=1, dropout=0.0,
+        pooling="last", batch_size=32, lr=1e-3, lr_schedule="constant", epochs=10, weight_decay=0.0, grad_clip=0.0,
+        min_freq=1, max_vocab=0,
+    ),
+    "textbook-bilstm": dict(
+        embed_dim=20, hidden_dim=64, fc_dim=64, rnn_type="lstm", bidirectional=True, num_layers=1, dropout=0.0,
+        pooling="last", batch_size=32, lr=1e-3, lr_schedule="constant", epochs=10, weight_decay=0.0, grad_clip=0.0,
+        min_freq=1, max_vocab=0,
+    ),
+}
+SKIP = {"vocab_size"}  # set from the data, not a flag
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog="Flags left out take the preset's value, else the default shown.")
+    ap.add_argument("--data", default=None, help="local IMDb folder (train.parquet + test.parquet, or aclImdb/); default $IMDB_DATA, else the Hugging Face Hub")
+    ap.add_argument("--out", default="checkpoints/bilstm-imdb", help="checkpoint folder to write (default: %(default)s)")
+    ap.add_argument("--preset", choices=sorted(PRESETS), help="start from a named recipe: textbook (the book's LSTM), textbook-bilstm")
+    ap.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available, or $SENTIMENT_DEVICE)")
+    ap.add_argument("--push-to-hub", metavar="REPO_ID", help="also upload the checkpoint folder to this Hugging Face Hub model repo")
+    for group_name, cls in (("model", ModelConfig), ("training", TrainConfig)):
+        group = ap.add_argument_group(f"{group_name} options")
+        for f in dataclasses.fields(cls):
+            if f.name in SKIP:
+                continue
+            if f.type in ("bool", bool):
+                group.add_argument(_flag(f.name), action=argparse.BooleanOptionalAction, default=None, help=f"(default: {f.default})")
+            else:
+                kind = {"int": int, "float": float, "str": str}[f.type if isinstance(f.type, str) else f.type.__name__]
+                group.add_argument(_flag(f.name), type=kind, default=None, help=f"(default: {f.default})")
+    return ap
+
+
+def configs(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
+    chosen = dict(PRESETS.get(args.preset, {}))
+    chosen.update({k: v for k, v in vars(args).items() if v is not None})
+    pick = lambda cls: {f.name: chosen[f.name] for f in dataclasses.fields(cls) if f.name in chosen}  # noqa: E731
+    return ModelConfig(**pick(ModelConfig)), TrainConfig(**pick(TrainConfig))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    model_cfg, train_cfg = configs(args)
+    device = pick_device(args.device)
+    try:
+        splits = load_imdb(args.data)
+    except DataUnavailableError as e:
+        print(e, file=sys.stderr)
+        return 2
+    data = prepare(splits["train"], train_cfg)
+    model_cfg.vocab_size = len(data.vocab)
+    torch.manual_seed(train_cfg.seed)
+    model = SentimentRNN(model_cfg)
+    print(f"{len(data.train):,} training / {len(data.valid):,} validation reviews, vocabulary {len(data.vocab):,}, "
+          f"{model.num_parameters():,} parameters, device {device}")  # fmt: skip
+
+    bar = None
+    for event in fit(model, data, train_cfg, device=device):
+        if isinstance(event, Step):
+            if bar is None:
+                bar = tqdm(total=event.total_steps // train_cfg.epochs, desc=f"epoch {event.epoch}/{train_cfg.epochs}", leave=False)
+            bar.update(1)
+            bar.set_postfix(loss=f"{event.loss:.3f}", acc=f"{event.accuracy:.3f}", refresh=False)
+        elif isinstance(event, Validation) and event.end_of_epoch or isinstance(event, Done) and event.stopped:
+            if bar is not None:
+                bar.close()
+                bar = None
+            if isinstance(event, Validation):
+                tqdm.write(f"epoch {round(event.epoch):>2}  train loss {event.train_loss:.4f} acc {event.train_accuracy:.4f}  "
+                           f"valid loss {event.valid_loss:.4f} acc {event.valid_accuracy:.4f}  {event.seconds:7.1f}s")  # fmt: skip
+        if isinstance(event, Done):
+            done = event
+
+    predictor = Predictor(Checkpoint(model, data.vocab), device)
+    test_start = time.perf_counter()
+    test_acc = accuracy(predictor, splits["test"])
+    print(f"best validation accuracy {done.best_valid_accuracy:.4f} (epoch {done.best_epoch:g}); test accuracy {test_acc:.4f}")
+    metrics = {
+        "valid_accuracy": done.best_valid_accuracy,
+        "test_accuracy": test_acc,
+        "best_epoch": done.best_epoch,
+        "epochs": train_cfg.epochs,
+        "train_reviews": len(data.train),
+        "valid_reviews": len(data.valid),
+        "test_reviews": len(splits["test"]),
+        "vocab_size": len(data.vocab),
+        "parameters": model.num_parameters(),
+        "train_seconds": round(done.seconds, 1),
+        "test_seconds": round(time.perf_counter() - test_start, 1),
+        "device": device,
+        "seed": train_cfg.seed,
+        "train_config": dataclasses.asdict(train_cfg),
+        "versions": {"python": platform.python_version(), **{p: version(p) for p in ("torch", "datasets", "huggingface_hub", "safetensors")}},
+        "command": "python " + shlex.join(sys.argv if argv is None else ["train.py", *argv]),
+        "history": done.history,
+    }
+    out = save_checkpoint(args.out, model, data.vocab, metrics)
+    print(f"saved {out}")
+    if args.push_to_hub:
+        from huggingface_hub import create_repo, upload_folder
+
+        create_repo(args.push_to_hub, exist_ok=True)
+        upload_folder(repo_id=args.push_to_hub, folder_path=str(out), repo_type="model")
+        print(f"pushed to https://huggingface.co/{args.push_to_hub}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -155,7 +155,7 @@ def check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_d
 def _curves(history: list[dict], steps: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
     rows = [(s, acc, loss, "training") for s, acc, loss in steps]
     rows += [(h["epoch"], h["valid_accuracy"], h["valid_loss"], "validation") for h in history]
-    df = pd.DataFrame(rows, columns=["epoch", "accuracy", "loss", "series"])
+    df = pd.DataFrame(rows, columns=["epoch", "accuracy", "loss", "series"]).astype({"epoch": float, "accuracy": float, "loss": float, "series": str})
     return df[["epoch", "accuracy", "series"]], df[["epoch", "loss", "series"]]
 
 
@@ -182,7 +182,7 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
     log, steps, history = [], [], []
     log.append(f"{len(data.train):,} training reviews, {len(data.valid):,} validation reviews, vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters")
     no_change = gr.update()
-    yield *_curves(history, steps), "\n".join(log), no_change, no_change, no_change
+    yield no_change, no_change, "\n".join(log), no_change, no_change, no_change
     every = max(1, -(-len(data.train) // cfg.batch_size) // (2 * CHECKS_PER_EPOCH))
     for event in fit(model, data, cfg, should_stop=lambda: session.get("stop", False)):
         if isinstance(event, Step):
@@ -230,7 +230,7 @@ def model_card() -> tuple[str, pd.DataFrame]:
         ("architecture", f"embedding {c.embed_dim} → {direction} {c.rnn_type.upper()} × {c.num_layers}, {c.hidden_dim} units per direction → {c.pooling} pooling → FC {c.fc_dim} → 1 logit"),
         ("bag of words and bigrams", f"{c.ngram_buckets:,} hashed buckets, added to the logit" if c.ngram_buckets else "off"),
         ("parameters", f"{p.model.num_parameters():,}"),
-        ("vocabulary", f"{len(p.vocab):,} tokens (<pad> = 0, <unk> = 1)"),
+        ("vocabulary", f"{len(p.vocab):,} tokens (`<pad>` = 0, `<unk>` = 1)"),
         ("trained on", f"{m.get('train_reviews', '?'):,} IMDb training reviews, {m.get('valid_reviews', '?'):,} held out for validation" if m.get("train_reviews") else "unknown"),
         ("validation accuracy", f"{m['valid_accuracy']:.2%}" if "valid_accuracy" in m else "unknown"),
         ("test accuracy (25,000 reviews)", f"{m['test_accuracy']:.2%}" if "test_accuracy" in m else "unknown"),
@@ -238,7 +238,7 @@ def model_card() -> tuple[str, pd.DataFrame]:
         ("training command", f"`{m['command']}`" if "command" in m else "unknown"),
         ("longest review read", f"{p.max_tokens:,} tokens (longer ones are cut)"),
     ]
-    text = "| | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
+    text = "| the loaded model | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
     text += (
         "\n\n**Known limits.** Trained on movie reviews only: other domains (products, tweets), very short texts, "
         "sarcasm and irony, and reviews that weigh pros against cons are where it errs most. It reads English words; "
@@ -272,12 +272,10 @@ def build_demo() -> gr.Blocks:
                     label = gr.Label(label="Prediction", num_top_classes=2)
                     probability = gr.Number(label="Probability of positive", precision=4)
             gr.Markdown(
-                "### Why\nEach word coloured by how much it pushed the prediction: "
-                "<span style='background:#16a34a;color:white;padding:0 4px'>strongly positive</span> "
-                "<span style='background:#86efac;padding:0 4px'>positive</span> · uncoloured: little effect · "
-                "<span style='background:#fca5a5;padding:0 4px'>negative</span> "
-                "<span style='background:#dc2626;color:white;padding:0 4px'>strongly negative</span>. "
-                "Method: integrated gradients over the word embeddings (the pushes add up to the model's score)."
+                "### Why\nEach word is coloured by how much it pushed the prediction: green toward **positive**, "
+                "red toward **negative**, darker for a stronger push, uncoloured for little effect (the legend names each colour). "
+                "Method: integrated gradients over the word embeddings; the pushes add up to the model's score (its logit). "
+                "The **push** column of the token table gives the numbers."
             )
             highlights = gr.HighlightedText(label="Words that pushed the decision", color_map=COLORS, show_legend=True, combine_adjacent=False)
             counts = gr.Markdown()
@@ -323,6 +321,11 @@ def build_demo() -> gr.Blocks:
 demo = build_demo()
 
 
+def configure_queue(blocks: gr.Blocks) -> gr.Blocks:
+    """Up to 4 events at once (training is limited to 1 on its own), at most 64 waiting."""
+    return blocks.queue(default_concurrency_limit=4, max_size=64)
+
+
 def main() -> int:
     try:
         predictor = shipped_predictor()
@@ -330,7 +333,7 @@ def main() -> int:
         print(f"Cannot start: {e}", file=sys.stderr)
         return 1
     print(f"Loaded {predictor.path} on {predictor.device}")
-    demo.queue(default_concurrency_limit=4, max_size=64)
+    configure_queue(demo)
     demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
     return 0
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import pytest
@@ -38,3 +39,21 @@ def shipped():
     from sentiment import load_predictor
 
     return load_predictor(SHIPPED, device="cpu")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def app_server(imdb_path):
+    """The real app on a free localhost port, queue configured as in app.main(); yields its URL."""
+    os.environ["IMDB_DATA"] = str(imdb_path)
+    import app
+
+    app.configure_queue(app.demo)
+    _, url, _ = app.demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    yield url
+    app.demo.close()

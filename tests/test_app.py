@@ -1,7 +1,5 @@
 """The Gradio app: handlers called directly, and a real server answering gradio_client."""
 
-import socket
-
 import gradio as gr
 import pytest
 from gradio_client import Client
@@ -75,22 +73,8 @@ def test_a_tiny_training_run_updates_the_plot_and_ends_with_a_usable_model(imdb_
     assert app.analyze(POSITIVE, app.TRAINED, {})[1] == app.analyze(POSITIVE, app.SHIPPED, {})[1]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def server():
-    app.demo.queue(default_concurrency_limit=4, max_size=64)
-    _, url, _ = app.demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
-    yield url
-    app.demo.close()
-
-
-def test_predict_endpoint_through_gradio_client(server):
-    result = Client(server, verbose=False).predict(POSITIVE, api_name="/predict")
+def test_predict_endpoint_through_gradio_client(app_server):
+    result = Client(app_server, verbose=False).predict(POSITIVE, api_name="/predict")
     assert result["label"] == "positive" and 0.5 < result["probability"] <= 1
     assert len(result["tokens"]) == len(result["ids"]) == len(result["attributions"]) > 10
     assert result["tokens"][:3] == ["a", "wonderful", "moving"]

@@ -334,7 +334,7 @@ def main() -> int:
         return 1
     print(f"Loaded {predictor.path} on {predictor.device}")
     configure_queue(demo)
-    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"))
+    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), show_error=True)
     return 0
 
 

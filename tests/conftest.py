@@ -54,6 +54,6 @@ def app_server(imdb_path):
     import app
 
     app.configure_queue(app.demo)
-    _, url, _ = app.demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True)
+    _, url, _ = app.demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, show_error=True)
     yield url
     app.demo.close()

@@ -1,0 +1,75 @@
+"""Prediction speed of a checkpoint on this machine.
+
+    python bench/predict_speed.py --data ../shared/data/imdb [--checkpoint checkpoints/bilstm-imdb]
+
+Prints latency (median and 95th percentile) of ``predict`` for a typical review (~230 tokens)
+and a long one (~1,000 tokens), with and without word attributions, and the throughput of
+``predict_batch`` on 1,000 test reviews against the baseline of calling ``predict`` once per
+review in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from sentiment import load_imdb, load_predictor, tokenize  # noqa: E402
+
+
+def timings(fn, repeat: int) -> tuple[float, float]:
+    for _ in range(3):
+        fn()
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(1000 * (time.perf_counter() - start))
+    samples.sort()
+    return statistics.median(samples), samples[int(0.95 * (len(samples) - 1))]
+
+
+def closest(texts: list[str], n_tokens: int) -> str:
+    return min(texts, key=lambda t: abs(len(tokenize(t)) - n_tokens))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--data", default=None, help="local IMDb folder; default $IMDB_DATA, else the Hub")
+    ap.add_argument("--checkpoint", default="checkpoints/bilstm-imdb")
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--repeat", type=int, default=200)
+    args = ap.parse_args()
+    p = load_predictor(args.checkpoint, device=args.device)
+    test = load_imdb(args.data)["test"]
+    texts = test.texts[::25][:1000]
+    typical, long = closest(texts[:300], 230), closest(texts, 1000)
+    print(f"checkpoint {args.checkpoint}, device {args.device}")
+    for name, text in (("typical", typical), ("long", long)):
+        n = len(tokenize(text))
+        med, p95 = timings(lambda: p.predict(text), args.repeat)
+        print(f"predict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms")
+        med, p95 = timings(lambda: p.predict(text, explain=True), max(20, args.repeat // 5))
+        print(f"predict with attributions, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms")
+
+    start = time.perf_counter()
+    for t in texts:
+        p.predict(t)
+    one_by_one = len(texts) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    p.predict_batch(texts)
+    batched = len(texts) / (time.perf_counter() - start)
+    start = time.perf_counter()
+    p.predict_batch(texts[:200], explain=True)
+    explained = 200 / (time.perf_counter() - start)
+    print(f"{len(texts)} test reviews: predict one by one {one_by_one:.0f} reviews/s (baseline), "
+          f"predict_batch {batched:.0f} reviews/s ({batched / one_by_one:.1f}x); "
+          f"predict_batch with attributions {explained:.0f} reviews/s")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

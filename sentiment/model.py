@@ -31,7 +31,7 @@ class ModelConfig:
     num_layers: int = 1  # stacked recurrent layers
     dropout: float = 0.0  # dropout on embeddings, between layers and before the head
     pooling: str = "last"  # review summary: last hidden state, or max / mean / maxmean over outputs
-    ngram_buckets: int = 0  # hash buckets of a linear bag-of-words-and-bigrams term added to the logit (0 = off)
+    ngram_buckets: int = 0  # hash buckets of a bag-of-words-and-bigrams logistic branch averaged with the LSTM's (0 = off)
 
     def __post_init__(self):
         if self.rnn_type not in RNN_TYPES:
@@ -80,10 +80,29 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """ids: (batch, seq) right-padded token ids; lengths: (batch,). Returns logits (batch,)."""
-        logits = self.forward_embedded(self.embedding(ids), lengths)  # (batch,)
+        return sum(self.branch_logits(ids, lengths)) * self.branch_weight  # (batch,)
+
+    @property
+    def branch_weight(self) -> float:
+        """The score is the mean of the branches' logits: the recurrent one, and the n-gram one when present."""
+        return 0.5 if self.config.ngram_buckets else 1.0
+
+    def branch_logits(self, ids: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
+        """Each branch's own logits, [(batch,)] or [(batch,), (batch,)] with the n-gram branch."""
+        logits = [self.forward_embedded(self.embedding(ids), lengths)]  # [(batch,)]
         if self.config.ngram_buckets:
-            logits = logits + self.ngram_scores(ids, lengths).sum(-1)  # (batch,)
+            logits.append(self.ngram_scores(ids, lengths).sum(-1))  # (batch,)
         return logits
+
+    def loss(self, ids: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits (batch,) and the training loss: binary cross-entropy of each branch on its own.
+
+        Training the branches separately, like the members of an ensemble, keeps the fast-learning
+        n-gram weights from fitting the training reviews before the LSTM has learned anything.
+        """
+        branches = self.branch_logits(ids, lengths)
+        loss = sum(nn.functional.binary_cross_entropy_with_logits(b, labels) for b in branches)
+        return sum(branches) * self.branch_weight, loss
 
     def forward_embedded(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The model after the embedding lookup (used for attributions). x: (batch, seq, embed)."""

@@ -149,8 +149,7 @@ def fit(
             model.train()
             ids, lengths, labels = data.train.batch(idx)
             labels = labels.to(device)
-            logits = model(ids.to(device), lengths.to(device))
-            loss = nn.functional.binary_cross_entropy_with_logits(logits, labels)
+            logits, loss = model.loss(ids.to(device), lengths.to(device), labels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.grad_clip:

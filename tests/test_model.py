@@ -80,3 +80,32 @@ def test_gradients_reach_every_parameter():
 def test_bad_config_is_refused(bad):
     with pytest.raises(ValueError):
         ModelConfig(**bad)
+
+
+def test_ngram_branch_is_averaged_and_padding_free():
+    model = make(bidirectional=True, pooling="max", ngram_buckets=101)
+    torch.nn.init.normal_(model.ngram_weights.weight)
+    ids, lengths = batch([7, 4, 1])
+    together = model(ids, lengths)
+    alone = torch.cat([model(ids[i : i + 1, : lengths[i]], lengths[i : i + 1]) for i in range(3)])
+    assert torch.allclose(together, alone, atol=1e-6)
+    lstm, ngram = model.branch_logits(ids, lengths)
+    assert torch.allclose(together, (lstm + ngram) / 2)
+    # each token's shares add up to the n-gram logit: the mean weight of its words and bigrams
+    shares = model.ngram_scores(ids[:1], lengths[:1])
+    w = model.ngram_weights.weight.squeeze(-1)
+    row = ids[0].tolist()
+    words = [w[t * 1000003 % 101] for t in row]
+    bigrams = [w[(a * 1000003 + b * 998244353 + 12345) % 101] for a, b in zip(row, row[1:])]
+    assert shares.sum().item() == pytest.approx(float(sum(words) + sum(bigrams)) / 13, abs=1e-5)
+
+
+def test_each_branch_is_trained_on_its_own_loss():
+    model = make(ngram_buckets=101).train()
+    ids, lengths = batch([6, 3])
+    labels = torch.tensor([1.0, 0.0])
+    logits, loss = model.loss(ids, lengths, labels)
+    lstm, ngram = model.branch_logits(ids, lengths)
+    bce = torch.nn.functional.binary_cross_entropy_with_logits
+    assert torch.allclose(logits, (lstm + ngram) / 2)
+    assert loss.item() == pytest.approx((bce(lstm, labels) + bce(ngram, labels)).item(), abs=1e-6)

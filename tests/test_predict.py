@@ -39,14 +39,15 @@ def test_batch_gives_the_same_scores_as_one_by_one(shipped, imdb):
 
 
 def test_attributions_add_up_to_the_score_difference(shipped):
-    """Integrated gradients' completeness: the shares sum to logit(review) - logit(all-zero embeddings)."""
+    """Integrated gradients' completeness: the shares sum to logit(review) - logit(all-zero embeddings, no n-grams)."""
     p = shipped.predict("Not bad at all, a charming little film with a terrible ending.", explain=True)
     assert len(p.attributions) == len(p.tokens)
     ids = torch.tensor([p.ids])
     lengths = torch.tensor([len(p.ids)])
     with torch.no_grad():
         full = shipped.model(ids, lengths).item()
-        baseline = shipped.model.forward_embedded(torch.zeros(1, len(p.ids), shipped.model.config.embed_dim), lengths).item()
+        zeros = torch.zeros(1, len(p.ids), shipped.model.config.embed_dim)
+        baseline = shipped.model.branch_weight * shipped.model.forward_embedded(zeros, lengths).item()
     assert sum(p.attributions) == pytest.approx(full - baseline, abs=0.05 * max(1.0, abs(full - baseline)))
 
 

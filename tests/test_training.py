@@ -7,7 +7,7 @@ from sentiment.training import Done, Step, Validation, evaluate
 
 @pytest.fixture(scope="module")
 def small(imdb):
-    cfg = TrainConfig(epochs=3, batch_size=16, lr=3e-3, valid_size=200, train_limit=400, evals_per_epoch=2, seed=3)
+    cfg = TrainConfig(epochs=4, batch_size=16, lr=1e-2, valid_size=200, train_limit=400, evals_per_epoch=2, seed=3)
     return cfg, prepare(imdb["train"], cfg)
 
 
@@ -24,18 +24,20 @@ def test_prepare_splits_and_encodes_once(imdb, small):
 def test_short_real_training_lowers_the_loss(small):
     cfg, data = small
     torch.manual_seed(0)
-    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=16, hidden_dim=16, fc_dim=16, bidirectional=True, pooling="max"))
+    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=32, hidden_dim=32, fc_dim=16, bidirectional=True, pooling="max"))
     loss_before, _ = evaluate(model, data.train)
     events = list(fit(model, data, cfg))
     steps = [e for e in events if isinstance(e, Step)]
     checks = [e for e in events if isinstance(e, Validation)]
     done = events[-1]
     assert isinstance(done, Done) and not done.stopped
-    assert [s.step for s in steps] == list(range(1, 3 * 25 + 1))
-    assert len(checks) == 6 and [c.end_of_epoch for c in checks] == [False, True] * 3
-    assert [c.epoch for c in checks] == pytest.approx([0.48, 1, 1.48, 2, 2.48, 3])
+    assert [s.step for s in steps] == list(range(1, 4 * 25 + 1))
+    assert len(checks) == 8 and [c.end_of_epoch for c in checks] == [False, True] * 4
+    assert [c.epoch for c in checks] == pytest.approx([0.48, 1, 1.48, 2, 2.48, 3, 3.48, 4])
     loss_after, _ = evaluate(model, data.train)
     assert loss_after < loss_before * 0.8
+    epoch_loss = {s.epoch: s.loss for s in steps}  # mean training loss of each epoch, at its last step
+    assert epoch_loss[4] < epoch_loss[1] * 0.6
     assert done.best_valid_accuracy == max(c.valid_accuracy for c in checks)
     # the model ends with the weights that were best on validation
     assert evaluate(model, data.valid)[1] == pytest.approx(done.best_valid_accuracy)

@@ -16,6 +16,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import gradio as gr
@@ -184,11 +185,15 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
     no_change = gr.update()
     yield no_change, no_change, "\n".join(log), no_change, no_change, no_change
     every = max(1, -(-len(data.train) // cfg.batch_size) // (2 * CHECKS_PER_EPOCH))
+    last_yield = time.monotonic()
     for event in fit(model, data, cfg, should_stop=lambda: session.get("stop", False)):
         if isinstance(event, Step):
             progress((event.step, event.total_steps), desc=f"epoch {event.epoch}/{cfg.epochs}", unit="steps")
             if event.step % every == 0:
                 steps.append((event.step / (event.total_steps / cfg.epochs), event.accuracy, event.loss))
+            if time.monotonic() - last_yield > 1.0:  # hand control back each second, so a cancelled run ends promptly
+                last_yield = time.monotonic()
+                yield (*_curves(history, steps), *[no_change] * 4) if steps else (no_change,) * 6
         elif isinstance(event, Validation):
             history.append(vars(event))
             if event.end_of_epoch:

@@ -1,6 +1,7 @@
 """The Gradio app: handlers called directly, and a real server answering gradio_client."""
 
 import gradio as gr
+import pandas as pd
 import pytest
 from gradio_client import Client
 
@@ -59,7 +60,7 @@ def test_a_tiny_training_run_updates_the_plot_and_ends_with_a_usable_model(imdb_
     monkeypatch.setenv("IMDB_DATA", str(imdb_path))
     session = {}
     updates = list(app.train_model(**SETTINGS, session=session))
-    plots = [u[0] for u in updates]
+    plots = [u[0] for u in updates if isinstance(u[0], pd.DataFrame)]
     validation_points = [len(p[p["series"] == "validation"]) for p in plots]
     assert validation_points == sorted(validation_points) and validation_points[-1] == app.CHECKS_PER_EPOCH
     assert len({len(p) for p in plots}) >= 4  # the plot grew several times during one epoch

@@ -66,3 +66,13 @@ def test_model_tab(page, tmp_path):
     page.get_by_role("tab", name="Model").click()
     page.get_by_text("test accuracy (25,000 reviews)").wait_for()
     snap(page, tmp_path, "model")
+
+
+def test_html_in_a_review_is_shown_as_text_never_run(page):
+    page.get_by_role("tab", name="Predict").click()
+    attack = '<script>window.__owned = 1</script><img src=x onerror="window.__owned = 2"> "><svg onload=window.__owned=3> great film'
+    page.get_by_label("Review").first.fill(attack)
+    page.get_by_role("button", name="Analyze").click()
+    page.locator("[aria-rowindex] [aria-colindex]", has_text="__owned").first.wait_for(timeout=20000)
+    assert page.evaluate("window.__owned") is None
+    assert page.locator("img[src='x'], svg[onload]").count() == 0

@@ -72,3 +72,17 @@ def test_training_api_refuses_absurd_settings(app_server):
             assert any(words in str(e) for words in ("must be", "maximum value", "minimum value", "Expected a `float`")), e
         else:
             raise AssertionError(f"epochs={epochs!r} reviews={reviews!r} hidden={hidden!r} was accepted")
+
+
+def test_a_cancelled_run_frees_the_trainer_at_once(app_server):
+    """A client that goes away (here: cancels its job) ends its run; the next one starts right after."""
+    leaving = Client(app_server, verbose=False)
+    long_run = leaving.submit(5, 20000, "lstm", True, 64, 64, 0.003, 32, api_name="/train")
+    deadline = time.time() + 60
+    while not long_run.outputs() and time.time() < deadline:
+        time.sleep(0.1)
+    long_run.cancel()
+    start = time.time()
+    short = Client(app_server, verbose=False).submit(1, 200, "lstm", True, 16, 16, 0.003, 32, api_name="/train")
+    assert "Validation accuracy" in short.result(timeout=90)[3]
+    assert time.time() - start < 90

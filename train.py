@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import inspect
 import json
 import platform
+import re
 import shlex
 import sys
 import time
@@ -26,21 +28,24 @@ from sentiment import Checkpoint, ModelConfig, Predictor, SentimentRNN, TrainCon
 from sentiment.data import DataUnavailableError
 from sentiment.device import pick_device
 from sentiment.evaluate import accuracy
+from sentiment.model import POOLINGS, RNN_TYPES
 from sentiment.training import Done, Step, Validation, fit, prepare
 
-PRESETS = {
-    "textbook": dict(
-        embed_dim=20, hidden_dim=64, fc_dim=64, rnn_type="lstm", bidirectional=False, num_layers=1, dropout=0.0,
-        pooling="last", batch_size=32, lr=1e-3, lr_schedule="constant", epochs=10, weight_decay=0.0, grad_clip=0.0,
-        min_freq=1, max_vocab=0,
-    ),
-    "textbook-bilstm": dict(
-        embed_dim=20, hidden_dim=64, fc_dim=64, rnn_type="lstm", bidirectional=True, num_layers=1, dropout=0.0,
-        pooling="last", batch_size=32, lr=1e-3, lr_schedule="constant", epochs=10, weight_decay=0.0, grad_clip=0.0,
-        min_freq=1, max_vocab=0,
-    ),
-}
+TEXTBOOK = dict(
+    embed_dim=20, hidden_dim=64, fc_dim=64, rnn_type="lstm", bidirectional=False, num_layers=1, dropout=0.0,
+    pooling="last", ngram_buckets=0, batch_size=32, lr=1e-3, lr_schedule="constant", epochs=10, weight_decay=0.0,
+    grad_clip=0.0, min_freq=1, max_vocab=0, max_tokens=0,
+)  # fmt: skip
+PRESETS = {"textbook": TEXTBOOK, "textbook-bilstm": TEXTBOOK | {"bidirectional": True}}
 SKIP = {"vocab_size"}  # set from the data, not a flag
+
+
+CHOICES = {"rnn_type": sorted(RNN_TYPES), "pooling": list(POOLINGS), "lr_schedule": ["constant", "cosine"]}
+
+
+def field_comments(cls) -> dict[str, str]:
+    """The one-line comment after each field of a config dataclass, used as its --help text."""
+    return dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.+)$", inspect.getsource(cls), re.M))
 
 
 def _flag(name: str) -> str:
@@ -56,14 +61,16 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--push-to-hub", metavar="REPO_ID", help="also upload the checkpoint folder to this Hugging Face Hub model repo")
     for group_name, cls in (("model", ModelConfig), ("training", TrainConfig)):
         group = ap.add_argument_group(f"{group_name} options")
+        docs = field_comments(cls)
         for f in dataclasses.fields(cls):
             if f.name in SKIP:
                 continue
+            help_text = f"{docs.get(f.name, '')} (default: {f.default})"
             if f.type in ("bool", bool):
-                group.add_argument(_flag(f.name), action=argparse.BooleanOptionalAction, default=None, help=f"(default: {f.default})")
+                group.add_argument(_flag(f.name), action=argparse.BooleanOptionalAction, default=None, help=help_text)
             else:
                 kind = {"int": int, "float": float, "str": str}[f.type if isinstance(f.type, str) else f.type.__name__]
-                group.add_argument(_flag(f.name), type=kind, default=None, help=f"(default: {f.default})")
+                group.add_argument(_flag(f.name), type=kind, default=None, choices=CHOICES.get(f.name), help=help_text)
     return ap
 
 

@@ -57,6 +57,11 @@ def _check(split: Split, where: str) -> Split:
     return split
 
 
+def _split(dataset) -> Split:
+    columns = dataset.select_columns(["text", "label"]).to_dict()  # one Arrow conversion, not a Python loop
+    return Split(columns["text"], columns["label"])
+
+
 def _from_parquet(folder: Path) -> dict[str, Split]:
     from datasets import load_dataset
 
@@ -66,7 +71,7 @@ def _from_parquet(folder: Path) -> dict[str, Split]:
         raise DataUnavailableError(f"missing {', '.join(missing)}\n" + _fix_hint(str(folder)))
     try:
         ds = load_dataset("parquet", data_files={k: str(v) for k, v in files.items()})
-        return {name: _check(Split(list(ds[name]["text"]), list(ds[name]["label"])), str(files[name])) for name in files}
+        return {name: _check(_split(ds[name]), str(files[name])) for name in files}
     except DataUnavailableError:
         raise
     except Exception as e:  # datasets raises many types for a malformed file
@@ -103,7 +108,7 @@ def load_imdb(data: str | os.PathLike | None = None) -> dict[str, Split]:
         from datasets import load_dataset
 
         ds = load_dataset(HUB_DATASET)
-        return {name: Split(list(ds[name]["text"]), list(ds[name]["label"])) for name in ("train", "test")}
+        return {name: _split(ds[name]) for name in ("train", "test")}
     except Exception as e:
         raise DataUnavailableError(_fix_hint(f"the Hugging Face Hub ({type(e).__name__})")) from e
 

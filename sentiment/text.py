@@ -18,23 +18,21 @@ PAD, UNK = "<pad>", "<unk>"
 PAD_ID, UNK_ID = 0, 1
 
 _HTML_TAG = re.compile(r"<[^>]*>")
-# An emoticon (eyes, optional nose, mouth) or a run of word characters.
-_TOKEN = re.compile(r"(?P<emo>[:;=]-?[()DPdp])(?!\w)|\w+")
+# An emoticon (eyes, optional nose, mouth) or a run of word characters, in lowercased text.
+_TOKEN = re.compile(r"[:;=]-?[()dp](?!\w)|\w+")
+
+
+def _emoticon(token: str) -> str:
+    token = token.replace("-", "")
+    return token.upper() if token[-1] in "dp" else token
 
 
 def tokenize(text: str, limit: int | None = None) -> list[str]:
     """Split a review into lowercase word tokens and nose-less emoticons (at most ``limit`` of them)."""
-    text = _HTML_TAG.sub(" ", text)
-    tokens = []
-    for match in _TOKEN.finditer(text):
-        if limit is not None and len(tokens) >= limit:
-            break
-        emo = match.group("emo")
-        if emo:
-            tokens.append(emo.replace("-", "").upper() if emo[-1] in "dp" else emo.replace("-", ""))
-        else:
-            tokens.append(match.group().lower())
-    return tokens
+    tokens = _TOKEN.findall(_HTML_TAG.sub(" ", text).lower())
+    if limit is not None:
+        tokens = tokens[:limit]
+    return [_emoticon(t) if t[0] in ":;=" else t for t in tokens]
 
 
 class Vocab:

@@ -46,10 +46,13 @@ def test_environment_variable_is_used(tmp_path, monkeypatch):
 
 
 def test_unreachable_data_names_both_fixes(tmp_path, monkeypatch):
+    import datasets
+    import huggingface_hub
+
     monkeypatch.delenv("IMDB_DATA", raising=False)
-    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    monkeypatch.setenv("HF_DATASETS_OFFLINE", "1")
-    monkeypatch.setenv("HF_HOME", str(tmp_path / "empty-cache"))
+    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)  # no network here either way: fail fast
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "empty-cache")
     with pytest.raises(DataUnavailableError) as err:
         load_imdb()
     message = str(err.value)

@@ -10,8 +10,8 @@ from sentiment.evaluate import accuracy, main as evaluate_main
 
 from .conftest import SHIPPED
 
-# The shipped model must reach this on the fixed 1,000-review sample of the test split.
-SAMPLE_ACCURACY_FLOOR = 0.87
+# The shipped model must reach this on the fixed 1,000-review sample of the test split (it scores 89.1%).
+SAMPLE_ACCURACY_FLOOR = 0.88
 
 
 def test_clearly_positive_and_clearly_negative_reviews(shipped):
@@ -93,3 +93,12 @@ def test_load_predictor_reports_a_missing_checkpoint(tmp_path):
 
     with pytest.raises(CheckpointError, match="no such checkpoint folder"):
         load_predictor(tmp_path / "missing")
+
+
+def test_shipped_checkpoint_is_small_self_contained_and_documented():
+    files = {p.name: p.stat().st_size for p in SHIPPED.iterdir()}
+    assert set(files) == {"model.safetensors", "config.json", "vocab.json", "metrics.json", "README.md"}
+    assert sum(files.values()) <= 20 * 1024 * 1024
+    assert (SHIPPED / "README.md").read_text() == (SHIPPED.parent.parent / "docs" / "model-card.md").read_text()
+    metrics = __import__("json").loads((SHIPPED / "metrics.json").read_text())
+    assert metrics["test_accuracy"] >= 0.88 and metrics["test_reviews"] == 25000 and metrics["train_reviews"] == 20000

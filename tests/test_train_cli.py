@@ -1,0 +1,53 @@
+"""train.py end to end on real reviews, and its --help."""
+
+import dataclasses
+import json
+import subprocess
+import sys
+
+from sentiment import ModelConfig, TrainConfig, load_predictor
+from sentiment.evaluate import main as evaluate_main
+
+from .conftest import ROOT
+
+sys.path.insert(0, str(ROOT))
+import train  # noqa: E402
+
+
+def test_help_documents_every_config_field():
+    out = subprocess.run([sys.executable, "train.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    docs = {**train.field_comments(ModelConfig), **train.field_comments(TrainConfig)}
+    for f in dataclasses.fields(ModelConfig) + dataclasses.fields(TrainConfig):
+        if f.name not in train.SKIP:
+            assert f"--{f.name.replace('_', '-')}" in out and docs[f.name], f.name
+    for flag in ("--data", "--out", "--preset", "--push-to-hub", "--train-limit"):
+        assert flag in out
+
+
+def test_textbook_preset_and_explicit_flags():
+    args = train.build_parser().parse_args(["--preset", "textbook", "--epochs", "2", "--bidirectional"])
+    model_cfg, train_cfg = train.configs(args)
+    assert (model_cfg.embed_dim, model_cfg.hidden_dim, model_cfg.fc_dim, model_cfg.pooling) == (20, 64, 64, "last")
+    assert model_cfg.bidirectional and train_cfg.epochs == 2 and train_cfg.batch_size == 32 and train_cfg.lr == 1e-3
+
+
+def test_a_short_run_writes_a_checkpoint_whose_test_accuracy_evaluate_reproduces(imdb_path, tmp_path, capsys):
+    out = tmp_path / "ckpt"
+    code = train.main(["--data", str(imdb_path), "--out", str(out), "--train-limit", "300", "--epochs", "1", "--embed-dim", "8",
+                       "--hidden-dim", "8", "--bidirectional", "--pooling", "max", "--ngram-buckets", "4096", "--ngram-lr", "0.1",
+                       "--device", "cpu"])  # fmt: skip
+    assert code == 0
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["train_reviews"] == 300 and metrics["valid_reviews"] == 5000 and metrics["test_reviews"] == 25000
+    assert len(metrics["history"]) == 1 and metrics["command"].startswith("python train.py")
+    assert {"torch", "datasets", "huggingface_hub", "safetensors"} <= set(metrics["versions"])
+    capsys.readouterr()
+    assert evaluate_main(["--checkpoint", str(out), "--data", str(imdb_path), "--device", "cpu"]) == 0
+    assert json.loads(capsys.readouterr().out)["accuracy"] == metrics["test_accuracy"]
+    assert load_predictor(out, device="cpu").model.config.ngram_buckets == 4096
+
+
+def test_unreachable_data_is_one_clear_message(tmp_path, capsys):
+    assert train.main(["--data", str(tmp_path / "nowhere")]) == 2
+    err = capsys.readouterr().err
+    assert "IMDB_DATA" in err and "Traceback" not in err

@@ -27,6 +27,7 @@ from sentiment import (
     Checkpoint, CheckpointError, DataUnavailableError, ModelConfig, Prediction, Predictor, SentimentRNN, TrainConfig,
     load_imdb, load_predictor, save_checkpoint,
 )  # fmt: skip
+from sentiment.text import UNK_ID
 from sentiment.training import Done, Step, Validation, fit, prepare
 
 ROOT = Path(__file__).resolve().parent
@@ -43,6 +44,7 @@ LIMITS = {
     "lr": (1e-4, 0.1),
 }
 VALID_REVIEWS = 1000  # held-out reviews scored at each validation check in the Train tab
+TRAIN_TOKENS = 400  # training reviews are cut to this many tokens in the Train tab, bounding time and memory per batch
 CHECKS_PER_EPOCH = 4  # validation checks (plot points) per epoch
 
 EXAMPLES = [
@@ -95,26 +97,22 @@ def _run_predict(text: str, predictor: Predictor) -> Prediction:
 
 def analyze(text: str, model_choice: str, session: dict):
     """Predict tab: label, probability, token table, counts and highlighted words."""
-    predictor = session.get("predictor") if model_choice == TRAINED else None
-    p = _run_predict(text, predictor or shipped_predictor())
+    predictor = (session.get("predictor") if model_choice == TRAINED else None) or shipped_predictor()
+    p = _run_predict(text, predictor)
     table = pd.DataFrame(
         {
             "#": range(1, len(p.tokens) + 1),
             "token": p.tokens,
             "id": p.ids,
-            "unknown": ["<unk>" if i == 1 else "" for i in p.ids],
+            "unknown": ["<unk>" if i == UNK_ID else "" for i in p.ids],
             "push": [round(a, 4) for a in p.attributions],
         }
     )
-    counts = f"**{len(p.tokens)}** tokens, **{p.unknown}** unknown (`<unk>`, id 1)"
+    counts = f"**{len(p.tokens)}** tokens, **{p.unknown}** unknown (`<unk>`, id {UNK_ID})"
     if p.truncated:
-        counts += f"; the review was cut to its first **{predictor_limit(predictor)}** tokens"
+        counts += f"; the review was cut to its first **{predictor.max_tokens:,}** tokens"
     highlighted = [(tok + " ", cat) for tok, cat in zip(p.tokens, _buckets(p.attributions))]
     return {"positive": p.probability, "negative": 1 - p.probability}, round(p.probability, 4), table, counts, highlighted
-
-
-def predictor_limit(predictor: Predictor | None) -> int:
-    return (predictor or shipped_predictor()).max_tokens
 
 
 def predict(text: str) -> dict:
@@ -171,7 +169,7 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
         raise gr.Error(str(e).replace("\n", " ")) from None
     cfg = TrainConfig(
         epochs=s["epochs"], batch_size=s["batch_size"], lr=s["lr"], train_limit=s["reviews"],
-        valid_limit=VALID_REVIEWS, evals_per_epoch=CHECKS_PER_EPOCH,
+        valid_limit=VALID_REVIEWS, evals_per_epoch=CHECKS_PER_EPOCH, max_tokens=TRAIN_TOKENS, min_freq=2,
     )  # fmt: skip
     data = prepare(train_split, cfg)
     model_cfg = ModelConfig(
@@ -204,7 +202,10 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
             done = event
     if done.stopped:
         log.append(f"stopped after {done.history[-1]['epoch']:.2f} epochs; keeping the best weights so far")
-    folder = Path(tempfile.mkdtemp(prefix="sentiment-trained-")) / "bilstm-imdb-trained"
+    if session.get("folder"):  # keep only this session's latest model on disk
+        shutil.rmtree(session["folder"], ignore_errors=True)
+    session["folder"] = tempfile.mkdtemp(prefix="sentiment-trained-")
+    folder = Path(session["folder"]) / "bilstm-imdb-trained"
     metrics = {"valid_accuracy": done.best_valid_accuracy, "train_reviews": len(data.train), "valid_reviews": len(data.valid),
                "train_seconds": round(done.seconds, 1), "history": done.history, "trained_in": "app Train tab"}  # fmt: skip
     save_checkpoint(folder, model, data.vocab, metrics)
@@ -223,6 +224,12 @@ def stop_training(session: dict) -> None:
     session["stop"] = True
 
 
+def forget_session(session: dict) -> None:
+    """When a visitor leaves, delete the checkpoint folder their run left on disk."""
+    if session and session.get("folder"):
+        shutil.rmtree(session["folder"], ignore_errors=True)
+
+
 # ---------------------------------------------------------------- Model tab
 
 
@@ -233,7 +240,7 @@ def model_card() -> tuple[str, pd.DataFrame]:
     direction = "bidirectional" if c.bidirectional else "unidirectional"
     rows = [
         ("architecture", f"embedding {c.embed_dim} → {direction} {c.rnn_type.upper()} × {c.num_layers}, {c.hidden_dim} units per direction → {c.pooling} pooling → FC {c.fc_dim} → 1 logit"),
-        ("bag of words and bigrams", f"{c.ngram_buckets:,} hashed buckets, added to the logit" if c.ngram_buckets else "off"),
+        ("bag of words and bigrams", f"{c.ngram_buckets:,} hashed buckets; its logit is averaged with the LSTM's" if c.ngram_buckets else "off"),
         ("parameters", f"{p.model.num_parameters():,}"),
         ("vocabulary", f"{len(p.vocab):,} tokens (`<pad>` = 0, `<unk>` = 1)"),
         ("trained on", f"{m.get('train_reviews', '?'):,} IMDb training reviews, {m.get('valid_reviews', '?'):,} held out for validation" if m.get("train_reviews") else "unknown"),
@@ -246,7 +253,8 @@ def model_card() -> tuple[str, pd.DataFrame]:
     text = "| the loaded model | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
     text += (
         "\n\n**Known limits.** Trained on movie reviews only: other domains (products, tweets), very short texts, "
-        "sarcasm and irony, and reviews that weigh pros against cons are where it errs most. It reads English words; "
+        "sarcasm and irony, negated negatives (it reads *not bad at all* as negative) and reviews that weigh pros "
+        "against cons are where it errs most; scores of very short texts are overconfident. It reads English words; "
         "other scripts become `<unk>`. The word highlights are integrated gradients: a local explanation of this model, "
         "not proof of what a word means."
     )
@@ -263,7 +271,7 @@ def model_card() -> tuple[str, pd.DataFrame]:
 
 def build_demo() -> gr.Blocks:
     with gr.Blocks(title="IMDb sentiment · BiLSTM") as demo:
-        session = gr.State({})
+        session = gr.State({}, delete_callback=forget_session)
         gr.Markdown("# IMDb sentiment with a bidirectional LSTM\nType a movie review, see what the model reads and which words moved it, or train your own in a minute.")
         with gr.Tab("Predict"):
             with gr.Row():
@@ -289,7 +297,10 @@ def build_demo() -> gr.Blocks:
             analyze_btn.click(analyze, [review, model_choice, session], outputs, api_visibility="private")
             review.submit(analyze, [review, model_choice, session], outputs, api_visibility="private")
         with gr.Tab("Train"):
-            gr.Markdown("Train a small model on IMDb reviews, live. One run at a time on this server; others wait in the queue.")
+            gr.Markdown(
+                f"Train a small model on IMDb reviews, live, with the same training loop as `train.py`. Training reviews are cut "
+                f"to their first {TRAIN_TOKENS} tokens here, for speed. One run at a time on this server; others wait in the queue."
+            )
             with gr.Row():
                 epochs = gr.Slider(*LIMITS["epochs"], value=1, step=1, label="Epochs")
                 reviews = gr.Slider(*LIMITS["reviews"], value=2000, step=100, label="Training reviews")

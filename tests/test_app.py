@@ -79,3 +79,21 @@ def test_predict_endpoint_through_gradio_client(app_server):
     assert result["label"] == "positive" and 0.5 < result["probability"] <= 1
     assert len(result["tokens"]) == len(result["ids"]) == len(result["attributions"]) > 10
     assert result["tokens"][:3] == ["a", "wonderful", "moving"]
+
+
+def test_unreachable_data_is_reported_plainly_in_the_train_tab(tmp_path, monkeypatch):
+    monkeypatch.setenv("IMDB_DATA", str(tmp_path / "no-imdb-here"))
+    app.imdb_train.cache_clear()
+    try:
+        with pytest.raises(gr.Error, match="IMDB_DATA"):
+            next(app.train_model(**SETTINGS, session={}))
+    finally:
+        app.imdb_train.cache_clear()
+
+
+def test_a_visitor_leaving_deletes_their_checkpoint_folder(tmp_path):
+    folder = tmp_path / "run"
+    folder.mkdir()
+    app.forget_session({"folder": str(folder)})
+    assert not folder.exists()
+    app.forget_session({})

@@ -8,6 +8,10 @@ right-padded batch, and the backward direction reads every review reversed *with
 length*. Outputs at real positions then never see padding (the tests compare them with a
 packed ``nn.LSTM(bidirectional=True)`` carrying the same weights), pooling masks the padded
 positions out, and the fused kernel stays in use.
+
+Optionally (``ngram_buckets > 0``) a second, linear branch scores the review's words and
+bigrams, hashed into buckets; each branch is trained on its own loss and the model's logit is
+the mean of the two.
 """
 
 from dataclasses import dataclass

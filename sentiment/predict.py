@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass
 import torch
 
 from .checkpoint import Checkpoint, load_checkpoint
+from .data import EncodedSplit
 from .device import pick_device
 from .text import UNK_ID, tokenize
 
@@ -59,14 +60,6 @@ class Predictor:
             raise ValueError("The review has no words to read: type or paste a movie review.")
         return tokens, self.vocab.encode(tokens), truncated
 
-    def _logits(self, batch_ids: list[list[int]]) -> torch.Tensor:
-        lengths = torch.tensor([len(x) for x in batch_ids])
-        ids = torch.zeros(len(batch_ids), int(lengths.max()), dtype=torch.long)
-        for row, x in enumerate(batch_ids):
-            ids[row, : len(x)] = torch.tensor(x)
-        with torch.inference_mode():
-            return self.model(ids.to(self.device), lengths.to(self.device)).float().cpu()
-
     def predict(self, text: str, explain: bool = False) -> Prediction:
         """Score one review; with ``explain=True`` also compute word attributions."""
         return self.predict_batch([text], explain=explain)[0]
@@ -79,14 +72,14 @@ class Predictor:
                 encoded.append(self._encode(text))
             except (TypeError, ValueError) as e:
                 raise type(e)(f"review {n}: {e}" if len(texts) > 1 else str(e)) from None
-        order = sorted(range(len(texts)), key=lambda i: len(encoded[i][1]))
-        probs = [0.0] * len(texts)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            for i, logit in zip(chunk, self._logits([encoded[i][1] for i in chunk]).tolist()):
-                probs[i] = float(torch.sigmoid(torch.tensor(logit)))
+        data = EncodedSplit([ids for _, ids, _ in encoded], [0] * len(encoded))
+        probs = torch.empty(len(encoded))
+        with torch.inference_mode():
+            for idx in data.batches(batch_size, shuffle=False):
+                ids, lengths, _ = data.batch(idx)
+                probs[idx] = torch.sigmoid(self.model(ids.to(self.device), lengths.to(self.device)).float().cpu())
         results = []
-        for (tokens, ids, truncated), p in zip(encoded, probs):
+        for (tokens, ids, truncated), p in zip(encoded, probs.tolist()):
             attr = self.attributions(ids) if explain else None
             results.append(Prediction("positive" if p >= 0.5 else "negative", p, tokens, ids, truncated, attr))
         return results

@@ -94,7 +94,7 @@ def test_ngram_branch_is_averaged_and_padding_free():
     # each token's shares add up to the n-gram logit: the mean weight of its words and bigrams
     with torch.no_grad():
         shares = model.ngram_scores(ids[:1], lengths[:1])
-    w = model.ngram_weights.weight.squeeze(-1)
+    w = model.ngram_weights.weight.detach().squeeze(-1)
     row = ids[0].tolist()
     words = [w[t * 1000003 % 101] for t in row]
     bigrams = [w[(a * 1000003 + b * 998244353 + 12345) % 101] for a, b in zip(row, row[1:])]

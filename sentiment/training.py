@@ -128,7 +128,8 @@ def fit(
     groups = [{"params": [p for n, p in params.items() if not n.startswith("ngram_")]}]
     if ngram:
         groups.append({"params": ngram, "lr": cfg.ngram_lr or cfg.lr})
-    optimizer = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    fused = torch.device(device).type in ("cpu", "cuda")  # one kernel for the whole update, not one per tensor
+    optimizer = torch.optim.AdamW(groups, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=fused or None)
     steps_per_epoch = math.ceil(len(data.train) / cfg.batch_size)
     total = steps_per_epoch * cfg.epochs
     if cfg.lr_schedule == "cosine":

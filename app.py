@@ -27,6 +27,7 @@ from sentiment import (
     Checkpoint, CheckpointError, DataUnavailableError, ModelConfig, Prediction, Predictor, SentimentRNN, TrainConfig,
     load_imdb, load_predictor, save_checkpoint,
 )  # fmt: skip
+from sentiment.model import RNN_TYPES
 from sentiment.text import UNK_ID
 from sentiment.training import Done, Step, Validation, fit, prepare
 
@@ -144,8 +145,8 @@ def check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_d
         if not low <= number <= high:
             raise gr.Error(f"{name} must be between {low:g} and {high:g}; got {value!r}.")
         clean[name] = number
-    if rnn_type not in ("lstm", "gru", "rnn"):
-        raise gr.Error(f"recurrent type must be lstm, gru or rnn; got {rnn_type!r}.")
+    if rnn_type not in RNN_TYPES:
+        raise gr.Error(f"recurrent type must be one of {', '.join(RNN_TYPES)}; got {rnn_type!r}.")
     if not isinstance(bidirectional, bool):
         raise gr.Error(f"bidirectional must be true or false; got {bidirectional!r}.")
     return clean | {"rnn_type": rnn_type, "bidirectional": bidirectional}
@@ -307,7 +308,7 @@ def build_demo() -> gr.Blocks:
                 batch_size = gr.Slider(*LIMITS["batch_size"], value=32, step=8, label="Batch size")
                 lr = gr.Number(value=3e-3, label="Learning rate", minimum=LIMITS["lr"][0], maximum=LIMITS["lr"][1])
             with gr.Row():
-                rnn_type = gr.Dropdown(["lstm", "gru", "rnn"], value="lstm", label="Recurrent type")
+                rnn_type = gr.Dropdown(list(RNN_TYPES), value="lstm", label="Recurrent type")
                 bidirectional = gr.Checkbox(value=True, label="Bidirectional")
                 embed_dim = gr.Slider(*LIMITS["embed_dim"], value=32, step=8, label="Embedding size")
                 hidden_dim = gr.Slider(*LIMITS["hidden_dim"], value=32, step=8, label="Hidden size")

@@ -29,7 +29,7 @@ from sentiment.data import DataUnavailableError
 from sentiment.device import pick_device
 from sentiment.evaluate import accuracy
 from sentiment.model import POOLINGS, RNN_TYPES
-from sentiment.training import Done, Step, Validation, fit, prepare
+from sentiment.training import LR_SCHEDULES, Done, Step, Validation, fit, prepare
 
 TEXTBOOK = dict(
     embed_dim=20, hidden_dim=64, fc_dim=64, rnn_type="lstm", bidirectional=False, num_layers=1, dropout=0.0,
@@ -40,7 +40,7 @@ PRESETS = {"textbook": TEXTBOOK, "textbook-bilstm": TEXTBOOK | {"bidirectional":
 SKIP = {"vocab_size"}  # set from the data, not a flag
 
 
-CHOICES = {"rnn_type": sorted(RNN_TYPES), "pooling": list(POOLINGS), "lr_schedule": ["constant", "cosine"]}
+CHOICES = {"rnn_type": sorted(RNN_TYPES), "pooling": list(POOLINGS), "lr_schedule": list(LR_SCHEDULES)}
 
 
 def field_comments(cls) -> dict[str, str]:

@@ -29,13 +29,16 @@ def ours_epoch(data: str, reviews: int, batch_size: int) -> dict:
     sys.path.insert(0, str(ROOT))
     import torch
 
-    from sentiment import ModelConfig, SentimentRNN, TrainConfig, fit, load_imdb, prepare
+    from sentiment import SentimentRNN, fit, load_imdb, prepare
     from sentiment.training import Step, Validation
+    from train import build_parser, configs
 
-    cfg = TrainConfig(epochs=1, batch_size=batch_size, lr=1e-3, train_limit=reviews)
+    args = ["--preset", "textbook-bilstm", "--epochs", "1", "--batch-size", str(batch_size), "--train-limit", str(reviews)]
+    model_cfg, cfg = configs(build_parser().parse_args(args))
     prepared = prepare(load_imdb(data)["train"], cfg)
-    torch.manual_seed(1)
-    model = SentimentRNN(ModelConfig(vocab_size=len(prepared.vocab), embed_dim=20, hidden_dim=64, fc_dim=64, bidirectional=True, pooling="last"))
+    model_cfg.vocab_size = len(prepared.vocab)
+    torch.manual_seed(cfg.seed)
+    model = SentimentRNN(model_cfg)
     for event in fit(model, prepared, cfg):
         if isinstance(event, Step):
             epoch_seconds = event.seconds

@@ -19,6 +19,9 @@ from .data import EncodedSplit, Split, train_valid_split
 from .text import Vocab, tokenize
 
 
+LR_SCHEDULES = ("constant", "cosine")
+
+
 @dataclass
 class TrainConfig:
     epochs: int = 10  # passes over the training reviews
@@ -137,7 +140,7 @@ def fit(
     elif cfg.lr_schedule == "constant":
         schedule = None
     else:
-        raise ValueError(f"lr_schedule must be constant or cosine, not {cfg.lr_schedule!r}")
+        raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}, not {cfg.lr_schedule!r}")
     checks = max(1, min(cfg.evals_per_epoch, steps_per_epoch))
     check_at = {round(steps_per_epoch * (k + 1) / checks) for k in range(checks)}
 

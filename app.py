@@ -234,6 +234,17 @@ def forget_session(session: dict) -> None:
 # ---------------------------------------------------------------- Model tab
 
 
+def _ngram_row(p: Predictor) -> str:
+    c, (w_rnn, w_ngram, bias) = p.model.config, p.model.branch_mix.tolist()
+    phrases = {1: "words", 2: "words and 2-word phrases", 3: "words and 2- and 3-word phrases"}[c.ngram_n]
+    text = (f"{phrases} hashed into {c.ngram_buckets:,} buckets, a linear (logistic) branch; "
+            f"score = {w_rnn:.2f} × {c.rnn_type.upper()} logit + {w_ngram:.2f} × n-gram logit {'+' if bias >= 0 else '−'} {abs(bias):.2f}")  # fmt: skip
+    alone = p.metrics.get("branches", {}).get("test")
+    if alone:
+        text += f" (test accuracy of each alone: {c.rnn_type.upper()} {alone[c.rnn_type]:.2%}, n-grams {alone['ngram']:.2%})"
+    return text
+
+
 def model_card() -> tuple[str, pd.DataFrame]:
     p = shipped_predictor()
     c: ModelConfig = p.model.config
@@ -241,7 +252,7 @@ def model_card() -> tuple[str, pd.DataFrame]:
     direction = "bidirectional" if c.bidirectional else "unidirectional"
     rows = [
         ("architecture", f"embedding {c.embed_dim} → {direction} {c.rnn_type.upper()} × {c.num_layers}, {c.hidden_dim} units per direction → {c.pooling} pooling → FC {c.fc_dim} → 1 logit"),
-        ("bag of words and bigrams", f"{c.ngram_buckets:,} hashed buckets; its logit is averaged with the LSTM's" if c.ngram_buckets else "off"),
+        ("bag of n-grams beside it", _ngram_row(p) if c.ngram_buckets else "off"),
         ("parameters", f"{p.model.num_parameters():,}"),
         ("vocabulary", f"{len(p.vocab):,} tokens (`<pad>` = 0, `<unk>` = 1)"),
         ("trained on", f"{m.get('train_reviews', '?'):,} IMDb training reviews, {m.get('valid_reviews', '?'):,} held out for validation" if m.get("train_reviews") else "unknown"),

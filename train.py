@@ -25,9 +25,9 @@ import torch
 from tqdm import tqdm
 
 from sentiment import Checkpoint, ModelConfig, Predictor, SentimentRNN, TrainConfig, load_imdb, save_checkpoint
-from sentiment.data import DataUnavailableError
+from sentiment.data import DataUnavailableError, EncodedSplit
 from sentiment.device import pick_device
-from sentiment.evaluate import accuracy
+from sentiment.evaluate import accuracy, branch_accuracies
 from sentiment.model import POOLINGS, RNN_TYPES
 from sentiment.training import LR_SCHEDULES, Done, Step, Validation, fit, prepare
 
@@ -118,6 +118,14 @@ def main(argv: list[str] | None = None) -> int:
     test_start = time.perf_counter()
     test_acc = accuracy(predictor, splits["test"])
     print(f"best validation accuracy {done.best_valid_accuracy:.4f} (epoch {done.best_epoch:g}); test accuracy {test_acc:.4f}")
+    branches = {}
+    if model_cfg.ngram_buckets:  # each branch on its own too, to show what each contributes
+        test_data = EncodedSplit.encode(splits["test"], data.vocab, predictor.max_tokens)
+        w_rnn, w_ngram, bias = (round(w, 4) for w in model.branch_mix.tolist())
+        branches = {"valid": branch_accuracies(model, data.valid, device), "test": branch_accuracies(model, test_data, device), "mix": [w_rnn, w_ngram, bias]}
+        for name in branches["test"]:
+            print(f"{name} branch alone: validation accuracy {branches['valid'][name]:.4f}; test accuracy {branches['test'][name]:.4f}")
+        print(f"score = {w_rnn} x {model_cfg.rnn_type} logit + {w_ngram} x ngram logit {'+' if bias >= 0 else '-'} {abs(bias)}")
     metrics = {
         "valid_accuracy": done.best_valid_accuracy,
         "test_accuracy": test_acc,
@@ -135,6 +143,7 @@ def main(argv: list[str] | None = None) -> int:
         "train_config": dataclasses.asdict(train_cfg),
         "versions": {"python": platform.python_version(), **{p: version(p) for p in ("torch", "datasets", "huggingface_hub", "safetensors")}},
         "command": "python " + shlex.join(sys.argv if argv is None else ["train.py", *argv]),
+        **({"branches": branches} if branches else {}),
         "history": done.history,
     }
     out = save_checkpoint(args.out, model, data.vocab, metrics)

@@ -2,8 +2,9 @@
 
     python -m sentiment.evaluate --checkpoint checkpoints/bilstm-imdb [--data PATH] [--limit N]
 
-prints one JSON line: {"accuracy": ..., "n": ..., "seconds": ...}. ``train.py`` records its
-test accuracy with the same function, so the two agree exactly.
+prints one JSON line: {"accuracy": ..., "n": ..., "seconds": ...}, plus each branch's accuracy
+on its own ("branches") for a model with an n-gram branch. ``train.py`` records its test
+accuracy with the same functions, so the two agree exactly.
 """
 
 from __future__ import annotations
@@ -13,13 +14,30 @@ import json
 import sys
 import time
 
-from .data import DataUnavailableError, Split, load_imdb
+import torch
+
+from .data import DataUnavailableError, EncodedSplit, Split, load_imdb
+from .model import SentimentRNN
 from .predict import Predictor, load_predictor
 
 
 def accuracy(predictor: Predictor, split: Split, batch_size: int = 128) -> float:
     predictions = predictor.predict_batch(split.texts, batch_size=batch_size)
     return sum((p.probability >= 0.5) == bool(y) for p, y in zip(predictions, split.labels)) / len(split)
+
+
+def branch_accuracies(model: SentimentRNN, data: EncodedSplit, device: str | torch.device = "cpu", batch_size: int = 128) -> dict[str, float]:
+    """Each branch's accuracy on its own logit, e.g. {"lstm": 0.89, "ngram": 0.91}; {} for a model with one branch."""
+    if not model.config.ngram_buckets:
+        return {}
+    model.eval()
+    correct = torch.zeros(2)
+    with torch.inference_mode():
+        for idx in data.batches(batch_size, shuffle=False):
+            ids, lengths, labels = data.batch(idx)
+            logits = torch.stack(model.branch_logits(ids.to(device), lengths.to(device))).float().cpu()  # (2, batch)
+            correct += ((logits > 0).float() == labels).sum(1)
+    return dict(zip((model.config.rnn_type, "ngram"), (correct / len(data)).tolist()))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,8 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         test = test.take(range(min(args.limit, len(test))))
     predictor = load_predictor(args.checkpoint, device=args.device)
     start = time.perf_counter()
-    acc = accuracy(predictor, test)
-    print(json.dumps({"accuracy": acc, "n": len(test), "seconds": round(time.perf_counter() - start, 2)}))
+    result = {"accuracy": accuracy(predictor, test), "n": len(test), "seconds": round(time.perf_counter() - start, 2)}
+    if branches := branch_accuracies(predictor.model, EncodedSplit.encode(test, predictor.vocab, predictor.max_tokens), predictor.device):
+        result["branches"] = branches
+    print(json.dumps(result))
     return 0
 
 

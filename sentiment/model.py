@@ -10,8 +10,10 @@ packed ``nn.LSTM(bidirectional=True)`` carrying the same weights), pooling masks
 positions out, and the fused kernel stays in use.
 
 Optionally (``ngram_buckets > 0``) a second, linear branch scores the review's words and
-bigrams, hashed into buckets; each branch is trained on its own loss and the model's logit is
-the mean of the two.
+short phrases (n-grams up to ``ngram_n`` words, hashed into buckets), as in NBSVM (Wang &
+Manning, 2012). Each branch is trained on its own loss, like two members of an ensemble, and
+the model's logit is ``w_rnn * rnn_logit + w_ngram * ngram_logit + bias``: the three numbers
+are the ``branch_mix`` buffer, the mean of the two until training fits them on validation.
 """
 
 from dataclasses import dataclass
@@ -20,7 +22,10 @@ import torch
 from huggingface_hub import PyTorchModelHubMixin
 from torch import nn
 
+from .text import PAD_ID, UNK_ID
+
 RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+_PRIMES = (1000003, 998244353, 1000000007)  # hashing an n-gram of ids: sum of id * prime, plus an offset per n
 POOLINGS = ("last", "max", "mean", "maxmean")
 
 
@@ -34,8 +39,10 @@ class ModelConfig:
     bidirectional: bool = False  # also read each review right to left
     num_layers: int = 1  # stacked recurrent layers
     dropout: float = 0.0  # dropout on embeddings, between layers and before the head
+    word_dropout: float = 0.0  # while training, the recurrent branch reads each word as <unk> with this probability
     pooling: str = "last"  # review summary: last hidden state, or max / mean / maxmean over outputs
-    ngram_buckets: int = 0  # hash buckets of a bag-of-words-and-bigrams logistic branch averaged with the LSTM's (0 = off)
+    ngram_buckets: int = 0  # hash buckets of a bag-of-n-grams logistic branch beside the LSTM (0 = off)
+    ngram_n: int = 2  # longest phrase the n-gram branch counts: 1 = words, 2 = also bigrams, 3 = also trigrams
 
     def __post_init__(self):
         if self.rnn_type not in RNN_TYPES:
@@ -47,8 +54,10 @@ class ModelConfig:
                 raise ValueError(f"{name} must be at least 1")
         if int(self.ngram_buckets) < 0:
             raise ValueError("ngram_buckets must be 0 (off) or more")
-        if not 0.0 <= self.dropout < 1.0:
-            raise ValueError("dropout must be in [0, 1)")
+        if self.ngram_n not in (1, 2, 3):
+            raise ValueError("ngram_n must be 1, 2 or 3")
+        if not 0.0 <= self.dropout < 1.0 or not 0.0 <= self.word_dropout < 1.0:
+            raise ValueError("dropout and word_dropout must be in [0, 1)")
 
     @property
     def directions(self) -> int:
@@ -81,19 +90,26 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
         if c.ngram_buckets:
             self.ngram_weights = nn.Embedding(c.ngram_buckets, 1)
             nn.init.zeros_(self.ngram_weights.weight)
+            self.register_buffer("branch_mix", torch.tensor([0.5, 0.5, 0.0]))  # weights of the two logits, bias
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """ids: (batch, seq) right-padded token ids; lengths: (batch,). Returns logits (batch,)."""
-        return sum(self.branch_logits(ids, lengths)) * self.branch_weight  # (batch,)
+        return self.mix(self.branch_logits(ids, lengths))  # (batch,)
 
-    @property
-    def branch_weight(self) -> float:
-        """The score is the mean of the branches' logits: the recurrent one, and the n-gram one when present."""
-        return 0.5 if self.config.ngram_buckets else 1.0
+    def mix(self, branches: list[torch.Tensor]) -> torch.Tensor:
+        """The model's logit from its branches' logits [(batch,)...]: weighted by ``branch_mix``, or the only one."""
+        if len(branches) == 1:
+            return branches[0]
+        (w_rnn, w_ngram, bias) = self.branch_mix
+        return w_rnn * branches[0] + w_ngram * branches[1] + bias  # (batch,)
 
     def branch_logits(self, ids: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
         """Each branch's own logits, [(batch,)] or [(batch,), (batch,)] with the n-gram branch."""
-        logits = [self.forward_embedded(self.embedding(ids), lengths)]  # [(batch,)]
+        words = ids
+        if self.training and self.config.word_dropout:
+            drop = torch.rand(ids.shape, device=ids.device) < self.config.word_dropout
+            words = ids.masked_fill(drop & (ids != PAD_ID), UNK_ID)  # (batch, seq)
+        logits = [self.forward_embedded(self.embedding(words), lengths)]  # [(batch,)]
         if self.config.ngram_buckets:
             logits.append(self.ngram_scores(ids, lengths).sum(-1))  # (batch,)
         return logits
@@ -106,7 +122,7 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
         """
         branches = self.branch_logits(ids, lengths)
         loss = sum(nn.functional.binary_cross_entropy_with_logits(b, labels) for b in branches)
-        return sum(branches) * self.branch_weight, loss
+        return self.mix(branches), loss
 
     def forward_embedded(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The model after the embedding lookup (used for attributions). x: (batch, seq, embed)."""
@@ -127,21 +143,35 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
             x = torch.cat(outputs, dim=-1)  # (batch, seq, directions*hidden)
         return x
 
-    def ngram_scores(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Each token's share of the bag-of-n-grams term: (batch, seq), zero on padding.
+    def ngram_ids(self, ids: torch.Tensor, lengths: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
+        """The review's n-grams as buckets: for n = 1..ngram_n, (buckets, mask) both (batch, seq-n+1).
 
-        The term is the mean weight of the review's words and bigrams (each hashed to a bucket);
-        a token gets its word's share and half of each bigram it is part of.
+        The n-gram starting at position i hashes to ``sum_j ids[i+j] * prime_j + 12345 * (n-1)``
+        modulo ``ngram_buckets``; the mask is true where it lies wholly inside the review.
         """
-        lengths = lengths.to(ids.device)
-        mask = (torch.arange(ids.size(1), device=ids.device).unsqueeze(0) < lengths.unsqueeze(1)).float()  # (batch, seq)
-        words = self.ngram_weights(ids * 1000003 % self.config.ngram_buckets).squeeze(-1) * mask  # (batch, seq)
-        pairs = (ids[:, :-1] * 1000003 + ids[:, 1:] * 998244353 + 12345) % self.config.ngram_buckets
-        bigrams = self.ngram_weights(pairs).squeeze(-1) * mask[:, 1:]  # (batch, seq-1)
-        shares = words.clone()
-        shares[:, :-1] += bigrams / 2
-        shares[:, 1:] += bigrams / 2
-        return shares / (2 * lengths - 1).clamp(min=1).unsqueeze(1)  # (batch, seq)
+        steps = torch.arange(ids.size(1), device=ids.device).unsqueeze(0)  # (1, seq)
+        ends = lengths.to(ids.device).unsqueeze(1)  # (batch, 1)
+        grams = []
+        for n in range(1, min(self.config.ngram_n, ids.size(1)) + 1):
+            width = ids.size(1) - n + 1
+            h = sum(ids[:, j : j + width] * _PRIMES[j] for j in range(n)) + 12345 * (n - 1)
+            grams.append((h % self.config.ngram_buckets, steps[:, :width] + n <= ends))  # (batch, seq-n+1) x2
+        return grams
+
+    def ngram_scores(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+        """Each token's share of the n-gram branch's logit: (batch, seq), zero on padding.
+
+        The logit is the sum of the weights of the review's n-grams divided by the square root of
+        their count; a token gets 1/n of the term of each n-gram it is part of.
+        """
+        shares = torch.zeros(ids.shape, device=ids.device)  # (batch, seq)
+        count = torch.zeros(ids.size(0), device=ids.device)  # (batch,)
+        for n, (buckets, mask) in enumerate(self.ngram_ids(ids, lengths), start=1):
+            w = self.ngram_weights(buckets).squeeze(-1) * mask  # (batch, seq-n+1)
+            for j in range(n):
+                shares[:, j : j + w.size(1)] += w / n
+            count += mask.sum(1)
+        return shares / count.clamp(min=1).sqrt().unsqueeze(1)  # (batch, seq)
 
     def pool(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Summarise outputs x: (batch, seq, directions*hidden) over real positions only."""

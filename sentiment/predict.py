@@ -3,7 +3,8 @@
 Word attributions are integrated gradients (Sundararajan et al., 2017) over the token
 embeddings, from the all-``<pad>`` (zero) embedding to the review's own: each token gets a
 share of ``logit(review) - logit(baseline)`` (the shares add up to that difference). When the
-model has a bag-of-n-grams branch, which is linear, each token also gets its exact share of it.
+model has a bag-of-n-grams branch, which is linear, each token also gets its exact share of it;
+both are weighted as the model mixes them.
 A positive share pushed the review toward *positive*, a negative one toward *negative*.
 """
 
@@ -96,10 +97,12 @@ class Predictor:
             logits = self.model.forward_embedded(path, lengths)  # (steps,)
             (grads,) = torch.autograd.grad(logits.sum(), path)
         shares = (embedded[0] * grads.mean(0)).sum(-1)  # (seq,)
-        if self.model.config.ngram_buckets:
-            with torch.no_grad():
-                shares = shares + self.model.ngram_scores(ids_t, lengths[:1])[0]  # the linear branch's exact shares
-        return (shares * self.model.branch_weight).float().cpu().tolist()
+        if not self.model.config.ngram_buckets:
+            return shares.float().cpu().tolist()
+        with torch.no_grad():
+            w_rnn, w_ngram, _ = self.model.branch_mix
+            shares = w_rnn * shares + w_ngram * self.model.ngram_scores(ids_t, lengths[:1])[0]  # the linear branch's exact shares
+        return shares.float().cpu().tolist()
 
 
 def load_predictor(path_or_repo: str | os.PathLike = "checkpoints/bilstm-imdb", device: str | None = None, max_tokens: int = MAX_TOKENS) -> Predictor:

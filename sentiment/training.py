@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+from torch.nn.utils import parametrize
 
 from .data import EncodedSplit, Split, train_valid_split
 from .text import Vocab, tokenize
@@ -29,6 +30,8 @@ class TrainConfig:
     lr: float = 1e-3  # Adam learning rate
     lr_schedule: str = "constant"  # constant, or cosine decay to zero over the run
     ngram_lr: float = 0.0  # learning rate of the bag-of-n-grams weights, which are sparse and need more (0 = lr)
+    ngram_nb: bool = False  # train the n-gram weights scaled by naive-Bayes log-count ratios from the training reviews (NBSVM)
+    fit_branch_mix: bool = True  # at each validation check, fit how the LSTM and n-gram logits combine on the validation reviews
     weight_decay: float = 0.0  # AdamW weight decay
     grad_clip: float = 0.0  # clip the gradient norm to this (0 = no clipping)
     seed: int = 1  # seed for the train/validation split, initial weights and batch order
@@ -116,6 +119,55 @@ def evaluate(model: nn.Module, data: EncodedSplit, batch_size: int = 256, device
     return loss / len(data), correct / len(data)
 
 
+def naive_bayes_ratios(model: nn.Module, data: EncodedSplit, alpha: float = 1.0, batch_size: int = 256) -> torch.Tensor:
+    """log((p_j / |p|) / (q_j / |q|)) per n-gram bucket j, where p and q count the positive and the
+    negative reviews holding bucket j, plus ``alpha`` (Wang & Manning, 2012). Shape (buckets,)."""
+    buckets = model.config.ngram_buckets
+    counts = torch.full((2, buckets), alpha, dtype=torch.float64)  # [negative, positive]
+    for idx in data.batches(batch_size, shuffle=False):
+        ids, lengths, labels = data.batch(idx)
+        rows = torch.arange(len(idx)).unsqueeze(1)
+        keys = torch.cat([(rows * buckets + b)[m] for b, m in model.ngram_ids(ids, lengths)]).unique()  # review x bucket, once each
+        counts.index_put_((labels.long()[keys // buckets], keys % buckets), torch.ones(len(keys), dtype=torch.float64), accumulate=True)
+    counts /= counts.sum(1, keepdim=True)
+    return (counts[1] / counts[0]).log().float()
+
+
+class _Scale(nn.Module):
+    """A fixed per-bucket factor on the n-gram weights (a ``torch.nn.utils.parametrize`` parametrization)."""
+
+    def __init__(self, factor: torch.Tensor):
+        super().__init__()
+        self.register_buffer("factor", factor.unsqueeze(-1))  # (buckets, 1)
+
+    def forward(self, weight: torch.Tensor) -> torch.Tensor:
+        return weight * self.factor
+
+
+def fit_branch_mix(model: nn.Module, data: EncodedSplit, device: str | torch.device = "cpu", batch_size: int = 256) -> None:
+    """Set ``model.branch_mix`` (two weights and a bias) by logistic regression of the labels on the
+    branches' logits over ``data``, as in stacking; a little L2 keeps it finite on separable data."""
+    model.eval()
+    xs, ys = [], []
+    with torch.inference_mode():
+        for idx in data.batches(batch_size, shuffle=False):
+            ids, lengths, labels = data.batch(idx)
+            xs.append(torch.stack(model.branch_logits(ids.to(device), lengths.to(device)), 1).float().cpu())
+            ys.append(labels)
+    x, y = torch.cat(xs), torch.cat(ys)  # (reviews, 2), (reviews,)
+    mix = model.branch_mix.detach().float().cpu().clone().requires_grad_(True)
+    optimizer = torch.optim.LBFGS([mix], max_iter=100, line_search_fn="strong_wolfe")
+
+    def closure():
+        optimizer.zero_grad()
+        loss = nn.functional.binary_cross_entropy_with_logits(x @ mix[:2] + mix[2], y) + 1e-4 * mix[:2].square().sum()
+        loss.backward()
+        return loss
+
+    optimizer.step(closure)
+    model.branch_mix.copy_(mix.detach())
+
+
 def fit(
     model: nn.Module,
     data: Prepared,
@@ -123,8 +175,27 @@ def fit(
     device: str | torch.device = "cpu",
     should_stop: Callable[[], bool] | None = None,
 ) -> Iterator[Step | Validation | Done]:
-    """Train ``model`` on ``data``; yield a ``Step`` per batch, a ``Validation`` per check, then ``Done``."""
+    """Train ``model`` on ``data``; yield a ``Step`` per batch, a ``Validation`` per check, then ``Done``.
+
+    With an n-gram branch, ``cfg.ngram_nb`` trains its weights scaled by naive-Bayes ratios (the
+    scale is folded into the weights when the run ends, however it ends), and
+    ``cfg.fit_branch_mix`` refits the branch mix on validation before each check.
+    """
     generator = torch.Generator().manual_seed(cfg.seed)
+    branches = 2 if getattr(model.config, "ngram_buckets", 0) else 1
+    if cfg.ngram_nb and branches == 2:
+        parametrize.register_parametrization(model.ngram_weights, "weight", _Scale(naive_bayes_ratios(model, data.train)))
+    try:
+        yield from _fit(model, data, cfg, device, should_stop, generator, refit_mix=cfg.fit_branch_mix and branches == 2)
+    finally:
+        if branches == 2 and parametrize.is_parametrized(model.ngram_weights):
+            parametrize.remove_parametrizations(model.ngram_weights, "weight", leave_parametrized=True)  # plain, scaled weights
+
+
+def _fit(
+    model: nn.Module, data: Prepared, cfg: TrainConfig, device: str | torch.device,
+    should_stop: Callable[[], bool] | None, generator: torch.Generator, refit_mix: bool,
+) -> Iterator[Step | Validation | Done]:  # fmt: skip
     model.to(device)
     params = dict(model.named_parameters())
     ngram = [p for n, p in params.items() if n.startswith("ngram_")]
@@ -169,6 +240,8 @@ def fit(
             yield Step(epoch, step, total, loss_sum / seen, correct / seen, reviews, time.perf_counter() - start)
             stopped = bool(should_stop and should_stop())
             if i in check_at or stopped:
+                if refit_mix:
+                    fit_branch_mix(model, data.valid, device)
                 valid_loss, valid_acc = evaluate(model, data.valid, device=device)
                 point = Validation(
                     epoch - 1 + i / steps_per_epoch, step, loss_sum / seen, correct / seen,

@@ -97,3 +97,12 @@ def test_a_visitor_leaving_deletes_their_checkpoint_folder(tmp_path):
     app.forget_session({"folder": str(folder)})
     assert not folder.exists()
     app.forget_session({})
+
+
+def test_model_tab_describes_the_loaded_model_and_its_branch_mix():
+    text, curves = app.model_card()
+    model, metrics = app.shipped_predictor().model, app.shipped_predictor().metrics
+    w_rnn, w_ngram, bias = model.branch_mix.tolist()
+    assert f"{w_rnn:.2f} × LSTM logit + {w_ngram:.2f} × n-gram logit" in text
+    assert f"{metrics['test_accuracy']:.2%}" in text and f"n-grams {metrics['branches']['test']['ngram']:.2%}" in text
+    assert len(curves) == 2 * len(metrics["history"])

@@ -1,6 +1,7 @@
 """The public prediction API on the shipped checkpoint."""
 
 import random
+import re
 
 import pytest
 import torch
@@ -10,8 +11,8 @@ from sentiment.evaluate import accuracy, main as evaluate_main
 
 from .conftest import SHIPPED
 
-# The shipped model must reach this on the fixed 1,000-review sample of the test split (it scores 89.1%).
-SAMPLE_ACCURACY_FLOOR = 0.88
+# The shipped model must reach this on the fixed 1,000-review sample of the test split (it scores 91.4%).
+SAMPLE_ACCURACY_FLOOR = 0.90
 
 
 def test_clearly_positive_and_clearly_negative_reviews(shipped):
@@ -47,7 +48,8 @@ def test_attributions_add_up_to_the_score_difference(shipped):
     with torch.no_grad():
         full = shipped.model(ids, lengths).item()
         zeros = torch.zeros(1, len(p.ids), shipped.model.config.embed_dim)
-        baseline = shipped.model.branch_weight * shipped.model.forward_embedded(zeros, lengths).item()
+        w_rnn, _, bias = shipped.model.branch_mix.tolist()
+        baseline = w_rnn * shipped.model.forward_embedded(zeros, lengths).item() + bias
     assert sum(p.attributions) == pytest.approx(full - baseline, abs=0.05 * max(1.0, abs(full - baseline)))
 
 
@@ -98,7 +100,16 @@ def test_load_predictor_reports_a_missing_checkpoint(tmp_path):
 def test_shipped_checkpoint_is_small_self_contained_and_documented():
     files = {p.name: p.stat().st_size for p in SHIPPED.iterdir()}
     assert set(files) == {"model.safetensors", "config.json", "vocab.json", "metrics.json", "README.md"}
-    assert sum(files.values()) <= 20 * 1024 * 1024
+    assert sum(files.values()) <= 40 * 1024 * 1024
     assert (SHIPPED / "README.md").read_text() == (SHIPPED.parent.parent / "docs" / "model-card.md").read_text()
     metrics = __import__("json").loads((SHIPPED / "metrics.json").read_text())
-    assert metrics["test_accuracy"] >= 0.88 and metrics["test_reviews"] == 25000 and metrics["train_reviews"] == 20000
+    assert metrics["test_accuracy"] >= 0.91 and metrics["test_reviews"] == 25000 and metrics["train_reviews"] == 20000
+
+
+def test_the_model_cards_examples_are_what_the_shipped_model_answers(shipped):
+    """The limits table in docs/model-card.md quotes probabilities; they must stay true of the shipped weights."""
+    card = (SHIPPED.parent.parent / "docs" / "model-card.md").read_text()
+    rows = re.findall(r'^\| "(.+?)" \| (\d\.\d{3}) \|', card, re.M)
+    assert len(rows) >= 5
+    for text, quoted in rows:
+        assert shipped.predict(text).probability == pytest.approx(float(quoted), abs=6e-4), text

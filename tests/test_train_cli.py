@@ -5,6 +5,8 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from sentiment import ModelConfig, TrainConfig, load_predictor
 from sentiment.evaluate import main as evaluate_main
 
@@ -34,8 +36,8 @@ def test_textbook_preset_and_explicit_flags():
 def test_a_short_run_writes_a_checkpoint_whose_test_accuracy_evaluate_reproduces(imdb_path, tmp_path, capsys):
     out = tmp_path / "ckpt"
     code = train.main(["--data", str(imdb_path), "--out", str(out), "--train-limit", "300", "--epochs", "1", "--embed-dim", "8",
-                       "--hidden-dim", "8", "--bidirectional", "--pooling", "max", "--ngram-buckets", "4096", "--ngram-lr", "0.1",
-                       "--device", "cpu"])  # fmt: skip
+                       "--hidden-dim", "8", "--bidirectional", "--pooling", "max", "--ngram-buckets", "4096", "--ngram-n", "3", "--ngram-nb",
+                       "--ngram-lr", "0.1", "--device", "cpu"])  # fmt: skip
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["train_reviews"] == 300 and metrics["valid_reviews"] == 5000 and metrics["test_reviews"] == 25000
@@ -43,8 +45,12 @@ def test_a_short_run_writes_a_checkpoint_whose_test_accuracy_evaluate_reproduces
     assert {"torch", "datasets", "huggingface_hub", "safetensors"} <= set(metrics["versions"])
     capsys.readouterr()
     assert evaluate_main(["--checkpoint", str(out), "--data", str(imdb_path), "--device", "cpu"]) == 0
-    assert json.loads(capsys.readouterr().out)["accuracy"] == metrics["test_accuracy"]
-    assert load_predictor(out, device="cpu").model.config.ngram_buckets == 4096
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["accuracy"] == metrics["test_accuracy"]
+    assert printed["branches"] == metrics["branches"]["test"] and set(printed["branches"]) == {"lstm", "ngram"}
+    model = load_predictor(out, device="cpu").model
+    assert (model.config.ngram_buckets, model.config.ngram_n) == (4096, 3)
+    assert model.branch_mix.tolist() == pytest.approx(metrics["branches"]["mix"], abs=1e-4)
 
 
 def test_unreachable_data_is_one_clear_message(tmp_path, capsys):

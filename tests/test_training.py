@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from sentiment import ModelConfig, SentimentRNN, TrainConfig, fit, prepare
-from sentiment.training import Done, Step, Validation, evaluate
+from sentiment.data import EncodedSplit
+from sentiment.training import Done, Step, Validation, evaluate, fit_branch_mix, naive_bayes_ratios
 
 
 @pytest.fixture(scope="module")
@@ -54,3 +55,48 @@ def test_should_stop_ends_the_run_after_the_current_batch(small):
     done = event
     assert isinstance(done, Done) and done.stopped
     assert len(seen) == 5 and len(done.history) == 1
+
+
+def test_naive_bayes_ratios_count_each_review_once():
+    model = SentimentRNN(ModelConfig(vocab_size=10, ngram_buckets=1009, ngram_n=2))
+    data = EncodedSplit([[2, 3, 2, 3], [2, 4], [5, 3]], [1, 1, 0])
+    r = naive_bayes_ratios(model, data, alpha=1.0)
+    pos, neg = torch.ones(1009), torch.ones(1009)  # alpha
+    for row, label in zip([[2, 3, 2, 3], [2, 4], [5, 3]], [1, 1, 0]):
+        ids = torch.tensor([row])
+        buckets = {int(b) for grams, mask in model.ngram_ids(ids, torch.tensor([len(row)])) for b in grams[mask]}
+        for b in buckets:
+            (pos if label else neg)[b] += 1
+    assert torch.allclose(r, torch.log((pos / pos.sum()) / (neg / neg.sum())), atol=1e-6)
+    word_2 = 2 * 1000003 % 1009
+    assert r[word_2] > 0  # "2" is only in positive reviews
+
+
+def test_ngram_nb_training_leaves_plain_scaled_weights(small, tmp_path):
+    cfg, data = small
+    cfg = TrainConfig(**{**vars(cfg), "epochs": 1, "ngram_nb": True, "ngram_lr": 0.05})
+    torch.manual_seed(0)
+    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=8, hidden_dim=8, fc_dim=8, ngram_buckets=2**16, ngram_n=3))
+    done = list(fit(model, data, cfg))[-1]
+    # the naive-Bayes factor is folded into the weights: the saved model is a plain one
+    assert set(model.state_dict()) == set(SentimentRNN(model.config).state_dict())
+    assert evaluate(model, data.valid)[1] == pytest.approx(done.best_valid_accuracy)
+    from sentiment import load_checkpoint, save_checkpoint
+
+    save_checkpoint(tmp_path / "nb", model, data.vocab)
+    again = load_checkpoint(tmp_path / "nb").model
+    assert evaluate(again, data.valid)[1] == pytest.approx(done.best_valid_accuracy)
+
+
+def test_fitted_branch_mix_beats_the_plain_mean(small):
+    cfg, data = small
+    cfg = TrainConfig(**{**vars(cfg), "epochs": 2, "fit_branch_mix": False, "ngram_lr": 0.1})
+    torch.manual_seed(0)
+    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=8, hidden_dim=8, fc_dim=8, ngram_buckets=2**16))
+    list(fit(model, data, cfg))
+    assert model.branch_mix.tolist() == [0.5, 0.5, 0.0]
+    mean_loss, _ = evaluate(model, data.valid)
+    fit_branch_mix(model, data.valid)
+    fitted_loss, _ = evaluate(model, data.valid)
+    assert fitted_loss < mean_loss
+    assert model.branch_mix.tolist() != [0.5, 0.5, 0.0]

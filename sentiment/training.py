@@ -184,6 +184,8 @@ def fit(
     generator = torch.Generator().manual_seed(cfg.seed)
     branches = 2 if getattr(model.config, "ngram_buckets", 0) else 1
     if cfg.ngram_nb and branches == 2:
+        if model.ngram_weights.weight.detach().abs().sum() > 0:
+            raise ValueError("ngram_nb scales the n-gram weights from the start: use it on a new model, not a trained one")
         parametrize.register_parametrization(model.ngram_weights, "weight", _Scale(naive_bayes_ratios(model, data.train)))
     try:
         yield from _fit(model, data, cfg, device, should_stop, generator, refit_mix=cfg.fit_branch_mix and branches == 2)

@@ -86,6 +86,9 @@ def test_ngram_nb_training_leaves_plain_scaled_weights(small, tmp_path):
     save_checkpoint(tmp_path / "nb", model, data.vocab)
     again = load_checkpoint(tmp_path / "nb").model
     assert evaluate(again, data.valid)[1] == pytest.approx(done.best_valid_accuracy)
+    # scaling weights that are already trained would change the model: refused
+    with pytest.raises(ValueError, match="new model"):
+        next(fit(again, data, cfg))
 
 
 def test_fitted_branch_mix_beats_the_plain_mean(small):

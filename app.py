@@ -299,7 +299,8 @@ def build_demo() -> gr.Blocks:
             gr.Markdown(
                 "### Why\nEach word is coloured by how much it pushed the prediction: green toward **positive**, "
                 "red toward **negative**, darker for a stronger push, uncoloured for little effect (the legend names each colour). "
-                "Method: integrated gradients over the word embeddings; the pushes add up to the model's score (its logit). "
+                "Method: integrated gradients over the word embeddings; the pushes add up to how far the model's score (its logit) "
+                "is from that of the same review with every word unknown. "
                 "The **push** column of the token table gives the numbers."
             )
             highlights = gr.HighlightedText(label="Words that pushed the decision", color_map=COLORS, show_legend=True, combine_adjacent=False)

@@ -120,6 +120,7 @@ def test_each_branch_is_trained_on_its_own_loss():
     assert torch.allclose(logits, (lstm + ngram) / 2)  # an untrained mix is the mean
     assert loss.item() == pytest.approx((bce(lstm, labels) + bce(ngram, labels)).item(), abs=1e-6)
 
+
 def test_word_dropout_hides_words_from_the_lstm_only_while_training():
     model = make(bidirectional=True, pooling="mean", ngram_buckets=101, word_dropout=0.999).train()
     torch.nn.init.normal_(model.ngram_weights.weight)

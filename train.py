@@ -1,6 +1,6 @@
 """Train a sentiment model on IMDb and write a checkpoint folder.
 
-    python train.py --data ../shared/data/imdb                      # the shipped BiLSTM recipe
+    python train.py --data ../shared/data/imdb --bidirectional ...  # the shipped recipe: the full command is in README.md
     python train.py --preset textbook --out checkpoints/textbook    # the textbook's LSTM
 
 Loads the data, builds the vocabulary from the training reviews, trains with the shared loop
@@ -24,10 +24,10 @@ from importlib.metadata import version
 import torch
 from tqdm import tqdm
 
-from sentiment import Checkpoint, ModelConfig, Predictor, SentimentRNN, TrainConfig, load_imdb, save_checkpoint
+from sentiment import MAX_TOKENS, ModelConfig, SentimentRNN, TrainConfig, load_imdb, save_checkpoint
 from sentiment.data import DataUnavailableError, EncodedSplit
 from sentiment.device import pick_device
-from sentiment.evaluate import accuracy, branch_accuracies
+from sentiment.evaluate import accuracies
 from sentiment.model import POOLINGS, RNN_TYPES
 from sentiment.training import LR_SCHEDULES, Done, Step, Validation, fit, prepare
 
@@ -114,15 +114,14 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(event, Done):
             done = event
 
-    predictor = Predictor(Checkpoint(model, data.vocab), device)
     test_start = time.perf_counter()
-    test_acc = accuracy(predictor, splits["test"])
+    test = accuracies(model, EncodedSplit.encode(splits["test"], data.vocab, MAX_TOKENS), device)
+    test_acc = test["accuracy"]
     print(f"best validation accuracy {done.best_valid_accuracy:.4f} (epoch {done.best_epoch:g}); test accuracy {test_acc:.4f}")
     branches = {}
-    if model_cfg.ngram_buckets:  # each branch on its own too, to show what each contributes
-        test_data = EncodedSplit.encode(splits["test"], data.vocab, predictor.max_tokens)
+    if "branches" in test:  # each branch on its own too, to show what each contributes
         w_rnn, w_ngram, bias = (round(w, 4) for w in model.branch_mix.tolist())
-        branches = {"valid": branch_accuracies(model, data.valid, device), "test": branch_accuracies(model, test_data, device), "mix": [w_rnn, w_ngram, bias]}
+        branches = {"valid": accuracies(model, data.valid, device)["branches"], "test": test["branches"], "mix": [w_rnn, w_ngram, bias]}
         for name in branches["test"]:
             print(f"{name} branch alone: validation accuracy {branches['valid'][name]:.4f}; test accuracy {branches['test'][name]:.4f}")
         print(f"score = {w_rnn} x {model_cfg.rnn_type} logit + {w_ngram} x ngram logit {'+' if bias >= 0 else '-'} {abs(bias)}")

@@ -5,9 +5,8 @@ embeddings, from a baseline of the same review with every word ``<unk>`` to the 
 each token gets a share of ``logit(review) - logit(baseline)`` (the shares add up to that
 difference). The all-zero embedding is not used as the baseline: near it the pooled LSTM's
 score jumps, and 16 integration steps then miss the difference by 45% on the median test
-review; from ``<unk>`` by 1%. When the model has a
-bag-of-n-grams branch, which is linear, each token also gets its exact share of it; both are
-weighted as the model mixes them.
+review; from ``<unk>`` by 1%. When the model has a bag-of-n-grams branch, which is linear,
+each token also gets its exact share of it; both are weighted as the model mixes them.
 A positive share pushed the review toward *positive*, a negative one toward *negative*.
 """
 

@@ -106,17 +106,26 @@ class Done:
     stopped: bool = False  # ended early by should_stop
 
 
-def evaluate(model: nn.Module, data: EncodedSplit, batch_size: int = 256, device: str | torch.device = "cpu") -> tuple[float, float]:
-    """Mean BCE loss and accuracy of ``model`` on ``data``."""
+def scores(model: nn.Module, data: EncodedSplit, device: str | torch.device = "cpu", batch_size: int = 256) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One pass of ``model`` over ``data``: its logits (reviews,), each branch's logits (reviews, branches)
+    and the labels (reviews,), all on the CPU, in the order of ``data.batches``."""
     model.eval()
-    loss, correct = 0.0, 0
+    logits, branches, labels = [], [], []
     with torch.inference_mode():
         for idx in data.batches(batch_size, shuffle=False):
-            ids, lengths, labels = data.batch(idx)
-            logits = model(ids.to(device), lengths.to(device)).float().cpu()
-            loss += nn.functional.binary_cross_entropy_with_logits(logits, labels, reduction="sum").item()
-            correct += ((logits > 0).float() == labels).sum().item()
-    return loss / len(data), correct / len(data)
+            ids, lengths, y = data.batch(idx)
+            each = model.branch_logits(ids.to(device), lengths.to(device))
+            logits.append(model.mix(each).float().cpu())
+            branches.append(torch.stack(each, 1).float().cpu())
+            labels.append(y)
+    return torch.cat(logits), torch.cat(branches), torch.cat(labels)
+
+
+def evaluate(model: nn.Module, data: EncodedSplit, batch_size: int = 256, device: str | torch.device = "cpu") -> tuple[float, float]:
+    """Mean BCE loss and accuracy of ``model`` on ``data``."""
+    logits, _, labels = scores(model, data, device, batch_size)
+    loss = nn.functional.binary_cross_entropy_with_logits(logits, labels).item()
+    return loss, ((logits > 0).float() == labels).sum().item() / len(labels)
 
 
 def naive_bayes_ratios(model: nn.Module, data: EncodedSplit, alpha: float = 1.0, batch_size: int = 256) -> torch.Tensor:
@@ -147,14 +156,7 @@ class _Scale(nn.Module):
 def fit_branch_mix(model: nn.Module, data: EncodedSplit, device: str | torch.device = "cpu", batch_size: int = 256) -> None:
     """Set ``model.branch_mix`` (two weights and a bias) by logistic regression of the labels on the
     branches' logits over ``data``, as in stacking; a little L2 keeps it finite on separable data."""
-    model.eval()
-    xs, ys = [], []
-    with torch.inference_mode():
-        for idx in data.batches(batch_size, shuffle=False):
-            ids, lengths, labels = data.batch(idx)
-            xs.append(torch.stack(model.branch_logits(ids.to(device), lengths.to(device)), 1).float().cpu())
-            ys.append(labels)
-    x, y = torch.cat(xs), torch.cat(ys)  # (reviews, 2), (reviews,)
+    _, x, y = scores(model, data, device, batch_size)  # (reviews, 2), (reviews,)
     mix = model.branch_mix.detach().float().cpu().clone().requires_grad_(True)
     optimizer = torch.optim.LBFGS([mix], max_iter=100, line_search_fn="strong_wolfe")
 

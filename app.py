@@ -203,8 +203,7 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
             done = event
     if done.stopped:
         log.append(f"stopped after {done.history[-1]['epoch']:.2f} epochs; keeping the best weights so far")
-    if session.get("folder"):  # keep only this session's latest model on disk
-        shutil.rmtree(session["folder"], ignore_errors=True)
+    forget_session(session)  # keep only this session's latest model on disk
     session["folder"] = tempfile.mkdtemp(prefix="sentiment-trained-")
     folder = Path(session["folder"]) / "bilstm-imdb-trained"
     metrics = {"valid_accuracy": done.best_valid_accuracy, "train_reviews": len(data.train), "valid_reviews": len(data.valid),

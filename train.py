@@ -114,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         if isinstance(event, Done):
             done = event
 
+    model.load_state_dict(model.stored_state_dict())  # score the weights as the checkpoint will hold them
     test_start = time.perf_counter()
     test = accuracies(model, EncodedSplit.encode(splits["test"], data.vocab, MAX_TOKENS), device)
     test_acc = test["accuracy"]

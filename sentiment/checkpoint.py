@@ -3,7 +3,7 @@
 A checkpoint is a self-contained folder, in the layout of ``huggingface_hub``'s
 ``PyTorchModelHubMixin`` (so ``SentimentRNN.from_pretrained`` and ``push_to_hub`` work on it):
 
-- ``model.safetensors``: the weights (never a pickle)
+- ``model.safetensors``: the weights (never a pickle), in float16 where they fit
 - ``config.json``: the ``ModelConfig``
 - ``vocab.json``: the vocabulary, a JSON list of tokens in id order
 - ``metrics.json``: validation and test accuracy, data sizes, timing, versions, command, history
@@ -44,7 +44,12 @@ class Checkpoint:
 
 
 def save_checkpoint(folder: str | os.PathLike, model: SentimentRNN, vocab: Vocab, metrics: dict | None = None, card: str | None = None) -> Path:
-    """Write the checkpoint folder atomically (replacing any previous one) and return its path."""
+    """Write the checkpoint folder atomically (replacing any previous one) and return its path.
+
+    The weights are stored in float16 where they fit; ``model``'s own weights are rounded the same
+    way first, so the model in memory scores exactly as the saved one does.
+    """
+    model.load_state_dict(model.stored_state_dict())
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))

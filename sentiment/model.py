@@ -17,9 +17,11 @@ are the ``branch_mix`` buffer, the mean of the two until training fits them on v
 """
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 from huggingface_hub import PyTorchModelHubMixin
+from safetensors.torch import save_file
 from torch import nn
 
 from .text import PAD_ID, UNK_ID
@@ -190,6 +192,19 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
         if self.config.pooling in ("mean", "maxmean"):
             pooled.append((x * mask).sum(dim=1) / lengths.unsqueeze(1))  # (batch, directions*hidden)
         return torch.cat(pooled, dim=-1)
+
+    def stored_state_dict(self) -> dict[str, torch.Tensor]:
+        """The weights as a checkpoint holds them: float16 (half the size) where a tensor's values fit, else float32."""
+        state = {}
+        for name, t in self.state_dict().items():
+            half = t.detach().half() if t.is_floating_point() else None
+            state[name] = (half if half is not None and bool(torch.isfinite(half).all()) else t.detach()).contiguous()
+        return state
+
+    def _save_pretrained(self, save_directory: Path) -> None:
+        """``PyTorchModelHubMixin``'s hook, behind ``save_pretrained`` and ``push_to_hub``: write the stored weights.
+        Loading (``load_state_dict``) casts them back to the model's float32."""
+        save_file(self.stored_state_dict(), str(Path(save_directory) / "model.safetensors"), metadata={"format": "pt"})
 
     def num_parameters(self) -> int:
         return sum(p.numel() for p in self.parameters())

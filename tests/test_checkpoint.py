@@ -88,3 +88,22 @@ def test_bad_config(saved, text):
     (folder / "config.json").write_text(text)
     with pytest.raises(CheckpointError, match="config.json"):
         load_checkpoint(folder)
+
+
+def test_weights_are_stored_in_float16_where_they_fit(tmp_path):
+    from safetensors.torch import load_file
+
+    vocab = Vocab.build([["good", "bad"]])
+    model = SentimentRNN(ModelConfig(vocab_size=len(vocab), embed_dim=4, hidden_dim=3, fc_dim=2))
+    with torch.no_grad():
+        model.fc.weight[0, 0] = 1e6  # beyond float16's range: that tensor stays float32
+        model.out.weight[0, 0] = 1 / 3
+    folder = save_checkpoint(tmp_path / "ckpt", model, vocab)
+    stored = load_file(folder / "model.safetensors")
+    assert stored["fc.weight"].dtype == torch.float32 and stored["fc.weight"][0, 0] == 1e6
+    assert {n for n, t in stored.items() if t.dtype == torch.float16} == set(stored) - {"fc.weight"}
+    # the model in memory was rounded the same way, so it equals what loading gives back
+    assert model.out.weight[0, 0].item() == torch.tensor(1 / 3).half().item()
+    loaded = load_checkpoint(folder).model
+    assert all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(), model.state_dict().values()))
+    assert all(t.dtype == torch.float32 for t in loaded.state_dict().values())

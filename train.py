@@ -1,16 +1,19 @@
 """Train a sentiment model on IMDb and write a checkpoint folder.
 
-    python train.py --data ../shared/data/imdb --bidirectional ...  # the shipped recipe: the full command is in README.md
-    python train.py --preset textbook --out checkpoints/textbook    # the textbook's LSTM
+    python train.py --pretrained checkpoints/bilstm-imdb-lm --teacher checkpoints/ngram-imdb ...  # the shipped recipe (README.md)
+    python train.py --model ngram --out checkpoints/ngram-imdb ...   # the bag-of-n-grams baseline (NBSVM)
+    python train.py --preset textbook --out checkpoints/textbook     # the textbook's LSTM
 
-Loads the data, builds the vocabulary from the training reviews, trains with the shared loop
-in ``sentiment.training`` (keeping the weights best on validation), scores the test set once
-and saves weights, config, vocabulary and metrics together.
+Loads the data, builds the vocabulary from the training reviews (or takes the pretrained
+encoder's), optionally adds the unlabeled reviews labelled with a teacher's probabilities,
+trains with the shared loop in ``sentiment.training`` (keeping the weights best on
+validation), scores the test set once and saves weights, config, vocabulary and metrics together.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import inspect
 import json
@@ -24,16 +27,19 @@ from importlib.metadata import version
 import torch
 from tqdm import tqdm
 
-from sentiment import MAX_TOKENS, ModelConfig, SentimentRNN, TrainConfig, load_imdb, save_checkpoint
-from sentiment.data import DataUnavailableError, EncodedSplit
+from sentiment import MAX_TOKENS, ModelConfig, SentimentRNN, TrainConfig, load_imdb, load_predictor, save_checkpoint
+from sentiment.checkpoint import CheckpointError
+from sentiment.data import DataUnavailableError, EncodedSplit, Split
 from sentiment.device import pick_device
 from sentiment.evaluate import accuracies
 from sentiment.model import POOLINGS, RNN_TYPES
+from sentiment.ngram import NgramConfig, NgramModel, naive_bayes_scaling
+from sentiment.pretrain import ENCODER_SIZES, PretrainedError, load_pretrained, start_from
 from sentiment.training import LR_SCHEDULES, Done, Step, Validation, fit, prepare
 
 TEXTBOOK = dict(
     embed_dim=20, hidden_dim=64, fc_dim=64, rnn_type="lstm", bidirectional=False, num_layers=1, dropout=0.0,
-    pooling="last", ngram_buckets=0, batch_size=32, lr=1e-3, lr_schedule="constant", epochs=10, weight_decay=0.0,
+    pooling="last", batch_size=32, lr=1e-3, lr_schedule="constant", epochs=10, weight_decay=0.0,
     grad_clip=0.0, min_freq=1, max_vocab=0, max_tokens=0,
 )  # fmt: skip
 PRESETS = {"textbook": TEXTBOOK, "textbook-bilstm": TEXTBOOK | {"bidirectional": True}}
@@ -59,11 +65,19 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--preset", choices=sorted(PRESETS), help="start from a named recipe: textbook (the book's LSTM), textbook-bilstm")
     ap.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available, or $SENTIMENT_DEVICE)")
     ap.add_argument("--push-to-hub", metavar="REPO_ID", help="also upload the checkpoint folder to this Hugging Face Hub model repo")
-    for group_name, cls in (("model", ModelConfig), ("training", TrainConfig)):
+    ap.add_argument("--model", choices=("bilstm", "ngram"), default="bilstm", help="bilstm: the recurrent classifier; ngram: the bag-of-n-grams baseline (NBSVM)")
+    ap.add_argument("--pretrained", metavar="FOLDER", help="start the encoder (and take the vocabulary) from this pretrained language model (pretrain.py)")
+    ap.add_argument("--teacher", metavar="CHECKPOINT", action="append", help="also learn from this model's probabilities on IMDb's unlabeled "
+                    "reviews (distillation); given twice or more, from the mean of the teachers' logits")
+    ap.add_argument("--unlabeled", type=int, default=0, help="with --teacher: how many unlabeled reviews to use (0 = all 50,000)")
+    for group_name, cls in (("model", ModelConfig), ("n-gram baseline", NgramConfig), ("training", TrainConfig)):
         group = ap.add_argument_group(f"{group_name} options")
         docs = field_comments(cls)
         for f in dataclasses.fields(cls):
             if f.name in SKIP:
+                continue
+            if cls is NgramConfig:  # its defaults are the baseline's; a model with --model ngram takes them from here
+                group.add_argument(_flag(f.name), type=int, default=None, help=f"{docs.get(f.name, '')} (default: {f.default})")
                 continue
             help_text = f"{docs.get(f.name, '')} (default: {f.default})"
             if f.type in ("bool", bool):
@@ -74,31 +88,29 @@ def build_parser() -> argparse.ArgumentParser:
     return ap
 
 
-def configs(args: argparse.Namespace) -> tuple[ModelConfig, TrainConfig]:
+def configs(args: argparse.Namespace) -> tuple[ModelConfig | NgramConfig, TrainConfig]:
     chosen = dict(PRESETS.get(args.preset, {}))
     chosen.update({k: v for k, v in vars(args).items() if v is not None})
     pick = lambda cls: {f.name: chosen[f.name] for f in dataclasses.fields(cls) if f.name in chosen}  # noqa: E731
-    return ModelConfig(**pick(ModelConfig)), TrainConfig(**pick(TrainConfig))
+    model_cls = NgramConfig if args.model == "ngram" else ModelConfig
+    return model_cls(**pick(model_cls)), TrainConfig(**pick(TrainConfig))
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    model_cfg, train_cfg = configs(args)
-    device = pick_device(args.device)
-    try:
-        splits = load_imdb(args.data)
-    except DataUnavailableError as e:
-        print(e, file=sys.stderr)
-        return 2
-    data = prepare(splits["train"], train_cfg)
-    model_cfg.vocab_size = len(data.vocab)
-    torch.manual_seed(train_cfg.seed)
-    model = SentimentRNN(model_cfg)
-    print(f"{len(data.train):,} training / {len(data.valid):,} validation reviews, vocabulary {len(data.vocab):,}, "
-          f"{model.num_parameters():,} parameters, device {device}")  # fmt: skip
+def teacher_labels(paths: list[str], unlabeled: Split, device: str) -> tuple[Split, list[dict]]:
+    """The unlabeled reviews labelled with the teachers' probability of *positive* (the mean of their logits)."""
+    logits, about = torch.zeros(len(unlabeled)), []
+    for path in paths:
+        teacher = load_predictor(path, device=device)
+        probs = torch.tensor([p.probability for p in teacher.predict_batch(unlabeled.texts, batch_size=256)], dtype=torch.float64)
+        logits += torch.logit(probs, eps=1e-7).float() / len(paths)
+        about.append({"path": path, "test_accuracy": teacher.metrics.get("test_accuracy")})
+    return Split(unlabeled.texts, torch.sigmoid(logits).tolist()), about
 
+
+def _train(run, train_cfg: TrainConfig):
+    """Drive a ``fit`` run with a tqdm bar per epoch and a line per epoch; yield its events."""
     bar = None
-    for event in fit(model, data, train_cfg, device=device):
+    for event in run:
         if isinstance(event, Step):
             if bar is None:
                 bar = tqdm(total=event.total_steps // train_cfg.epochs, desc=f"epoch {event.epoch}/{train_cfg.epochs}", leave=False)
@@ -111,27 +123,58 @@ def main(argv: list[str] | None = None) -> int:
             if isinstance(event, Validation):
                 tqdm.write(f"epoch {round(event.epoch):>2}  train loss {event.train_loss:.4f} acc {event.train_accuracy:.4f}  "
                            f"valid loss {event.valid_loss:.4f} acc {event.valid_accuracy:.4f}  {event.seconds:7.1f}s")  # fmt: skip
-        if isinstance(event, Done):
-            done = event
+        yield event
 
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    model_cfg, train_cfg = configs(args)
+    device = pick_device(args.device)
+    try:
+        pretrained = load_pretrained(args.pretrained) if args.pretrained else None
+        splits = load_imdb(args.data, splits=("train", "test", "unsupervised") if args.teacher else ("train", "test"))
+        soft, teacher = None, None
+        if args.teacher:
+            unlabeled = splits["unsupervised"]
+            soft, teacher = teacher_labels(args.teacher, unlabeled.take(range(args.unlabeled or len(unlabeled))), device)
+    except (DataUnavailableError, PretrainedError, CheckpointError) as e:
+        print(e, file=sys.stderr)
+        return 2
+    data = prepare(splits["train"], train_cfg, vocab=pretrained.vocab if pretrained else None, soft=soft)
+    model_cfg.vocab_size = len(data.vocab)
+    torch.manual_seed(train_cfg.seed)
+    if args.model == "ngram":
+        model = NgramModel(model_cfg)
+    elif pretrained:
+        for name in ENCODER_SIZES:  # sizes not given on the command line are the pretrained encoder's
+            if getattr(args, name, None) is None:
+                setattr(model_cfg, name, getattr(pretrained.model_config, name))
+        try:
+            model = start_from(pretrained, model_cfg)
+        except PretrainedError as e:
+            print(e, file=sys.stderr)
+            return 2
+    else:
+        model = SentimentRNN(model_cfg)
+    print(f"{len(data.train):,} training ({len(soft) if soft else 0:,} labelled by the teacher) / {len(data.valid):,} validation reviews, "
+          f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters, device {device}")  # fmt: skip
+
+    scaling = naive_bayes_scaling(model, data.train) if args.model == "ngram" else contextlib.nullcontext()
+    with scaling:
+        events = list(_train(fit(model, data, train_cfg, device=device), train_cfg))
+    done = events[-1]
     model.load_state_dict(model.stored_state_dict())  # score the weights as the checkpoint will hold them
     test_start = time.perf_counter()
     test = accuracies(model, EncodedSplit.encode(splits["test"], data.vocab, MAX_TOKENS), device)
     test_acc = test["accuracy"]
     print(f"best validation accuracy {done.best_valid_accuracy:.4f} (epoch {done.best_epoch:g}); test accuracy {test_acc:.4f}")
-    branches = {}
-    if "branches" in test:  # each branch on its own too, to show what each contributes
-        w_rnn, w_ngram, bias = (round(w, 4) for w in model.branch_mix.tolist())
-        branches = {"valid": accuracies(model, data.valid, device)["branches"], "test": test["branches"], "mix": [w_rnn, w_ngram, bias]}
-        for name in branches["test"]:
-            print(f"{name} branch alone: validation accuracy {branches['valid'][name]:.4f}; test accuracy {branches['test'][name]:.4f}")
-        print(f"score = {w_rnn} x {model_cfg.rnn_type} logit + {w_ngram} x ngram logit {'+' if bias >= 0 else '-'} {abs(bias)}")
     metrics = {
         "valid_accuracy": done.best_valid_accuracy,
         "test_accuracy": test_acc,
         "best_epoch": done.best_epoch,
         "epochs": train_cfg.epochs,
-        "train_reviews": len(data.train),
+        "train_reviews": len(data.train) - (len(soft) if soft else 0),
+        "unlabeled_reviews": len(soft) if soft else 0,
         "valid_reviews": len(data.valid),
         "test_reviews": len(splits["test"]),
         "vocab_size": len(data.vocab),
@@ -143,7 +186,8 @@ def main(argv: list[str] | None = None) -> int:
         "train_config": dataclasses.asdict(train_cfg),
         "versions": {"python": platform.python_version(), **{p: version(p) for p in ("torch", "datasets", "huggingface_hub", "safetensors")}},
         "command": "python " + shlex.join(sys.argv if argv is None else ["train.py", *argv]),
-        **({"branches": branches} if branches else {}),
+        **({"pretrained": {"path": args.pretrained, "heldout_perplexity": pretrained.metrics.get("heldout_perplexity")}} if pretrained else {}),
+        **({"teachers": teacher} if teacher else {}),
         "history": done.history,
     }
     out = save_checkpoint(args.out, model, data.vocab, metrics)

@@ -4,7 +4,7 @@ A checkpoint is a self-contained folder, in the layout of ``huggingface_hub``'s
 ``PyTorchModelHubMixin`` (so ``SentimentRNN.from_pretrained`` and ``push_to_hub`` work on it):
 
 - ``model.safetensors``: the weights (never a pickle), in float16 where they fit
-- ``config.json``: the ``ModelConfig``
+- ``config.json``: the ``ModelConfig`` (or, for the n-gram baseline, its ``NgramConfig``)
 - ``vocab.json``: the vocabulary, a JSON list of tokens in id order
 - ``metrics.json``: validation and test accuracy, data sizes, timing, versions, command, history
 - ``README.md``: the model card
@@ -26,6 +26,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file
 
 from .model import ModelConfig, SentimentRNN
+from .ngram import NgramConfig, NgramModel
 from .text import Vocab
 
 WEIGHTS, CONFIG, VOCAB, METRICS = "model.safetensors", "config.json", "vocab.json", "metrics.json"
@@ -35,15 +36,22 @@ class CheckpointError(RuntimeError):
     """A checkpoint could not be loaded; the message names the file and the problem."""
 
 
+OLD_BRANCH = (
+    "it holds the bag-of-n-grams branch that earlier versions of this project mixed into the BiLSTM "
+    "(config key ngram_buckets={buckets}), which SentimentRNN no longer has; retrain it with train.py "
+    "(the n-gram model is now a baseline of its own: train.py --model ngram)"
+)
+
+
 @dataclass
 class Checkpoint:
-    model: SentimentRNN
+    model: SentimentRNN | NgramModel
     vocab: Vocab
     metrics: dict = field(default_factory=dict)
     path: str = ""
 
 
-def save_checkpoint(folder: str | os.PathLike, model: SentimentRNN, vocab: Vocab, metrics: dict | None = None, card: str | None = None) -> Path:
+def save_checkpoint(folder: str | os.PathLike, model: SentimentRNN | NgramModel, vocab: Vocab, metrics: dict | None = None, card: str | None = None) -> Path:
     """Write the checkpoint folder atomically (replacing any previous one) and return its path.
 
     The weights are stored in float16 where they fit; ``model``'s own weights are rounded the same
@@ -105,8 +113,14 @@ def load_checkpoint(path_or_repo: str | os.PathLike, device: str = "cpu") -> Che
     """Load a checkpoint folder (or a Hub repo id) and check that its parts agree."""
     folder = _resolve(path_or_repo)
     raw = _read_json(folder / CONFIG)
+    if not isinstance(raw, dict):
+        raise CheckpointError(f"{folder / CONFIG}: not a valid model configuration (expected a JSON object)")
+    if raw.get("ngram_buckets") and "embed_dim" in raw:
+        raise CheckpointError(f"{folder / CONFIG}: " + OLD_BRANCH.format(buckets=raw["ngram_buckets"]))
+    kind, config_cls = (NgramModel, NgramConfig) if "embed_dim" not in raw and "ngram_buckets" in raw else (SentimentRNN, ModelConfig)
+    raw = {k: v for k, v in raw.items() if not (k in ("ngram_buckets", "ngram_n") and config_cls is ModelConfig)}  # 0 = off, as before
     try:
-        config = ModelConfig(**raw)
+        config = config_cls(**raw)
     except (TypeError, ValueError) as e:
         raise CheckpointError(f"{folder / CONFIG}: not a valid model configuration ({e})") from e
 
@@ -127,7 +141,7 @@ def load_checkpoint(path_or_repo: str | os.PathLike, device: str = "cpu") -> Che
         state = load_file(weights_file)
     except (SafetensorError, OSError, ValueError) as e:
         raise CheckpointError(f"{weights_file}: unreadable or corrupt safetensors file ({e})") from e
-    model = SentimentRNN(config)
+    model = kind(config)
     try:
         model.load_state_dict(state, strict=True)
     except RuntimeError as e:

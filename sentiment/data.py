@@ -4,7 +4,9 @@ encoding each split once, and length-bucketed batches.
 Sources, in order of precedence: the ``data`` argument (``--data`` on the command line),
 the ``IMDB_DATA`` environment variable, then ``load_dataset("stanfordnlp/imdb")``.
 A local folder holds either ``train.parquet`` and ``test.parquet`` (the Hub schema:
-``text``, ``label`` with 0 = negative, 1 = positive) or an extracted ``aclImdb/`` tree.
+``text``, ``label`` with 0 = negative, 1 = positive), plus ``unsupervised.parquet`` (the
+50,000 unlabeled reviews, label -1) for pretraining, or an extracted ``aclImdb/`` tree
+(``train/unsup/`` holds the unlabeled reviews there).
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ from .text import PAD_ID, Vocab, tokenize
 HUB_DATASET = "stanfordnlp/imdb"
 
 
+SPLITS = ("train", "test", "unsupervised")
+UNLABELED = -1  # the label of every review in the unsupervised split
+
+
 class DataUnavailableError(RuntimeError):
     """The IMDb data could not be read; the message says how to fix it."""
 
@@ -29,7 +35,7 @@ class Split:
     """Raw reviews of one split."""
 
     texts: list[str]  # review text as published, HTML included
-    labels: list[int]  # 0 = negative, 1 = positive
+    labels: list[int]  # 0 = negative, 1 = positive, -1 = unlabeled
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -38,7 +44,17 @@ class Split:
         return Split([self.texts[i] for i in indices], [self.labels[i] for i in indices])
 
 
-def _fix_hint(source: str) -> str:
+def _fix_hint(source: str, names=("train", "test")) -> str:
+    if "unsupervised" in names:
+        return (
+            f"Could not read IMDb's 50,000 unlabeled reviews from {source}.\n"
+            f"They are the `unsupervised` split of the Hub dataset {HUB_DATASET}; fix it either way:\n"
+            f"  - let `datasets` reach the Hugging Face Hub, or\n"
+            f"  - save that split as unsupervised.parquet beside train.parquet and test.parquet, e.g.\n"
+            f"    load_dataset('{HUB_DATASET}', split='unsupervised').to_parquet('PATH/unsupervised.parquet')\n"
+            f"    (on a machine that reaches the Hub), and pass --data PATH or set IMDB_DATA=PATH.\n"
+            f"Training a classifier on the labeled reviews does not need them."
+        )
     return (
         f"Could not read the IMDb data from {source}.\n"
         f"Fix it either way:\n"
@@ -48,13 +64,19 @@ def _fix_hint(source: str) -> str:
     )
 
 
-def _check(split: Split, where: str) -> Split:
-    bad = sorted({lab for lab in split.labels if lab not in (0, 1)})
+def _check(split: Split, where: str, labels=(0, 1)) -> Split:
+    bad = sorted({lab for lab in split.labels if lab not in labels})
     if bad:
         raise DataUnavailableError(f"{where}: labels must be 0 or 1, found {bad[:5]}")
     if not all(isinstance(t, str) for t in split.texts):
         raise DataUnavailableError(f"{where}: every 'text' must be a string")
+    if not split.texts:
+        raise DataUnavailableError(f"{where}: holds no reviews")
     return split
+
+
+def _labels(name: str) -> tuple[int, ...]:
+    return (UNLABELED,) if name == "unsupervised" else (0, 1)
 
 
 def _split(dataset) -> Split:
@@ -62,55 +84,63 @@ def _split(dataset) -> Split:
     return Split(columns["text"], columns["label"])
 
 
-def _from_parquet(folder: Path) -> dict[str, Split]:
+def _from_parquet(folder: Path, names: tuple[str, ...]) -> dict[str, Split]:
     from datasets import load_dataset
 
-    files = {name: folder / f"{name}.parquet" for name in ("train", "test")}
+    files = {name: folder / f"{name}.parquet" for name in names}
     missing = [str(p) for p in files.values() if not p.is_file()]
     if missing:
-        raise DataUnavailableError(f"missing {', '.join(missing)}\n" + _fix_hint(str(folder)))
-    try:
-        ds = load_dataset("parquet", data_files={k: str(v) for k, v in files.items()})
-        return {name: _check(_split(ds[name]), str(files[name])) for name in files}
-    except DataUnavailableError:
-        raise
-    except Exception as e:  # datasets raises many types for a malformed file
-        raise DataUnavailableError(f"{folder}: malformed parquet files ({type(e).__name__}: {e})") from e
-
-
-def _from_aclimdb(folder: Path) -> dict[str, Split]:
+        raise DataUnavailableError(f"missing {', '.join(missing)}\n" + _fix_hint(str(folder), names))
     splits = {}
-    for name in ("train", "test"):
+    for name, file in files.items():
+        try:
+            ds = load_dataset("parquet", data_files={name: str(file)}, split=name)
+            splits[name] = _split(ds)
+        except Exception as e:  # datasets raises many types for a malformed file
+            raise DataUnavailableError(f"{file}: malformed parquet file ({type(e).__name__}: {e})\n" + _fix_hint(str(folder), (name,))) from e
+        _check(splits[name], str(file), _labels(name))
+    return splits
+
+
+def _from_aclimdb(folder: Path, names: tuple[str, ...]) -> dict[str, Split]:
+    splits = {}
+    for name in names:
+        parts = ((UNLABELED, folder / "train" / "unsup"),) if name == "unsupervised" else ((0, folder / name / "neg"), (1, folder / name / "pos"))
         texts, labels = [], []
-        for label, sub in ((0, "neg"), (1, "pos")):
-            for f in sorted((folder / name / sub).glob("*.txt")):
+        for label, sub in parts:
+            for f in sorted(sub.glob("*.txt")):
                 texts.append(f.read_text(encoding="utf-8"))
                 labels.append(label)
         if not texts:
-            raise DataUnavailableError(f"{folder / name}: no reviews in neg/ or pos/\n" + _fix_hint(str(folder)))
+            where = ", ".join(str(sub) for _, sub in parts)
+            raise DataUnavailableError(f"{where}: no reviews\n" + _fix_hint(str(folder), (name,)))
         splits[name] = Split(texts, labels)
     return splits
 
 
-def load_imdb(data: str | os.PathLike | None = None) -> dict[str, Split]:
-    """Return ``{"train": Split, "test": Split}`` (25,000 reviews each for the full data)."""
+def load_imdb(data: str | os.PathLike | None = None, splits: tuple[str, ...] = ("train", "test")) -> dict[str, Split]:
+    """Return ``{name: Split}`` for the named splits: ``train`` and ``test`` (25,000 labeled reviews each)
+    and ``unsupervised`` (50,000 unlabeled reviews, label -1), from a local folder or the Hub."""
+    names = tuple(splits)
+    unknown = [n for n in names if n not in SPLITS]
+    if unknown:
+        raise ValueError(f"unknown IMDb split(s) {unknown}: choose from {SPLITS}")
     data = data or os.environ.get("IMDB_DATA")
     if data:
         folder = Path(data).expanduser()
         if (folder / "aclImdb").is_dir():
             folder = folder / "aclImdb"
         if not folder.is_dir():
-            raise DataUnavailableError(f"{folder} is not a folder.\n" + _fix_hint(str(folder)))
+            raise DataUnavailableError(f"{folder} is not a folder.\n" + _fix_hint(str(folder), names))
         if (folder / "train" / "pos").is_dir():
-            return _from_aclimdb(folder)
-        return _from_parquet(folder)
+            return _from_aclimdb(folder, names)
+        return _from_parquet(folder, names)
     try:
         from datasets import load_dataset
 
-        ds = load_dataset(HUB_DATASET)
-        return {name: _split(ds[name]) for name in ("train", "test")}
+        return {name: _split(load_dataset(HUB_DATASET, split=name)) for name in names}
     except Exception as e:
-        raise DataUnavailableError(_fix_hint(f"the Hugging Face Hub ({type(e).__name__})")) from e
+        raise DataUnavailableError(_fix_hint(f"the Hugging Face Hub ({type(e).__name__})", names)) from e
 
 
 def train_valid_split(train: Split, n_valid: int = 5000, seed: int = 1) -> tuple[Split, Split]:

@@ -2,9 +2,9 @@
 
     python -m sentiment.evaluate --checkpoint checkpoints/bilstm-imdb [--data PATH] [--limit N]
 
-prints one JSON line: {"accuracy": ..., "n": ..., "seconds": ...}, plus each branch's accuracy
-on its own ("branches") for a model with an n-gram branch. ``train.py`` records its test
-accuracy with the same functions, so the two agree exactly.
+prints one JSON line: {"accuracy": ..., "n": ..., "seconds": ...}. ``train.py`` records its
+test accuracy with the same function, so the two agree exactly; ``accuracy`` scores through the
+public ``Predictor.predict_batch`` and agrees with both.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import time
 import torch
 
 from .data import DataUnavailableError, EncodedSplit, Split, load_imdb
-from .model import SentimentRNN
 from .predict import Predictor, load_predictor
 from .training import scores
 
@@ -27,16 +26,11 @@ def accuracy(predictor: Predictor, split: Split, batch_size: int = 128) -> float
     return sum((p.probability >= 0.5) == bool(y) for p, y in zip(predictions, split.labels)) / len(split)
 
 
-def accuracies(model: SentimentRNN, data: EncodedSplit, device: str | torch.device = "cpu", batch_size: int = 128) -> dict:
-    """The model's accuracy on ``data`` and, with an n-gram branch, each branch's on its own logit, from one
-    pass: {"accuracy": 0.91, "branches": {"lstm": 0.88, "ngram": 0.91}}. A review counts as positive as a
+def accuracies(model: torch.nn.Module, data: EncodedSplit, device: str | torch.device = "cpu", batch_size: int = 128) -> dict:
+    """{"accuracy": ...} of ``model`` on ``data``, from one pass. A review counts as positive as a
     ``Prediction`` labels it (probability >= 0.5), so this agrees with ``accuracy``."""
-    logits, branches, labels = scores(model, data, device, batch_size)
-    result = {"accuracy": ((torch.sigmoid(logits) >= 0.5).float() == labels).sum().item() / len(labels)}
-    if branches.size(1) == 2:
-        correct = ((branches > 0).float() == labels.unsqueeze(1)).sum(0)  # (2,)
-        result["branches"] = {name: c / len(labels) for name, c in zip((model.config.rnn_type, "ngram"), correct.tolist())}
-    return result
+    logits, labels = scores(model, data, device, batch_size)
+    return {"accuracy": ((torch.sigmoid(logits) >= 0.5).float() == labels).sum().item() / len(labels)}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -57,8 +51,6 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     found = accuracies(predictor.model, EncodedSplit.encode(test, predictor.vocab, predictor.max_tokens), predictor.device)
     result = {"accuracy": found["accuracy"], "n": len(test), "seconds": round(time.perf_counter() - start, 2)}
-    if "branches" in found:
-        result["branches"] = found["branches"]
     print(json.dumps(result))
     return 0
 

@@ -9,11 +9,9 @@ length*. Outputs at real positions then never see padding (the tests compare the
 packed ``nn.LSTM(bidirectional=True)`` carrying the same weights), pooling masks the padded
 positions out, and the fused kernel stays in use.
 
-Optionally (``ngram_buckets > 0``) a second, linear branch scores the review's words and
-short phrases (n-grams up to ``ngram_n`` words, hashed into buckets), as in NBSVM (Wang &
-Manning, 2012). Each branch is trained on its own loss, like two members of an ensemble, and
-the model's logit is ``w_rnn * rnn_logit + w_ngram * ngram_logit + bias``: the three numbers
-are the ``branch_mix`` buffer, the mean of the two until training fits them on validation.
+The model holds only the recurrent classifier. Its encoder (embedding and LSTMs) can start
+from a pretrained bidirectional language model (``sentiment.pretrain``); the bag-of-n-grams
+baseline it is compared with lives in ``sentiment.ngram``.
 """
 
 from dataclasses import dataclass
@@ -27,7 +25,6 @@ from torch import nn
 from .text import PAD_ID, UNK_ID
 
 RNN_TYPES = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
-_PRIMES = (1000003, 998244353, 1000000007)  # hashing an n-gram of ids: sum of id * prime, plus an offset per n
 POOLINGS = ("last", "max", "mean", "maxmean")
 
 
@@ -43,8 +40,6 @@ class ModelConfig:
     dropout: float = 0.0  # dropout on embeddings, between layers and before the head
     word_dropout: float = 0.0  # while training, the recurrent branch reads each word as <unk> with this probability
     pooling: str = "last"  # review summary: last hidden state, or max / mean / maxmean over outputs
-    ngram_buckets: int = 0  # hash buckets of a bag-of-n-grams logistic branch beside the LSTM (0 = off)
-    ngram_n: int = 2  # longest phrase the n-gram branch counts: 1 = words, 2 = also bigrams, 3 = also trigrams
 
     def __post_init__(self):
         if self.rnn_type not in RNN_TYPES:
@@ -54,10 +49,6 @@ class ModelConfig:
         for name in ("vocab_size", "embed_dim", "hidden_dim", "fc_dim", "num_layers"):
             if int(getattr(self, name)) < 1:
                 raise ValueError(f"{name} must be at least 1")
-        if int(self.ngram_buckets) < 0:
-            raise ValueError("ngram_buckets must be 0 (off) or more")
-        if self.ngram_n not in (1, 2, 3):
-            raise ValueError("ngram_n must be 1, 2 or 3")
         if not 0.0 <= self.dropout < 1.0 or not 0.0 <= self.word_dropout < 1.0:
             raise ValueError("dropout and word_dropout must be in [0, 1)")
 
@@ -89,42 +80,19 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
         self.drop = nn.Dropout(c.dropout)
         self.fc = nn.Linear(pooled, c.fc_dim)
         self.out = nn.Linear(c.fc_dim, 1)
-        if c.ngram_buckets:
-            self.ngram_weights = nn.Embedding(c.ngram_buckets, 1)
-            nn.init.zeros_(self.ngram_weights.weight)
-            self.register_buffer("branch_mix", torch.tensor([0.5, 0.5, 0.0]))  # weights of the two logits, bias
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """ids: (batch, seq) right-padded token ids; lengths: (batch,). Returns logits (batch,)."""
-        return self.mix(self.branch_logits(ids, lengths))  # (batch,)
-
-    def mix(self, branches: list[torch.Tensor]) -> torch.Tensor:
-        """The model's logit from its branches' logits [(batch,)...]: weighted by ``branch_mix``, or the only one."""
-        if len(branches) == 1:
-            return branches[0]
-        (w_rnn, w_ngram, bias) = self.branch_mix
-        return w_rnn * branches[0] + w_ngram * branches[1] + bias  # (batch,)
-
-    def branch_logits(self, ids: torch.Tensor, lengths: torch.Tensor) -> list[torch.Tensor]:
-        """Each branch's own logits, [(batch,)] or [(batch,), (batch,)] with the n-gram branch."""
         words = ids
         if self.training and self.config.word_dropout:
             drop = torch.rand(ids.shape, device=ids.device) < self.config.word_dropout
             words = ids.masked_fill(drop & (ids != PAD_ID), UNK_ID)  # (batch, seq)
-        logits = [self.forward_embedded(self.embedding(words), lengths)]  # [(batch,)]
-        if self.config.ngram_buckets:
-            logits.append(self.ngram_scores(ids, lengths).sum(-1))  # (batch,)
-        return logits
+        return self.forward_embedded(self.embedding(words), lengths)  # (batch,)
 
     def loss(self, ids: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Logits (batch,) and the training loss: binary cross-entropy of each branch on its own.
-
-        Training the branches separately, like the members of an ensemble, keeps the fast-learning
-        n-gram weights from fitting the training reviews before the LSTM has learned anything.
-        """
-        branches = self.branch_logits(ids, lengths)
-        loss = sum(nn.functional.binary_cross_entropy_with_logits(b, labels) for b in branches)
-        return self.mix(branches), loss
+        """Logits (batch,) and the binary cross-entropy with ``labels``: 0/1, or a teacher's probabilities."""
+        logits = self(ids, lengths)
+        return logits, nn.functional.binary_cross_entropy_with_logits(logits, labels)
 
     def forward_embedded(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The model after the embedding lookup (used for attributions). x: (batch, seq, embed)."""
@@ -144,36 +112,6 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
                 outputs.append(reverse_within_length(backward, lengths))
             x = torch.cat(outputs, dim=-1)  # (batch, seq, directions*hidden)
         return x
-
-    def ngram_ids(self, ids: torch.Tensor, lengths: torch.Tensor) -> list[tuple[torch.Tensor, torch.Tensor]]:
-        """The review's n-grams as buckets: for n = 1..ngram_n, (buckets, mask) both (batch, seq-n+1).
-
-        The n-gram starting at position i hashes to ``sum_j ids[i+j] * prime_j + 12345 * (n-1)``
-        modulo ``ngram_buckets``; the mask is true where it lies wholly inside the review.
-        """
-        steps = torch.arange(ids.size(1), device=ids.device).unsqueeze(0)  # (1, seq)
-        ends = lengths.to(ids.device).unsqueeze(1)  # (batch, 1)
-        grams = []
-        for n in range(1, min(self.config.ngram_n, ids.size(1)) + 1):
-            width = ids.size(1) - n + 1
-            h = sum(ids[:, j : j + width] * _PRIMES[j] for j in range(n)) + 12345 * (n - 1)
-            grams.append((h % self.config.ngram_buckets, steps[:, :width] + n <= ends))  # (batch, seq-n+1) x2
-        return grams
-
-    def ngram_scores(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """Each token's share of the n-gram branch's logit: (batch, seq), zero on padding.
-
-        The logit is the sum of the weights of the review's n-grams divided by the square root of
-        their count; a token gets 1/n of the term of each n-gram it is part of.
-        """
-        shares = torch.zeros(ids.shape, device=ids.device)  # (batch, seq)
-        count = torch.zeros(ids.size(0), device=ids.device)  # (batch,)
-        for n, (buckets, mask) in enumerate(self.ngram_ids(ids, lengths), start=1):
-            w = self.ngram_weights(buckets).squeeze(-1) * mask  # (batch, seq-n+1)
-            for j in range(n):
-                shares[:, j : j + w.size(1)] += w / n
-            count += mask.sum(1)
-        return shares / count.clamp(min=1).sqrt().unsqueeze(1)  # (batch, seq)
 
     def pool(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """Summarise outputs x: (batch, seq, directions*hidden) over real positions only."""

@@ -5,9 +5,8 @@ embeddings, from a baseline of the same review with every word ``<unk>`` to the 
 each token gets a share of ``logit(review) - logit(baseline)`` (the shares add up to that
 difference). The all-zero embedding is not used as the baseline: near it the pooled LSTM's
 score jumps, and 16 integration steps then miss the difference by 45% on the median test
-review; from ``<unk>`` by 1%. When the model has a bag-of-n-grams branch, which is linear,
-each token also gets its exact share of it; both are weighted as the model mixes them.
-A positive share pushed the review toward *positive*, a negative one toward *negative*.
+review; from ``<unk>`` by 1%. For the n-gram baseline, which is linear, each token gets its
+exact share instead. A positive share pushed the review toward *positive*, a negative one toward *negative*.
 """
 
 from __future__ import annotations
@@ -20,6 +19,7 @@ import torch
 from .checkpoint import Checkpoint, load_checkpoint
 from .data import EncodedSplit
 from .device import pick_device
+from .ngram import NgramModel
 from .text import UNK_ID, tokenize
 
 MAX_TOKENS = 3000  # longer reviews are cut to their first MAX_TOKENS tokens (the longest IMDb review has ~2,500)
@@ -90,6 +90,9 @@ class Predictor:
     def attributions(self, ids: list[int], steps: int = 16) -> list[float]:
         """Integrated gradients of the logit for each token (midpoint rule, ``steps`` points)."""
         ids_t = torch.tensor([ids], device=self.device)
+        if isinstance(self.model, NgramModel):
+            with torch.no_grad():
+                return self.model.token_shares(ids_t, torch.tensor([len(ids)]))[0].float().cpu().tolist()
         with torch.no_grad():
             embedded = self.model.embedding(ids_t)  # (1, seq, embed)
             baseline = self.model.embedding(torch.full_like(ids_t, UNK_ID))  # (1, seq, embed)
@@ -100,11 +103,6 @@ class Predictor:
             logits = self.model.forward_embedded(path, lengths)  # (steps,)
             (grads,) = torch.autograd.grad(logits.sum(), path)
         shares = ((embedded - baseline)[0] * grads.mean(0)).sum(-1)  # (seq,)
-        if not self.model.config.ngram_buckets:
-            return shares.float().cpu().tolist()
-        with torch.no_grad():
-            w_rnn, w_ngram, _ = self.model.branch_mix
-            shares = w_rnn * shares + w_ngram * self.model.ngram_scores(ids_t, lengths[:1])[0]  # the linear branch's exact shares
         return shares.float().cpu().tolist()
 
 

@@ -76,59 +76,26 @@ def test_gradients_reach_every_parameter():
     assert all(p.grad is not None and p.grad.abs().sum() > 0 for n, p in model.named_parameters() if n != "embedding.weight")
 
 
-@pytest.mark.parametrize("bad", [dict(rnn_type="transformer"), dict(pooling="sum"), dict(hidden_dim=0), dict(dropout=1.5), dict(ngram_n=4)])
+@pytest.mark.parametrize("bad", [dict(rnn_type="transformer"), dict(pooling="sum"), dict(hidden_dim=0), dict(dropout=1.5), dict(ngram_buckets=4096)])
 def test_bad_config_is_refused(bad):
-    with pytest.raises(ValueError):
+    with pytest.raises((ValueError, TypeError)):  # the n-gram branch is gone: SentimentRNN holds only the recurrent model
         ModelConfig(**bad)
 
 
-def ngrams_by_hand(row, n, buckets):
-    """The buckets of a review's n-grams, hashed as the model documents it."""
-    primes = (1000003, 998244353, 1000000007)
-    return [(sum(t * p for t, p in zip(row[i : i + n], primes)) + 12345 * (n - 1)) % buckets for i in range(len(row) - n + 1)]
-
-
-@pytest.mark.parametrize("n", [1, 2, 3])
-def test_ngram_branch_is_mixed_and_padding_free(n):
-    model = make(bidirectional=True, pooling="max", ngram_buckets=101, ngram_n=n)
-    torch.nn.init.normal_(model.ngram_weights.weight)
-    model.branch_mix.copy_(torch.tensor([0.3, 1.2, -0.4]))
-    ids, lengths = batch([7, 4, 1, 2])
-    together = model(ids, lengths)
-    alone = torch.cat([model(ids[i : i + 1, : lengths[i]], lengths[i : i + 1]) for i in range(4)])
-    assert torch.allclose(together, alone, atol=1e-6)
-    lstm, ngram = model.branch_logits(ids, lengths)
-    assert torch.allclose(together, 0.3 * lstm + 1.2 * ngram - 0.4, atol=1e-6)
-    # a review's shares add up to its n-gram logit: the sum of its n-grams' weights over the root of their count
-    w = model.ngram_weights.weight.detach().squeeze(-1)
-    with torch.no_grad():
-        shares = model.ngram_scores(ids, lengths)
-    for r in range(4):
-        row = ids[r, : lengths[r]].tolist()
-        grams = [b for k in range(1, n + 1) for b in ngrams_by_hand(row, k, 101)]
-        assert shares[r].sum().item() == pytest.approx(float(w[grams].sum()) / len(grams) ** 0.5, abs=1e-5)
-        assert shares[r, lengths[r] :].abs().sum() == 0
-
-
-def test_each_branch_is_trained_on_its_own_loss():
-    model = make(ngram_buckets=101).train()
-    ids, lengths = batch([6, 3])
-    labels = torch.tensor([1.0, 0.0])
-    logits, loss = model.loss(ids, lengths, labels)
-    lstm, ngram = model.branch_logits(ids, lengths)
-    bce = torch.nn.functional.binary_cross_entropy_with_logits
-    assert torch.allclose(logits, (lstm + ngram) / 2)  # an untrained mix is the mean
-    assert loss.item() == pytest.approx((bce(lstm, labels) + bce(ngram, labels)).item(), abs=1e-6)
-
-
-def test_word_dropout_hides_words_from_the_lstm_only_while_training():
-    model = make(bidirectional=True, pooling="mean", ngram_buckets=101, word_dropout=0.999).train()
-    torch.nn.init.normal_(model.ngram_weights.weight)
+def test_word_dropout_hides_words_only_while_training():
+    model = make(bidirectional=True, pooling="mean", word_dropout=0.999).train()
     ids, lengths = batch([5, 3])
     unknown = torch.where(ids != 0, 1, 0)  # every word read as <unk>, padding kept
     torch.manual_seed(0)
-    lstm, ngram = model.branch_logits(ids, lengths)
-    assert torch.allclose(lstm, model.branch_logits(unknown, lengths)[0])
-    assert torch.allclose(ngram, model.branch_logits(ids, lengths)[1])  # the n-gram branch reads the real words
-    model.eval()
-    assert not torch.allclose(model.branch_logits(ids, lengths)[0], model.branch_logits(unknown, lengths)[0])
+    dropped = model(ids, lengths)
+    assert torch.allclose(dropped, model.eval()(unknown, lengths))
+    assert not torch.allclose(model(ids, lengths), dropped)
+
+
+def test_loss_takes_soft_labels_for_distillation():
+    model = make(bidirectional=True, pooling="max")
+    ids, lengths = batch([6, 3])
+    soft = torch.tensor([0.9, 0.2])
+    logits, loss = model.loss(ids, lengths, soft)
+    assert loss.item() == pytest.approx(torch.nn.functional.binary_cross_entropy_with_logits(logits, soft).item())
+    assert set(n.split(".")[0] for n, _ in model.named_parameters()) == {"embedding", "layers", "fc", "out"}

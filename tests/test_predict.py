@@ -40,12 +40,10 @@ def test_batch_gives_the_same_scores_as_one_by_one(shipped, imdb):
 
 
 def score_without_words(model, ids) -> float:
-    """The integrated-gradients baseline: the same review with every word <unk> (no n-grams for the linear branch)."""
+    """The integrated-gradients baseline: the same review with every word <unk>."""
     unknown = torch.ones(1, len(ids), dtype=torch.long)
-    lengths = torch.tensor([len(ids)])
     with torch.no_grad():
-        w_rnn, _, bias = model.branch_mix.tolist()
-        return w_rnn * model.forward_embedded(model.embedding(unknown), lengths).item() + bias
+        return model(unknown, torch.tensor([len(ids)])).item()
 
 
 def test_attributions_add_up_to_the_score_difference(shipped, imdb):

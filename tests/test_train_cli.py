@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from sentiment import ModelConfig, TrainConfig, load_predictor
+from sentiment import ModelConfig, NgramConfig, TrainConfig, load_predictor
 from sentiment.evaluate import main as evaluate_main
 
 from .conftest import ROOT
@@ -18,11 +18,11 @@ import train  # noqa: E402
 
 def test_help_documents_every_config_field():
     out = subprocess.run([sys.executable, "train.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    docs = {**train.field_comments(ModelConfig), **train.field_comments(TrainConfig)}
-    for f in dataclasses.fields(ModelConfig) + dataclasses.fields(TrainConfig):
+    docs = {**train.field_comments(ModelConfig), **train.field_comments(NgramConfig), **train.field_comments(TrainConfig)}
+    for f in dataclasses.fields(ModelConfig) + dataclasses.fields(NgramConfig) + dataclasses.fields(TrainConfig):
         if f.name not in train.SKIP:
             assert f"--{f.name.replace('_', '-')}" in out and docs[f.name], f.name
-    for flag in ("--data", "--out", "--preset", "--push-to-hub", "--train-limit"):
+    for flag in ("--data", "--out", "--preset", "--push-to-hub", "--train-limit", "--model", "--pretrained", "--teacher", "--unlabeled"):
         assert flag in out
 
 
@@ -36,8 +36,7 @@ def test_textbook_preset_and_explicit_flags():
 def test_a_short_run_writes_a_checkpoint_whose_test_accuracy_evaluate_reproduces(imdb_path, tmp_path, capsys):
     out = tmp_path / "ckpt"
     code = train.main(["--data", str(imdb_path), "--out", str(out), "--train-limit", "300", "--epochs", "1", "--embed-dim", "8",
-                       "--hidden-dim", "8", "--bidirectional", "--pooling", "max", "--ngram-buckets", "4096", "--ngram-n", "3", "--ngram-nb",
-                       "--ngram-lr", "0.1", "--device", "cpu"])  # fmt: skip
+                       "--hidden-dim", "8", "--bidirectional", "--pooling", "max", "--device", "cpu"])  # fmt: skip
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["train_reviews"] == 300 and metrics["valid_reviews"] == 5000 and metrics["test_reviews"] == 25000
@@ -47,10 +46,27 @@ def test_a_short_run_writes_a_checkpoint_whose_test_accuracy_evaluate_reproduces
     assert evaluate_main(["--checkpoint", str(out), "--data", str(imdb_path), "--device", "cpu"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert printed["accuracy"] == metrics["test_accuracy"]
-    assert printed["branches"] == metrics["branches"]["test"] and set(printed["branches"]) == {"lstm", "ngram"}
-    model = load_predictor(out, device="cpu").model
-    assert (model.config.ngram_buckets, model.config.ngram_n) == (4096, 3)
-    assert model.branch_mix.tolist() == pytest.approx(metrics["branches"]["mix"], abs=1e-4)
+    # the public API agrees: predict_batch over the same test reviews
+    from sentiment.evaluate import accuracy
+    from sentiment import load_imdb
+
+    assert accuracy(load_predictor(out, device="cpu"), load_imdb(imdb_path)["test"]) == metrics["test_accuracy"]
+
+
+def test_ngram_baseline_then_a_bilstm_distilled_from_it(imdb_path, tmp_path):
+    teacher = tmp_path / "ngram"
+    assert train.main(["--model", "ngram", "--data", str(imdb_path), "--out", str(teacher), "--train-limit", "500", "--epochs", "1",
+                       "--lr", "0.05", "--ngram-buckets", "65536", "--ngram-n", "2", "--device", "cpu"]) == 0  # fmt: skip
+    t = json.loads((teacher / "metrics.json").read_text())
+    assert t["test_accuracy"] > 0.7 and json.loads((teacher / "config.json").read_text())["ngram_buckets"] == 65536
+    student = tmp_path / "student"
+    assert train.main(["--data", str(imdb_path), "--out", str(student), "--train-limit", "200", "--epochs", "1", "--embed-dim", "8",
+                       "--hidden-dim", "8", "--bidirectional", "--teacher", str(teacher), "--unlabeled", "100", "--device", "cpu"]) == 0  # fmt: skip
+    m = json.loads((student / "metrics.json").read_text())
+    assert m["train_reviews"] == 200 and m["unlabeled_reviews"] == 100
+    assert m["teachers"] == [{"path": str(teacher), "test_accuracy": t["test_accuracy"]}]
+    config = json.loads((student / "config.json").read_text())
+    assert "ngram_buckets" not in config and config["bidirectional"] is True
 
 
 def test_unreachable_data_is_one_clear_message(tmp_path, capsys):

@@ -2,8 +2,8 @@ import pytest
 import torch
 
 from sentiment import ModelConfig, SentimentRNN, TrainConfig, fit, prepare
-from sentiment.data import EncodedSplit
-from sentiment.training import Done, Step, Validation, evaluate, fit_branch_mix, naive_bayes_ratios
+from sentiment.data import Split
+from sentiment.training import Done, Step, Validation, evaluate
 
 
 @pytest.fixture(scope="module")
@@ -57,49 +57,28 @@ def test_should_stop_ends_the_run_after_the_current_batch(small):
     assert len(seen) == 5 and len(done.history) == 1
 
 
-def test_naive_bayes_ratios_count_each_review_once():
-    model = SentimentRNN(ModelConfig(vocab_size=10, ngram_buckets=1009, ngram_n=2))
-    data = EncodedSplit([[2, 3, 2, 3], [2, 4], [5, 3]], [1, 1, 0])
-    r = naive_bayes_ratios(model, data, alpha=1.0)
-    pos, neg = torch.ones(1009), torch.ones(1009)  # alpha
-    for row, label in zip([[2, 3, 2, 3], [2, 4], [5, 3]], [1, 1, 0]):
-        ids = torch.tensor([row])
-        buckets = {int(b) for grams, mask in model.ngram_ids(ids, torch.tensor([len(row)])) for b in grams[mask]}
-        for b in buckets:
-            (pos if label else neg)[b] += 1
-    assert torch.allclose(r, torch.log((pos / pos.sum()) / (neg / neg.sum())), atol=1e-6)
-    word_2 = 2 * 1000003 % 1009
-    assert r[word_2] > 0  # "2" is only in positive reviews
-
-
-def test_ngram_nb_training_leaves_plain_scaled_weights(small, tmp_path):
+def test_frozen_encoder_then_lower_encoder_learning_rate(small):
     cfg, data = small
-    cfg = TrainConfig(**{**vars(cfg), "epochs": 1, "ngram_nb": True, "ngram_lr": 0.05})
+    cfg = TrainConfig(**{**vars(cfg), "epochs": 2, "freeze_epochs": 1.0, "encoder_lr": 1e-3})
     torch.manual_seed(0)
-    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=8, hidden_dim=8, fc_dim=8, ngram_buckets=2**16, ngram_n=3))
-    done = list(fit(model, data, cfg))[-1]
-    # the naive-Bayes factor is folded into the weights: the saved model is a plain one
-    assert set(model.state_dict()) == set(SentimentRNN(model.config).state_dict())
-    assert evaluate(model, data.valid)[1] == pytest.approx(done.best_valid_accuracy)
-    from sentiment import load_checkpoint, save_checkpoint
-
-    save_checkpoint(tmp_path / "nb", model, data.vocab)
-    again = load_checkpoint(tmp_path / "nb").model
-    assert evaluate(again, data.valid)[1] == pytest.approx(done.best_valid_accuracy)
-    # scaling weights that are already trained would change the model: refused
-    with pytest.raises(ValueError, match="new model"):
-        next(fit(again, data, cfg))
+    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=8, hidden_dim=8, fc_dim=8, bidirectional=True, pooling="max"))
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    snapshots = []
+    for event in fit(model, data, TrainConfig(**{**vars(cfg), "evals_per_epoch": 1})):
+        if isinstance(event, Validation):
+            snapshots.append({k: v.clone() for k, v in model.state_dict().items()})
+    after_first = snapshots[0]
+    assert torch.equal(after_first["embedding.weight"], before["embedding.weight"])  # frozen for the first epoch
+    assert torch.equal(after_first["layers.0.0.weight_ih_l0"], before["layers.0.0.weight_ih_l0"])
+    assert not torch.equal(after_first["fc.weight"], before["fc.weight"])  # while the head learns
+    assert not torch.equal(snapshots[1]["layers.0.0.weight_ih_l0"], before["layers.0.0.weight_ih_l0"])  # then everything
 
 
-def test_fitted_branch_mix_beats_the_plain_mean(small):
-    cfg, data = small
-    cfg = TrainConfig(**{**vars(cfg), "epochs": 2, "fit_branch_mix": False, "ngram_lr": 0.1})
-    torch.manual_seed(0)
-    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=8, hidden_dim=8, fc_dim=8, ngram_buckets=2**16))
-    list(fit(model, data, cfg))
-    assert model.branch_mix.tolist() == [0.5, 0.5, 0.0]
-    mean_loss, _ = evaluate(model, data.valid)
-    fit_branch_mix(model, data.valid)
-    fitted_loss, _ = evaluate(model, data.valid)
-    assert fitted_loss < mean_loss
-    assert model.branch_mix.tolist() != [0.5, 0.5, 0.0]
+def test_soft_labels_join_the_training_reviews_only(imdb):
+    cfg = TrainConfig(valid_size=100, train_limit=50, seed=3)
+    soft = Split(imdb["test"].texts[:30], [0.25] * 30)  # any texts with a teacher's probabilities
+    data = prepare(imdb["train"], cfg, soft=soft)
+    plain = prepare(imdb["train"], cfg)
+    assert len(data.train) == 80 and len(data.valid) == 100
+    assert data.train.labels[50:].tolist() == [0.25] * 30 and set(data.valid.labels.tolist()) <= {0.0, 1.0}
+    assert data.vocab.itos == plain.vocab.itos  # the vocabulary comes from the gold-labelled reviews

@@ -73,7 +73,7 @@ def main() -> None:
         for run in ("first", "second"):
             trainer = Client(f"http://127.0.0.1:{port}/", verbose=False)
             t = time.perf_counter()
-            job = trainer.submit(1, 2000, "lstm", True, 32, 32, 0.003, 32, api_name="/train")
+            job = trainer.submit(1, 2000, "lstm", True, 32, 32, 0.003, 32, "random weights", api_name="/train")
             while not any(o[0] is not None and o[0].get("data") for o in job.outputs()):
                 if job.done():
                     raise SystemExit(f"training ended without a plot: {job.exception()}")

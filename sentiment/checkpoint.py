@@ -19,6 +19,7 @@ import json
 import os
 import shutil
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -51,22 +52,15 @@ class Checkpoint:
     path: str = ""
 
 
-def save_checkpoint(folder: str | os.PathLike, model: SentimentRNN | NgramModel, vocab: Vocab, metrics: dict | None = None, card: str | None = None) -> Path:
-    """Write the checkpoint folder atomically (replacing any previous one) and return its path.
-
-    The weights are stored in float16 where they fit; ``model``'s own weights are rounded the same
-    way first, so the model in memory scores exactly as the saved one does.
-    """
-    model.load_state_dict(model.stored_state_dict())
+@contextmanager
+def atomic_folder(folder: str | os.PathLike):
+    """Yield a new temporary folder beside ``folder`` to write into; when the block ends without an error
+    it replaces ``folder`` by a rename, so a reader never sees a half-written folder. Otherwise it is removed."""
     folder = Path(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        model.save_pretrained(tmp)
-        vocab.save(tmp / VOCAB)
-        (tmp / METRICS).write_text(json.dumps(metrics or {}, indent=2) + "\n", encoding="utf-8")
-        if card is not None:
-            (tmp / "README.md").write_text(card, encoding="utf-8")
+        yield tmp
         tmp.chmod(0o755)
         for f in tmp.iterdir():
             f.chmod(0o644)
@@ -80,6 +74,21 @@ def save_checkpoint(folder: str | os.PathLike, model: SentimentRNN | NgramModel,
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
+
+
+def save_checkpoint(folder: str | os.PathLike, model: SentimentRNN | NgramModel, vocab: Vocab, metrics: dict | None = None, card: str | None = None) -> Path:
+    """Write the checkpoint folder atomically (replacing any previous one) and return its path.
+
+    The weights are stored in float16 where they fit; ``model``'s own weights are rounded the same
+    way first, so the model in memory scores exactly as the saved one does.
+    """
+    model.load_state_dict(model.stored_state_dict())
+    with atomic_folder(folder) as tmp:
+        model.save_pretrained(tmp)
+        vocab.save(tmp / VOCAB)
+        (tmp / METRICS).write_text(json.dumps(metrics or {}, indent=2) + "\n", encoding="utf-8")
+        if card is not None:
+            (tmp / "README.md").write_text(card, encoding="utf-8")
     return folder
 
 

@@ -20,8 +20,6 @@ import dataclasses
 import json
 import math
 import os
-import shutil
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,6 +30,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 from torch import nn
 
+from .checkpoint import atomic_folder
 from .data import EncodedSplit
 from .model import ModelConfig, SentimentRNN
 from .text import Vocab
@@ -164,19 +163,12 @@ def _epoch_batches(data: EncodedSplit, cfg: PretrainConfig, epoch: int) -> list[
 
 # Resumable state: <state>/lm.safetensors (float32 weights), <state>/optimizer.safetensors, <state>/state.json.
 def save_state(folder: Path, lm: BiLanguageModel, optimizer: torch.optim.Optimizer, position: dict) -> None:
-    tmp = Path(tempfile.mkdtemp(prefix=".state.", dir=folder.parent))
-    try:
+    with atomic_folder(folder) as tmp:
         save_file({k: v.detach().cpu().contiguous() for k, v in lm.state_dict().items()}, str(tmp / "lm.safetensors"))
         opt = optimizer.state_dict()
-        tensors = {f"{i}.{k}": v.detach().cpu().contiguous().reshape(v.shape) for i, s in opt["state"].items() for k, v in s.items()}
+        tensors = {f"{i}.{k}": v.detach().cpu().contiguous() for i, s in opt["state"].items() for k, v in s.items()}
         save_file(tensors, str(tmp / "optimizer.safetensors"))
         (tmp / "state.json").write_text(json.dumps({**position, "param_groups": opt["param_groups"]}, indent=1), encoding="utf-8")
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def load_state(folder: Path, lm: BiLanguageModel, optimizer: torch.optim.Optimizer) -> dict:
@@ -257,25 +249,15 @@ def pretrain(
 
 
 def save_pretrained_encoder(folder: str | os.PathLike, lm: BiLanguageModel, vocab: Vocab, cfg: PretrainConfig, metrics: dict) -> Path:
-    """Write the pretrained encoder (and its softmax) as a checkpoint folder, atomically."""
-    folder = Path(folder)
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-    try:
+    """Write the pretrained encoder (and its softmax) as a checkpoint folder, atomically; weights in float16."""
+    with atomic_folder(folder) as tmp:
         state = {k: v.detach().cpu().half().contiguous() for k, v in lm.trained_parameters().items()}
         save_file(state, str(tmp / "model.safetensors"), metadata={"format": "pt"})
         config = {"kind": KIND, "model": dataclasses.asdict(lm.encoder.config), "pretrain": dataclasses.asdict(cfg)}
         (tmp / "config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
         vocab.save(tmp / "vocab.json")
         (tmp / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
-        tmp.chmod(0o755)
-        if folder.exists():
-            shutil.rmtree(folder)
-        tmp.rename(folder)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return folder
+    return Path(folder)
 
 
 @dataclass

@@ -15,7 +15,7 @@ REVIEWS = [
     "Not bad at all, actually quite charming.",
     "The worst acting I have seen in years.",
 ]
-TRAIN = (1, 2000, "lstm", True, 32, 32, 0.003, 32)
+TRAIN = (1, 2000, "lstm", True, 32, 32, 0.003, 32, "random weights")
 
 
 def test_200_predictions_from_20_concurrent_clients(app_server):
@@ -59,7 +59,7 @@ def test_predictions_are_answered_during_training_and_a_second_run_waits(app_ser
         time.sleep(0.1)
     other.predict(api_name="/stop")
     final = second.result(timeout=120)
-    assert "Validation accuracy" in final[3]
+    assert "Best validation accuracy" in final[3]
 
 
 def test_training_api_refuses_absurd_settings(app_server):
@@ -67,7 +67,7 @@ def test_training_api_refuses_absurd_settings(app_server):
     client = Client(app_server, verbose=False)
     for epochs, reviews, hidden in [(10000, 2000, 32), (1, -5, 32), (1, 10**9, 32), (1, 2000, 10**6), ("many", 2000, 32)]:
         try:
-            client.predict(epochs, reviews, "lstm", True, 32, hidden, 0.003, 32, api_name="/train")
+            client.predict(epochs, reviews, "lstm", True, 32, hidden, 0.003, 32, "random weights", api_name="/train")
         except Exception as e:  # gradio_client raises AppError carrying the message
             assert any(words in str(e) for words in ("must be", "maximum value", "minimum value", "Expected a `float`")), e
         else:
@@ -77,12 +77,12 @@ def test_training_api_refuses_absurd_settings(app_server):
 def test_a_cancelled_run_frees_the_trainer_at_once(app_server):
     """A client that goes away (here: cancels its job) ends its run; the next one starts right after."""
     leaving = Client(app_server, verbose=False)
-    long_run = leaving.submit(5, 20000, "lstm", True, 64, 64, 0.003, 32, api_name="/train")
+    long_run = leaving.submit(5, 20000, "lstm", True, 64, 64, 0.003, 32, "random weights", api_name="/train")
     deadline = time.time() + 60
     while not long_run.outputs() and time.time() < deadline:
         time.sleep(0.1)
     long_run.cancel()
     start = time.time()
-    short = Client(app_server, verbose=False).submit(1, 200, "lstm", True, 16, 16, 0.003, 32, api_name="/train")
-    assert "Validation accuracy" in short.result(timeout=90)[3]
+    short = Client(app_server, verbose=False).submit(1, 200, "lstm", True, 16, 16, 0.003, 32, "random weights", api_name="/train")
+    assert "Best validation accuracy" in short.result(timeout=90)[3]
     assert time.time() - start < 90

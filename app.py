@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -25,15 +26,18 @@ import torch
 
 from sentiment import (
     Checkpoint, CheckpointError, DataUnavailableError, ModelConfig, Prediction, Predictor, SentimentRNN, TrainConfig,
-    load_imdb, load_predictor, save_checkpoint,
+    load_checkpoint, load_imdb, load_predictor, save_checkpoint,
 )  # fmt: skip
 from sentiment.model import RNN_TYPES
+from sentiment.pretrain import Pretrained, PretrainedError, load_pretrained, start_from
 from sentiment.text import UNK_ID
 from sentiment.training import Done, Step, Validation, fit, prepare
 
 ROOT = Path(__file__).resolve().parent
 MODEL_PATH = os.environ.get("MODEL_PATH", str(ROOT / "checkpoints" / "bilstm-imdb"))
-SHIPPED, TRAINED = "shipped model", "model trained here"
+PRETRAINED_PATH = os.environ.get("PRETRAINED_PATH", str(ROOT / "checkpoints" / "bilstm-imdb-lm"))
+SHIPPED = "shipped model"
+FROM_SCRATCH, FROM_PRETRAINED = "random weights", "pretrained BiLSTM"
 
 # Limits of a run started from the Train tab, enforced in the handler (not only by the sliders).
 LIMITS = {
@@ -47,6 +51,31 @@ LIMITS = {
 VALID_REVIEWS = 1000  # held-out reviews scored at each validation check in the Train tab
 TRAIN_TOKENS = 400  # training reviews are cut to this many tokens in the Train tab, bounding time and memory per batch
 CHECKS_PER_EPOCH = 4  # validation checks (plot points) per epoch
+MAX_RUNS = 5  # finished runs kept per visitor; the oldest is deleted first
+DEFAULT_BUDGET_S = 180  # a run stops itself after this many seconds (TRAIN_BUDGET_SECONDS changes it)
+RUN_COLUMNS = ["run", "settings", "best validation accuracy", "time", "reviews/s", "ended"]
+RUNS_ROOT = Path(tempfile.gettempdir()) / "sentiment-runs"  # one unguessable folder per run, served in place and deleted with the run
+PALETTE = [("#93c5fd", "#1d4ed8"), ("#fdba74", "#c2410c"), ("#86efac", "#15803d"), ("#d8b4fe", "#7e22ce"),
+           ("#fca5a5", "#b91c1c"), ("#a5f3fc", "#0e7490")]  # (training, validation) colours of one run  # fmt: skip
+
+# Default Train tab settings, chosen by measuring (bench/train_tab.py prints what they reach and when).
+DEFAULTS = dict(epochs=2, reviews=5000, batch_size=32, lr=5e-3, embed_dim=32, hidden_dim=32)
+TYPICAL_RUN = "With the settings below a run takes about a minute on 2 CPU cores."
+PRETRAINED_NOTE = (
+    "**Start from: pretrained BiLSTM** fine-tunes the encoder that was pretrained as a language model on 70,000 reviews "
+    "(its embedding and hidden sizes are fixed by it), to show what pretraining buys in the same minute."
+)
+
+
+def limits_text() -> str:
+    return (
+        f"**Limits on this server**\n\n- {LIMITS['epochs'][1]} epochs, {LIMITS['reviews'][1]:,} reviews at most\n"
+        f"- each run stops itself after **{run_budget():g} s** and keeps its best weights\n"
+        f"- reviews cut to {TRAIN_TOKENS} tokens; validation on {VALID_REVIEWS:,} held-out reviews\n"
+        f"- one run at a time: others wait in the queue, their place shown on the plots\n"
+        f"- your last {MAX_RUNS} runs are kept until you leave"
+    )
+
 
 EXAMPLES = [
     "What a wonderful surprise. The two leads have real chemistry, the script is sharp and funny, "
@@ -64,6 +93,23 @@ EXAMPLES = [
 def shipped_predictor() -> Predictor:
     """The shipped (or MODEL_PATH) model, loaded once per process."""
     return load_predictor(MODEL_PATH)
+
+
+@functools.cache
+def pretrained_encoder() -> Pretrained | None:
+    """The pretrained BiLSTM encoder that Train tab runs can start from, or None when this server has none."""
+    try:
+        return load_pretrained(PRETRAINED_PATH)
+    except PretrainedError:
+        return None
+
+
+def run_budget() -> float:
+    """Seconds a Train tab run may take: TRAIN_BUDGET_SECONDS, else 3 minutes."""
+    try:
+        return max(1.0, float(os.environ.get("TRAIN_BUDGET_SECONDS", DEFAULT_BUDGET_S)))
+    except ValueError:
+        return float(DEFAULT_BUDGET_S)
 
 
 @functools.cache
@@ -97,9 +143,17 @@ def _run_predict(text: str, predictor: Predictor) -> Prediction:
 
 
 def analyze(text: str, model_choice: str, session: dict):
-    """Predict tab: label, probability, token table, counts and highlighted words."""
-    predictor = (session.get("predictor") if model_choice == TRAINED else None) or shipped_predictor()
+    """Predict tab: label, probability, token table, counts, highlighted words and, for a model trained
+    in the Train tab, its verdict beside the shipped model's."""
+    trained = run_predictor(session, model_choice) if model_choice != SHIPPED else None
+    predictor = trained or shipped_predictor()
     p = _run_predict(text, predictor)
+    compare = ""
+    if trained is not None:
+        ref = shipped_predictor().predict(text)
+        compare = (f"**{model_choice}** (trained here): {p.label}, {p.probability:.1%} positive · "
+                   f"**{SHIPPED}**: {ref.label}, {ref.probability:.1%} positive"
+                   + (" · they **disagree**" if ref.label != p.label else ""))  # fmt: skip
     table = pd.DataFrame(
         {
             "#": range(1, len(p.tokens) + 1),
@@ -113,7 +167,7 @@ def analyze(text: str, model_choice: str, session: dict):
     if p.truncated:
         counts += f"; the review was cut to its first **{predictor.max_tokens:,}** tokens"
     highlighted = [(tok + " ", cat) for tok, cat in zip(p.tokens, _buckets(p.attributions))]
-    return {"positive": p.probability, "negative": 1 - p.probability}, round(p.probability, 4), table, counts, highlighted
+    return {"positive": p.probability, "negative": 1 - p.probability}, round(p.probability, 4), table, counts, highlighted, compare
 
 
 def predict(text: str) -> dict:
@@ -129,7 +183,7 @@ def predict(text: str) -> dict:
 # ---------------------------------------------------------------- Train tab
 
 
-def check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size) -> dict:
+def check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start=FROM_SCRATCH) -> dict:
     """Validate Train tab settings (from the UI or the API) before any work starts."""
     values = {"epochs": epochs, "reviews": reviews, "embed_dim": embed_dim, "hidden_dim": hidden_dim, "batch_size": batch_size, "lr": lr}
     clean = {}
@@ -149,99 +203,197 @@ def check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_d
         raise gr.Error(f"recurrent type must be one of {', '.join(RNN_TYPES)}; got {rnn_type!r}.")
     if not isinstance(bidirectional, bool):
         raise gr.Error(f"bidirectional must be true or false; got {bidirectional!r}.")
-    return clean | {"rnn_type": rnn_type, "bidirectional": bidirectional}
+    if start not in (FROM_SCRATCH, FROM_PRETRAINED):
+        raise gr.Error(f"start must be {FROM_SCRATCH!r} or {FROM_PRETRAINED!r}; got {start!r}.")
+    if start == FROM_PRETRAINED:
+        if pretrained_encoder() is None:
+            raise gr.Error(f"No pretrained encoder on this server ({PRETRAINED_PATH} is missing): start from random weights.")
+        if rnn_type != "lstm" or not bidirectional:
+            raise gr.Error("The pretrained encoder is a bidirectional LSTM: pick lstm and bidirectional to start from it.")
+    return clean | {"rnn_type": rnn_type, "bidirectional": bidirectional, "start": start}
 
 
-def _curves(history: list[dict], steps: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    rows = [(s, acc, loss, "training") for s, acc, loss in steps]
-    rows += [(h["epoch"], h["valid_accuracy"], h["valid_loss"], "validation") for h in history]
+def run_name(number: int, s: dict) -> str:
+    """What tells this run apart on the plots and in the table, e.g. "#2 BiLSTM 128 · pretrained"."""
+    c = pretrained_encoder().model_config if s["start"] == FROM_PRETRAINED else None
+    hidden = c.hidden_dim if c else s["hidden_dim"]
+    name = f"#{number} {'Bi' if s['bidirectional'] else ''}{s['rnn_type'].upper()} {hidden}"
+    return name + (" · pretrained" if c else "")
+
+
+def _curves(runs: list[dict], current: dict | None) -> tuple[gr.LinePlot, gr.LinePlot]:
+    """Accuracy and loss plots of every kept run and the current one, one colour per run and curve.
+
+    The chart builds its colour scale from the series present when it is first drawn and only
+    swaps the data afterwards, so the colour map (which names every series) is sent with each
+    update: a new series changes it and makes the chart redraw with that series in its scale.
+    """
+    rows, colors = [], {}
+    for i, run in enumerate([*runs, *([current] if current else [])]):
+        train_series, valid_series = f"{run['name']} · training", f"{run['name']} · validation"
+        rows += [(e, acc, loss, train_series) for e, acc, loss in run["steps"]]
+        rows += [(h["epoch"], h["valid_accuracy"], h["valid_loss"], valid_series) for h in run["history"]]
+        colors |= {train_series: PALETTE[i % len(PALETTE)][0], valid_series: PALETTE[i % len(PALETTE)][1]}
     df = pd.DataFrame(rows, columns=["epoch", "accuracy", "loss", "series"]).astype({"epoch": float, "accuracy": float, "loss": float, "series": str})
-    return df[["epoch", "accuracy", "series"]], df[["epoch", "loss", "series"]]
+    colors = {name: color for name, color in colors.items() if name in set(df["series"])}
+    return (gr.LinePlot(value=df[["epoch", "accuracy", "series"]], color_map=colors),
+            gr.LinePlot(value=df[["epoch", "loss", "series"]], color_map=colors))  # fmt: skip
 
 
-def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, session: dict, progress=gr.Progress()):
-    """Train tab: a short live run; yields (accuracy plot, loss plot, log, summary, model choice, download)."""
-    s = check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size)
+def _runs_table(runs: list[dict]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [(r["name"], r["settings"], f"{r['best']:.1%}", f"{r['seconds']:.0f} s", f"{r['speed']:,.0f}", r["ended"]) for r in runs],
+        columns=RUN_COLUMNS,
+    )
+
+
+def _choices(runs: list[dict], value: str = SHIPPED) -> gr.Radio:
+    return gr.Radio(choices=[SHIPPED, *(r["name"] for r in runs)], value=value)
+
+
+def _downloads(runs: list[dict]):
+    files = [r["archive"] for r in runs]
+    return gr.File(value=files or None, visible=bool(files))
+
+
+def _drop_run(run: dict) -> None:
+    shutil.rmtree(run["folder"], ignore_errors=True)
+
+
+def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start, session: dict, progress=gr.Progress()):
+    """Train tab: a short live run. Yields (accuracy plot, loss plot, log, summary, Predict's model choice, runs table, downloads)."""
+    s = check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start)
     session["stop"] = False
+    budget, began = run_budget(), time.monotonic()  # the budget covers the whole run, reading the reviews included
+    keep = gr.update()
     progress(0, desc="Loading IMDb reviews")
     try:
         train_split = imdb_train()
     except DataUnavailableError as e:
         raise gr.Error(str(e).replace("\n", " ")) from None
+    pretrained = pretrained_encoder() if s["start"] == FROM_PRETRAINED else None
     cfg = TrainConfig(
-        epochs=s["epochs"], batch_size=s["batch_size"], lr=s["lr"], train_limit=s["reviews"],
-        valid_limit=VALID_REVIEWS, evals_per_epoch=CHECKS_PER_EPOCH, max_tokens=TRAIN_TOKENS, min_freq=2,
+        epochs=s["epochs"], batch_size=s["batch_size"], lr=s["lr"], train_limit=s["reviews"], valid_limit=VALID_REVIEWS,
+        evals_per_epoch=CHECKS_PER_EPOCH, max_tokens=TRAIN_TOKENS, min_freq=2, eval_at_start=True,
     )  # fmt: skip
-    data = prepare(train_split, cfg)
-    model_cfg = ModelConfig(
-        vocab_size=len(data.vocab), embed_dim=s["embed_dim"], hidden_dim=s["hidden_dim"], fc_dim=64,
-        rnn_type=s["rnn_type"], bidirectional=s["bidirectional"], pooling="max", dropout=0.2,
-    )  # fmt: skip
+    data = prepare(train_split, cfg, vocab=pretrained.vocab if pretrained else None)
     torch.manual_seed(cfg.seed)
-    model = SentimentRNN(model_cfg)
-    log, steps, history = [], [], []
-    log.append(f"{len(data.train):,} training reviews, {len(data.valid):,} validation reviews, vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters")
-    no_change = gr.update()
-    yield no_change, no_change, "\n".join(log), no_change, no_change, no_change
+    if pretrained:
+        model = start_from(pretrained, ModelConfig(**{**vars(pretrained.model_config), "fc_dim": 64, "pooling": "maxmean", "dropout": 0.2}))
+    else:
+        model = SentimentRNN(ModelConfig(
+            vocab_size=len(data.vocab), embed_dim=s["embed_dim"], hidden_dim=s["hidden_dim"], fc_dim=64,
+            rnn_type=s["rnn_type"], bidirectional=s["bidirectional"], pooling="max", dropout=0.2,
+        ))  # fmt: skip
+    runs = session.setdefault("runs", [])
+    session["count"] = session.get("count", 0) + 1
+    current = {"name": run_name(session["count"], s), "steps": [], "history": []}
+    log = [f"{current['name']}: {len(data.train):,} training reviews, {len(data.valid):,} validation reviews, "
+           f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters"]  # fmt: skip
+    yield keep, keep, "\n".join(log), keep, keep, keep, keep
     every = max(1, -(-len(data.train) // cfg.batch_size) // (2 * CHECKS_PER_EPOCH))
+    over_budget = lambda: time.monotonic() - began > budget  # noqa: E731
     last_yield = time.monotonic()
-    for event in fit(model, data, cfg, should_stop=lambda: session.get("stop", False)):
+    for event in fit(model, data, cfg, should_stop=lambda: session.get("stop", False) or over_budget()):
         if isinstance(event, Step):
             progress((event.step, event.total_steps), desc=f"epoch {event.epoch}/{cfg.epochs}", unit="steps")
-            if event.step % every == 0:
-                steps.append((event.step / (event.total_steps / cfg.epochs), event.accuracy, event.loss))
+            if event.step % every == 0 or event.step == 1:
+                current["steps"].append((event.step / (event.total_steps / cfg.epochs), event.accuracy, event.loss))
             if time.monotonic() - last_yield > 1.0:  # hand control back each second, so a cancelled run ends promptly
                 last_yield = time.monotonic()
-                yield (*_curves(history, steps), *[no_change] * 4) if steps else (no_change,) * 6
+                yield *_curves(runs, current), keep, keep, keep, keep, keep
         elif isinstance(event, Validation):
-            history.append(vars(event))
+            current["history"].append(vars(event))
             if event.end_of_epoch:
                 log.append(f"epoch {round(event.epoch)}: train loss {event.train_loss:.3f} acc {event.train_accuracy:.3f}, "
                            f"validation loss {event.valid_loss:.3f} acc {event.valid_accuracy:.3f}, {event.seconds:.1f}s")  # fmt: skip
-            yield *_curves(history, steps), "\n".join(log), no_change, no_change, no_change
+            yield *_curves(runs, current), "\n".join(log), keep, keep, keep, keep
         elif isinstance(event, Done):
             done = event
+    if session.get("closed"):  # the visitor left mid-run: nothing to show, nothing to keep
+        return
+    ended = "finished"
     if done.stopped:
-        log.append(f"stopped after {done.history[-1]['epoch']:.2f} epochs; keeping the best weights so far")
-    forget_session(session)  # keep only this session's latest model on disk
-    session["folder"] = tempfile.mkdtemp(prefix="sentiment-trained-")
-    folder = Path(session["folder"]) / "bilstm-imdb-trained"
+        ended = f"stopped at the {budget:g} s budget" if over_budget() and not session.get("stop") else "stopped"
+        log.append(f"{ended} after {done.history[-1]['epoch']:.2f} epochs; keeping the best weights so far")
+    slug = re.sub(r"[^a-z0-9]+", "-", current["name"].lower()).strip("-")
+    RUNS_ROOT.mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir=RUNS_ROOT)) / f"run-{slug}"
     metrics = {"valid_accuracy": done.best_valid_accuracy, "train_reviews": len(data.train), "valid_reviews": len(data.valid),
-               "train_seconds": round(done.seconds, 1), "history": done.history, "trained_in": "app Train tab"}  # fmt: skip
+               "train_seconds": round(done.seconds, 1), "history": done.history, "trained_in": "app Train tab", "run": current["name"]}  # fmt: skip
     save_checkpoint(folder, model, data.vocab, metrics)
     archive = shutil.make_archive(str(folder), "zip", folder.parent, folder.name)
-    session["predictor"] = Predictor(Checkpoint(model, data.vocab, metrics, str(folder)), "cpu")
+    settings = (f"{'pretrained BiLSTM' if pretrained else 'random start'}, {s['epochs']} epoch(s), {len(data.train):,} reviews, "
+                f"batch {s['batch_size']}, lr {s['lr']:g}" + ("" if pretrained else f", embedding {s['embed_dim']}"))  # fmt: skip
+    current |= {"folder": str(folder.parent), "checkpoint": str(folder), "archive": archive, "best": done.best_valid_accuracy,
+                "seconds": done.seconds, "speed": done.reviews_per_second, "settings": settings, "ended": ended}  # fmt: skip
+    runs.append(current)
+    while len(runs) > MAX_RUNS:
+        _drop_run(runs.pop(0))
+    session["predictor"] = (current["name"], Predictor(Checkpoint(model, data.vocab, metrics, str(folder)), "cpu"))
     summary = (
-        f"**Validation accuracy {done.best_valid_accuracy:.1%}** (best check, epoch {done.best_epoch:.2f}) on {len(data.valid):,} held-out reviews · "
-        f"{done.seconds:.1f} s · {done.reviews_per_second:,.0f} reviews/s. "
-        f"Pick **{TRAINED}** in the Predict tab to try it, or download its checkpoint folder."
+        f"**Best validation accuracy {done.best_valid_accuracy:.1%}** (epoch {done.best_epoch:.2f}) on {len(data.valid):,} held-out reviews · "
+        f"{done.seconds:.1f} s · {done.reviews_per_second:,.0f} reviews/s · {ended}. "
+        f"Pick **{current['name']}** in the Predict tab to try it, or download its checkpoint below."
     )
-    yield (*_curves(history, steps), "\n".join(log), summary,
-           gr.update(choices=[SHIPPED, TRAINED], value=TRAINED), gr.update(value=archive, visible=True))  # fmt: skip
+    if ended.startswith("stopped at"):
+        summary = f"**Time budget reached**: this server gives each run {budget:g} s. " + summary
+    yield *_curves(runs, None), "\n".join(log), summary, _choices(runs, current["name"]), _runs_table(runs), _downloads(runs)
+
+
+def encoder_controls(start: str):
+    """Starting from the pretrained encoder fixes its type and sizes: show them and lock those controls."""
+    c = pretrained_encoder().model_config if start == FROM_PRETRAINED and pretrained_encoder() else None
+    if c is None:
+        return (gr.update(interactive=True),) * 4
+    return (gr.update(value="lstm", interactive=False), gr.update(value=True, interactive=False),
+            gr.update(value=c.embed_dim, interactive=False), gr.update(value=c.hidden_dim, interactive=False))  # fmt: skip
 
 
 def stop_training(session: dict) -> None:
+    """Stop the session's run after its current batch; harmless with no run or when pressed twice."""
     session["stop"] = True
 
 
+def clear_runs(session: dict):
+    """Forget every kept run of this session and delete its files."""
+    for run in session.get("runs", []):
+        _drop_run(run)
+    session["runs"] = []
+    session.pop("predictor", None)
+    empty = _curves([], None)
+    return *empty, "", "", _choices([]), _runs_table([]), _downloads([])
+
+
 def forget_session(session: dict) -> None:
-    """When a visitor leaves, delete the checkpoint folder their run left on disk."""
-    if session and session.get("folder"):
-        shutil.rmtree(session["folder"], ignore_errors=True)
+    """When a visitor leaves: stop their run and delete every checkpoint folder their runs left on disk."""
+    if not session:
+        return
+    session["closed"] = session["stop"] = True
+    for run in session.get("runs", []):
+        _drop_run(run)
+    session["runs"] = []
+
+
+def run_predictor(session: dict, name: str) -> Predictor | None:
+    """The session's run called ``name``, loaded from its folder (the last one used stays loaded)."""
+    cached = session.get("predictor")
+    if cached and cached[0] == name:
+        return cached[1]
+    run = next((r for r in session.get("runs", []) if r["name"] == name), None)
+    if run is None:
+        return None
+    predictor = Predictor(load_checkpoint(run["checkpoint"]), "cpu")
+    session["predictor"] = (name, predictor)
+    return predictor
 
 
 # ---------------------------------------------------------------- Model tab
 
 
-def _ngram_row(p: Predictor) -> str:
-    c, (w_rnn, w_ngram, bias) = p.model.config, p.model.branch_mix.tolist()
-    phrases = {1: "words", 2: "words and 2-word phrases", 3: "words and 2- and 3-word phrases"}[c.ngram_n]
-    text = (f"{phrases} hashed into {c.ngram_buckets:,} buckets, a linear (logistic) branch; "
-            f"score = {w_rnn:.2f} × {c.rnn_type.upper()} logit + {w_ngram:.2f} × n-gram logit {'+' if bias >= 0 else '−'} {abs(bias):.2f}")  # fmt: skip
-    alone = p.metrics.get("branches", {}).get("test")
-    if alone:
-        text += f" (test accuracy of each alone: {c.rnn_type.upper()} {alone[c.rnn_type]:.2%}, n-grams {alone['ngram']:.2%})"
-    return text
+def _as_typed(command: str) -> str:
+    """A recorded command as a user would type it: the local data folder becomes PATH."""
+    return re.sub(r"--data \S+", "--data PATH", command)
 
 
 def model_card() -> tuple[str, pd.DataFrame]:
@@ -249,29 +401,34 @@ def model_card() -> tuple[str, pd.DataFrame]:
     c: ModelConfig = p.model.config
     m = p.metrics
     direction = "bidirectional" if c.bidirectional else "unidirectional"
+    pre, teacher = m.get("pretrained"), m.get("teachers")
     rows = [
         ("architecture", f"embedding {c.embed_dim} → {direction} {c.rnn_type.upper()} × {c.num_layers}, {c.hidden_dim} units per direction → {c.pooling} pooling → FC {c.fc_dim} → 1 logit"),
-        ("bag of n-grams beside it", _ngram_row(p) if c.ngram_buckets else "off"),
+        ("pretraining", f"encoder pretrained as a forward and a backward language model on IMDb's training and unlabeled reviews "
+                        f"(held-out perplexity {pre['heldout_perplexity']:.0f})" if pre else "none: trained from random weights"),
+        ("distillation", f"also learned from the bag-of-n-grams baseline's probabilities on {m.get('unlabeled_reviews', 0):,} unlabeled reviews"
+                         if teacher else "none"),
         ("parameters", f"{p.model.num_parameters():,}"),
         ("vocabulary", f"{len(p.vocab):,} tokens (`<pad>` = 0, `<unk>` = 1)"),
         ("trained on", f"{m.get('train_reviews', '?'):,} IMDb training reviews, {m.get('valid_reviews', '?'):,} held out for validation" if m.get("train_reviews") else "unknown"),
         ("validation accuracy", f"{m['valid_accuracy']:.2%}" if "valid_accuracy" in m else "unknown"),
         ("test accuracy (25,000 reviews)", f"{m['test_accuracy']:.2%}" if "test_accuracy" in m else "unknown"),
         ("training time", f"{m['train_seconds'] / 60:.1f} min on {m.get('device', '?')}" if "train_seconds" in m else "unknown"),
-        ("training command", f"`{m['command']}`" if "command" in m else "unknown"),
+        ("training command", f"`{_as_typed(m['command'])}`" if "command" in m else "unknown"),
         ("longest review read", f"{p.max_tokens:,} tokens (longer ones are cut)"),
     ]
     text = "| the loaded model | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in rows)
     text += (
         "\n\n**Known limits.** Trained on movie reviews only: other domains (products, tweets), very short texts, "
-        "sarcasm and irony, negated negatives (it reads *not bad at all* as negative) and reviews that weigh pros "
-        "against cons are where it errs most; scores of very short texts are overconfident. It reads English words; "
+        "sarcasm and irony, and reviews that weigh pros against cons are where it errs most; scores of very short texts "
+        "are overconfident (the model card lists measured examples). It reads English words; "
         "other scripts become `<unk>`. The word highlights are integrated gradients: a local explanation of this model, "
         "not proof of what a word means."
     )
     history = m.get("history", [])
     curves = pd.DataFrame(
-        [(h["epoch"], h["train_accuracy"], "training") for h in history] + [(h["epoch"], h["valid_accuracy"], "validation") for h in history],
+        [(h["epoch"], h["train_accuracy"], "training") for h in history if h["train_accuracy"] is not None]
+        + [(h["epoch"], h["valid_accuracy"], "validation") for h in history],
         columns=["epoch", "accuracy", "series"],
     )
     return text, curves
@@ -281,20 +438,22 @@ def model_card() -> tuple[str, pd.DataFrame]:
 
 
 def build_demo() -> gr.Blocks:
+    gr.set_static_paths([RUNS_ROOT])  # run checkpoints are offered for download from where they are, not copied to Gradio's cache
     with gr.Blocks(title="IMDb sentiment · BiLSTM") as demo:
-        session = gr.State({}, delete_callback=forget_session)
+        session = gr.State({}, delete_callback=forget_session)  # this visitor's runs; deleted with their files when they leave
         gr.Markdown("# IMDb sentiment with a bidirectional LSTM\nType a movie review, see what the model reads and which words moved it, or train your own in a minute.")
         with gr.Tab("Predict"):
             with gr.Row():
                 with gr.Column(scale=3):
                     review = gr.Textbox(label="Review", lines=6, placeholder="Type or paste a movie review…")
                     with gr.Row():
-                        model_choice = gr.Radio([SHIPPED], value=SHIPPED, label="Model", scale=3)
+                        model_choice = gr.Radio([SHIPPED], value=SHIPPED, label="Model (your Train tab runs appear here)", scale=3)
                         analyze_btn = gr.Button("Analyze", variant="primary", scale=1)
                     gr.Examples(EXAMPLES, inputs=review, label="Try an example")
                 with gr.Column(scale=2):
                     label = gr.Label(label="Prediction", num_top_classes=2)
                     probability = gr.Number(label="Probability of positive", precision=4)
+                    compare = gr.Markdown()
             gr.Markdown(
                 "### Why\nEach word is coloured by how much it pushed the prediction: green toward **positive**, "
                 "red toward **negative**, darker for a stronger push, uncoloured for little effect (the legend names each colour). "
@@ -305,39 +464,47 @@ def build_demo() -> gr.Blocks:
             highlights = gr.HighlightedText(label="Words that pushed the decision", color_map=COLORS, show_legend=True, combine_adjacent=False)
             counts = gr.Markdown()
             tokens = gr.Dataframe(label="Tokens and vocabulary ids", headers=["#", "token", "id", "unknown", "push"], interactive=False, max_height=320)
-            outputs = [label, probability, tokens, counts, highlights]
+            outputs = [label, probability, tokens, counts, highlights, compare]
             analyze_btn.click(analyze, [review, model_choice, session], outputs, api_visibility="private")
             review.submit(analyze, [review, model_choice, session], outputs, api_visibility="private")
         with gr.Tab("Train"):
+            has_pretrained = (Path(PRETRAINED_PATH) / "config.json").is_file()
             gr.Markdown(
-                f"Train a small model on IMDb reviews, live, with the same training loop as `train.py`. Training reviews are cut "
-                f"to their first {TRAIN_TOKENS} tokens here, for speed. One run at a time on this server; others wait in the queue."
+                f"Train a model on IMDb reviews, live, with the same training loop as `train.py`, and compare your runs. "
+                f"{TYPICAL_RUN}" + (f" {PRETRAINED_NOTE}" if has_pretrained else "")
             )
             with gr.Row():
-                epochs = gr.Slider(*LIMITS["epochs"], value=1, step=1, label="Epochs")
-                reviews = gr.Slider(*LIMITS["reviews"], value=2000, step=100, label="Training reviews")
-                batch_size = gr.Slider(*LIMITS["batch_size"], value=32, step=8, label="Batch size")
-                lr = gr.Number(value=3e-3, label="Learning rate", minimum=LIMITS["lr"][0], maximum=LIMITS["lr"][1])
-            with gr.Row():
-                rnn_type = gr.Dropdown(list(RNN_TYPES), value="lstm", label="Recurrent type")
-                bidirectional = gr.Checkbox(value=True, label="Bidirectional")
-                embed_dim = gr.Slider(*LIMITS["embed_dim"], value=32, step=8, label="Embedding size")
-                hidden_dim = gr.Slider(*LIMITS["hidden_dim"], value=32, step=8, label="Hidden size")
+                with gr.Column(scale=4):
+                    start = gr.Radio([FROM_SCRATCH, FROM_PRETRAINED], value=FROM_SCRATCH, label="Start from", visible=has_pretrained)
+                    with gr.Row():
+                        epochs = gr.Slider(*LIMITS["epochs"], value=DEFAULTS["epochs"], step=1, label="Epochs")
+                        reviews = gr.Slider(*LIMITS["reviews"], value=DEFAULTS["reviews"], step=100, label="Training reviews")
+                        batch_size = gr.Slider(*LIMITS["batch_size"], value=DEFAULTS["batch_size"], step=8, label="Batch size")
+                        lr = gr.Number(value=DEFAULTS["lr"], label="Learning rate", minimum=LIMITS["lr"][0], maximum=LIMITS["lr"][1])
+                    with gr.Row():
+                        rnn_type = gr.Dropdown(list(RNN_TYPES), value="lstm", label="Recurrent type")
+                        bidirectional = gr.Checkbox(value=True, label="Bidirectional")
+                        embed_dim = gr.Slider(*LIMITS["embed_dim"], value=DEFAULTS["embed_dim"], step=8, label="Embedding size")
+                        hidden_dim = gr.Slider(*LIMITS["hidden_dim"], value=DEFAULTS["hidden_dim"], step=8, label="Hidden size")
+                with gr.Column(scale=1, min_width=220):
+                    gr.Markdown(limits_text())
             with gr.Row():
                 train_btn = gr.Button("Train", variant="primary")
                 stop_btn = gr.Button("Stop", variant="stop")
+                clear_btn = gr.Button("Clear runs")
             with gr.Row():
-                acc_plot = gr.LinePlot(x="epoch", y="accuracy", color="series", title="Accuracy", y_lim=[0.4, 1.0], height=280)
-                loss_plot = gr.LinePlot(x="epoch", y="loss", color="series", title="Loss", height=280)
-            train_log = gr.Textbox(label="Log", lines=4, interactive=False)
+                acc_plot = gr.LinePlot(x="epoch", y="accuracy", color="series", title="Accuracy", y_lim=[0.4, 1.0], height=300)
+                loss_plot = gr.LinePlot(x="epoch", y="loss", color="series", title="Loss", height=300)
             summary = gr.Markdown()
-            download = gr.DownloadButton("Download the trained checkpoint (.zip)", visible=False)
-            settings = [epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size]
-            train_btn.click(
-                train_model, [*settings, session], [acc_plot, loss_plot, train_log, summary, model_choice, download],
-                api_name="train", concurrency_limit=1, concurrency_id="train",
-            )  # fmt: skip
+            runs_table = gr.Dataframe(headers=RUN_COLUMNS, label="Your runs (the last 5 are kept)", interactive=False)
+            downloads = gr.File(label="Checkpoints of your runs (.zip)", file_count="multiple", visible=False, interactive=False)
+            train_log = gr.Textbox(label="Log", lines=4, interactive=False)
+            settings = [epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start]
+            run_outputs = [acc_plot, loss_plot, train_log, summary, model_choice, runs_table, downloads]
+            start.change(encoder_controls, start, [rnn_type, bidirectional, embed_dim, hidden_dim], queue=False, api_visibility="private")
+            train_btn.click(train_model, [*settings, session], run_outputs, api_name="train", concurrency_limit=1, concurrency_id="train")
             stop_btn.click(stop_training, session, None, queue=False, api_name="stop")
+            clear_btn.click(clear_runs, session, run_outputs, queue=False, api_name="clear_runs")
         with gr.Tab("Model"):
             card = gr.Markdown()
             history_plot = gr.LinePlot(x="epoch", y="accuracy", color="series", title="Training curves of the loaded model", height=280)

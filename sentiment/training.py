@@ -53,7 +53,7 @@ class Prepared:
 
 
 def prepare(train_split: Split, cfg: TrainConfig, vocab: Vocab | None = None, soft: Split | None = None) -> Prepared:
-    """Split off validation, apply ``train_limit``, build the vocabulary from training reviews (unless
+    """Split off validation, apply ``train_limit``, build the vocabulary from the training texts (unless
     given, e.g. a pretrained encoder's), encode both. ``soft``: more training reviews whose labels are a
     teacher's probabilities of *positive* (distillation); validation stays gold-labelled."""
     train, valid = train_valid_split(train_split, cfg.valid_size, cfg.seed)
@@ -65,8 +65,8 @@ def prepare(train_split: Split, cfg: TrainConfig, vocab: Vocab | None = None, so
         train = Split(train.texts + soft.texts, [float(y) for y in train.labels + soft.labels])
     cut = cfg.max_tokens or None
     train_tokens = [tokenize(t)[:cut] for t in train.texts]
-    if vocab is None:
-        vocab = Vocab.build(train_tokens[: len(train) - (len(soft) if soft else 0)], min_freq=cfg.min_freq, max_size=cfg.max_vocab or None)
+    if vocab is None:  # from every training text, the teacher-labelled ones too (their words, never their labels)
+        vocab = Vocab.build(train_tokens, min_freq=cfg.min_freq, max_size=cfg.max_vocab or None)
     train_enc = EncodedSplit([vocab.encode(t or ["<unk>"]) for t in train_tokens], train.labels)
     return Prepared(vocab, train_enc, EncodedSplit.encode(valid, vocab))
 

@@ -1,5 +1,7 @@
 """The Gradio app: handlers called directly, and a real server answering gradio_client."""
 
+from pathlib import Path
+
 import gradio as gr
 import pandas as pd
 import pytest
@@ -8,11 +10,18 @@ from gradio_client import Client
 import app
 
 POSITIVE = "A wonderful, moving film with brilliant acting. I loved every minute and will watch it again."
-SETTINGS = dict(epochs=1, reviews=200, rnn_type="lstm", bidirectional=True, embed_dim=16, hidden_dim=16, lr=3e-3, batch_size=16)
+SETTINGS = dict(epochs=1, reviews=200, rnn_type="lstm", bidirectional=True, embed_dim=16, hidden_dim=16, lr=3e-3, batch_size=16,
+                start=app.FROM_SCRATCH)  # fmt: skip
+
+
+def frame(plot) -> pd.DataFrame:
+    """The data a LinePlot update sends to the page."""
+    return pd.DataFrame(plot.value["data"], columns=plot.value["columns"])
 
 
 def test_analyze_returns_every_output_for_a_real_review():
-    label, probability, table, counts, highlights = app.analyze(POSITIVE, app.SHIPPED, {})
+    label, probability, table, counts, highlights, compare = app.analyze(POSITIVE, app.SHIPPED, {})
+    assert compare == ""  # nothing to compare with until a run is picked
     assert label["positive"] == pytest.approx(probability, abs=1e-4) and probability > 0.5
     assert label["positive"] + label["negative"] == pytest.approx(1)
     assert list(table["token"]) == app.shipped_predictor().predict(POSITIVE).tokens
@@ -23,7 +32,7 @@ def test_analyze_returns_every_output_for_a_real_review():
 
 
 def test_unknown_tokens_are_marked_and_long_reviews_are_flagged():
-    _, _, table, counts, _ = app.analyze("great qwzxvbnm movie " * 1200, app.SHIPPED, {})
+    _, _, table, counts, _, _ = app.analyze("great qwzxvbnm movie " * 1200, app.SHIPPED, {})
     assert set(table.loc[table["id"] == 1, "unknown"]) == {"<unk>"}
     assert "cut to its first" in counts and len(table) == app.shipped_predictor().max_tokens
 
@@ -56,22 +65,90 @@ def test_training_settings_out_of_range_are_refused_before_any_work(change, mess
         next(app.train_model(**(SETTINGS | change), session={}))
 
 
-def test_a_tiny_training_run_updates_the_plot_and_ends_with_a_usable_model(imdb_path, monkeypatch):
+def test_pretrained_start_without_an_encoder_is_a_clear_message(monkeypatch):
+    monkeypatch.setattr(app, "pretrained_encoder", lambda: None)
+    monkeypatch.setattr(app, "imdb_train", lambda: pytest.fail("data was loaded before the settings were checked"))
+    with pytest.raises(gr.Error, match="No pretrained encoder"):
+        next(app.train_model(**(SETTINGS | {"start": app.FROM_PRETRAINED}), session={}))
+
+
+def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(imdb_path, monkeypatch):
     monkeypatch.setenv("IMDB_DATA", str(imdb_path))
     session = {}
     updates = list(app.train_model(**SETTINGS, session=session))
-    plots = [u[0] for u in updates if isinstance(u[0], pd.DataFrame)]
-    validation_points = [len(p[p["series"] == "validation"]) for p in plots]
-    assert validation_points == sorted(validation_points) and validation_points[-1] == app.CHECKS_PER_EPOCH
-    assert len({len(p) for p in plots}) >= 4  # the plot grew several times during one epoch
-    assert plots[-1]["epoch"].max() == pytest.approx(1.0)
-    summary, choice, download = updates[-1][3], updates[-1][4], updates[-1][5]
-    assert "Validation accuracy" in summary
-    assert choice["value"] == app.TRAINED and download["value"].endswith(".zip")
-    label, probability, table, _, _ = app.analyze(POSITIVE, app.TRAINED, session)
+    plots = [u[0] for u in updates if isinstance(u[0], gr.LinePlot)]
+    frames = [frame(p) for p in plots]
+    name = session["runs"][0]["name"]
+    assert name == "#1 BiLSTM 16"
+    validation_points = [len(f[f["series"] == f"{name} · validation"]) for f in frames]
+    assert validation_points == sorted(validation_points) and validation_points[-1] == app.CHECKS_PER_EPOCH + 1  # and one before training
+    assert len({len(f) for f in frames}) >= 4  # the plot grew several times during one epoch
+    assert frames[-1]["epoch"].max() == pytest.approx(1.0)
+    # every series the page receives has a colour in the map sent with it, so the chart redraws with it in its scale
+    assert all(set(f["series"]) == set(p.color_map) for f, p in zip(frames, plots))
+    assert set(plots[-1].color_map) == {f"{name} · training", f"{name} · validation"}
+    summary, choice, table, files = updates[-1][3:]
+    assert "Best validation accuracy" in summary and f"{session['runs'][0]['best']:.1%}" in summary
+    assert choice.value == name and choice.choices == [(app.SHIPPED, app.SHIPPED), (name, name)]
+    assert list(table["run"]) == [name] and list(table.columns) == app.RUN_COLUMNS
+    assert [f["path"] for f in files.value] == [session["runs"][0]["archive"]] and files.value[0]["path"].endswith(".zip")
+    label, probability, table, _, _, compare = app.analyze(POSITIVE, name, session)
     assert 0 <= probability <= 1 and len(table) > 5
-    # another visitor's session has no trained model and falls back to the shipped one
-    assert app.analyze(POSITIVE, app.TRAINED, {})[1] == app.analyze(POSITIVE, app.SHIPPED, {})[1]
+    assert name in compare and app.SHIPPED in compare
+    # another visitor's session has no such run and falls back to the shipped one
+    assert app.analyze(POSITIVE, name, {})[1] == app.analyze(POSITIVE, app.SHIPPED, {})[1]
+    folder = Path(session["runs"][0]["folder"])
+    assert folder.parent == app.RUNS_ROOT and (folder / Path(files.value[0]["path"]).name).exists()
+    app.forget_session(session)  # the visitor leaves
+    assert not folder.exists()
+
+
+def test_runs_are_compared_kept_up_to_five_and_cleaned_up(imdb_path, monkeypatch):
+    monkeypatch.setenv("IMDB_DATA", str(imdb_path))
+    monkeypatch.setattr(app, "MAX_RUNS", 2)
+    session = {}
+    folders = []
+    for hidden in (8, 16, 24):
+        last = list(app.train_model(**(SETTINGS | {"reviews": 200, "hidden_dim": hidden, "rnn_type": "gru"}), session=session))[-1]
+        folders.append(session["runs"][-1]["folder"])
+    names = [r["name"] for r in session["runs"]]
+    assert names == ["#2 BiGRU 16", "#3 BiGRU 24"]  # the oldest run was dropped
+    assert not Path(folders[0]).exists() and all(Path(f).exists() for f in folders[1:])
+    series = set(frame(last[0])["series"])
+    assert series == {f"{n} · {curve}" for n in names for curve in ("training", "validation")}
+    assert list(last[5]["run"]) == names
+    cleared = app.clear_runs(session)
+    assert session["runs"] == [] and not any(Path(f).exists() for f in folders)
+    assert frame(cleared[0]).empty and cleared[5].empty
+
+
+def test_a_run_stops_itself_at_the_time_budget_and_keeps_its_best_weights(imdb_path, monkeypatch):
+    monkeypatch.setenv("IMDB_DATA", str(imdb_path))
+    monkeypatch.setenv("TRAIN_BUDGET_SECONDS", "1")
+    session = {}
+    last = list(app.train_model(**(SETTINGS | {"reviews": 2000, "epochs": 3}), session=session))[-1]
+    run = session["runs"][0]
+    assert run["ended"] == "stopped at the 1 s budget"
+    assert "Time budget reached" in last[3] and "1 s" in last[3]
+    assert run["best"] == max(h["valid_accuracy"] for h in run["history"])
+    app.forget_session(session)
+    assert not Path(run["folder"]).exists()
+
+
+def test_stop_twice_or_without_a_run_and_leaving_mid_run_leave_nothing_behind(imdb_path, monkeypatch):
+    app.stop_training({})
+    session = {}
+    app.stop_training(session)
+    app.stop_training(session)
+    monkeypatch.setenv("IMDB_DATA", str(imdb_path))
+    run = app.train_model(**(SETTINGS | {"reviews": 1000}), session=session)
+    next(run)
+    next(run)  # training has begun
+    before = set(app.RUNS_ROOT.glob("*"))
+    app.forget_session(session)  # the visitor closes the page
+    rest = list(run)
+    assert session["runs"] == [] and not any(isinstance(u[3], str) and "Best" in u[3] for u in rest)
+    assert set(app.RUNS_ROOT.glob("*")) == before
 
 
 def test_predict_endpoint_through_gradio_client(app_server):
@@ -91,18 +168,12 @@ def test_unreachable_data_is_reported_plainly_in_the_train_tab(tmp_path, monkeyp
         app.imdb_train.cache_clear()
 
 
-def test_a_visitor_leaving_deletes_their_checkpoint_folder(tmp_path):
-    folder = tmp_path / "run"
-    folder.mkdir()
-    app.forget_session({"folder": str(folder)})
-    assert not folder.exists()
-    app.forget_session({})
-
-
-def test_model_tab_describes_the_loaded_model_and_its_branch_mix():
+def test_model_tab_describes_the_loaded_model():
     text, curves = app.model_card()
-    model, metrics = app.shipped_predictor().model, app.shipped_predictor().metrics
-    w_rnn, w_ngram, bias = model.branch_mix.tolist()
-    assert f"{w_rnn:.2f} × LSTM logit + {w_ngram:.2f} × n-gram logit" in text
-    assert f"{metrics['test_accuracy']:.2%}" in text and f"n-grams {metrics['branches']['test']['ngram']:.2%}" in text
+    predictor = app.shipped_predictor()
+    metrics, c = predictor.metrics, predictor.model.config
+    assert f"bidirectional LSTM × 1, {c.hidden_dim} units per direction" in text
+    assert f"{metrics['test_accuracy']:.2%}" in text and "n-gram logit" not in text
+    assert "pretrained as a forward and a backward language model" in text
+    assert "--data PATH" in text or "--data" not in metrics["command"]
     assert len(curves) == 2 * len(metrics["history"])

@@ -49,17 +49,58 @@ def test_predict_tab_shows_label_and_tokens(page, tmp_path):
     snap(page, tmp_path, "predict")
 
 
-def test_train_tab_runs_and_draws_the_plot(page, tmp_path):
+def drawn_series(page, title: str) -> dict[str, int]:
+    """What a chart has drawn, read from its SVG: for each line on it, its series (from the legend and the
+    line's label) and how many points the line joins."""
+    chart = page.locator(".vega-embed", has=page.locator("text", has_text=title)).first
+    return chart.evaluate(
+        """(el) => {
+            const legend = new Set([...el.querySelectorAll('g.role-legend-label text')].map(t => t.textContent));
+            const out = {};
+            el.querySelectorAll('path[aria-roledescription="line mark"]').forEach(p => {
+                const m = (p.getAttribute('aria-label') || '').match(/series: (.*)$/);
+                if (m && legend.has(m[1])) out[m[1]] = (p.getAttribute('d') || '').split(/[ML]/).length - 1;
+            });
+            return out;
+        }"""
+    )
+
+
+def set_number(page, label: str, value: str) -> None:
+    box = page.get_by_label(label, exact=False).locator("xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']").first
+    box.fill(value)
+    box.press("Enter")
+
+
+def test_train_tab_draws_both_curves_and_compares_runs(page, tmp_path):
     page.get_by_role("tab", name="Train").click()
-    reviews = page.get_by_label("Training reviews", exact=False).locator("xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']").first
-    reviews.fill("300")
-    reviews.press("Enter")
+    set_number(page, "Training reviews", "300")
+    set_number(page, "Epochs", "1")
     page.get_by_role("button", name="Train", exact=True).click()
-    page.get_by_text("Validation accuracy").wait_for(timeout=120000)
-    page.wait_for_timeout(1000)
-    assert page.locator(".vega-embed canvas, .vega-embed svg").count() >= 1
+    page.locator("[aria-rowindex] [aria-colindex]", has_text="#1 BiLSTM 32").first.wait_for(timeout=120000)  # the runs table
+    page.wait_for_timeout(1500)
+    drawn = drawn_series(page, "Accuracy")
+    assert drawn.get("#1 BiLSTM 32 · training", 0) >= 2 and drawn.get("#1 BiLSTM 32 · validation", 0) == 5, drawn  # 4 checks + the start
     assert "300 training reviews" in page.get_by_label("Log").input_value()
+    # a second run: its own two series beside the first, and a second row in the runs table
+    set_number(page, "Hidden size", "16")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.locator("[aria-rowindex] [aria-colindex]", has_text="#2 BiLSTM 16").first.wait_for(timeout=120000)
+    page.wait_for_timeout(1500)
+    drawn = drawn_series(page, "Accuracy")
+    assert {k for k, v in drawn.items() if v >= 2} == {f"#{i} BiLSTM {h} · {c}" for i, h in ((1, 32), (2, 16)) for c in ("training", "validation")}, drawn
+    assert page.locator("[aria-rowindex] [aria-colindex]", has_text="#1 BiLSTM 32").count() >= 1
     snap(page, tmp_path, "train")
+
+
+def test_a_tiny_time_budget_stops_the_run_with_a_message(page, monkeypatch):
+    monkeypatch.setenv("TRAIN_BUDGET_SECONDS", "2")
+    page.get_by_role("tab", name="Train").click()
+    set_number(page, "Training reviews", "5000")
+    set_number(page, "Epochs", "3")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Time budget reached").wait_for(timeout=120000)
+    assert "stopped at the 2 s budget" in page.get_by_label("Log").input_value()
 
 
 def test_model_tab(page, tmp_path):

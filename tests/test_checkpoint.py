@@ -107,3 +107,14 @@ def test_weights_are_stored_in_float16_where_they_fit(tmp_path):
     loaded = load_checkpoint(folder).model
     assert all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(), model.state_dict().values()))
     assert all(t.dtype == torch.float32 for t in loaded.state_dict().values())
+
+
+def test_a_checkpoint_with_the_old_n_gram_branch_is_refused_by_name(saved):
+    """Checkpoints of the earlier hybrid (BiLSTM + n-gram branch) no longer load; the message says why and what to do."""
+    folder, _, _ = saved
+    config = json.loads((folder / "config.json").read_text())
+    (folder / "config.json").write_text(json.dumps(config | {"ngram_buckets": 4194304, "ngram_n": 3}))
+    with pytest.raises(CheckpointError, match=r"config\.json: it holds the bag-of-n-grams branch .*ngram_buckets=4194304.*train\.py --model ngram"):
+        load_checkpoint(folder)
+    (folder / "config.json").write_text(json.dumps(config | {"ngram_buckets": 0, "ngram_n": 2}))  # branch off: loads as before
+    assert load_checkpoint(folder).model.config == ModelConfig(**config)

@@ -81,4 +81,4 @@ def test_soft_labels_join_the_training_reviews_only(imdb):
     plain = prepare(imdb["train"], cfg)
     assert len(data.train) == 80 and len(data.valid) == 100
     assert data.train.labels[50:].tolist() == [0.25] * 30 and set(data.valid.labels.tolist()) <= {0.0, 1.0}
-    assert data.vocab.itos == plain.vocab.itos  # the vocabulary comes from the gold-labelled reviews
+    assert set(plain.vocab.itos) < set(data.vocab.itos)  # the teacher-labelled texts add their words

@@ -27,7 +27,7 @@ from importlib.metadata import version
 import torch
 from tqdm import tqdm
 
-from sentiment import MAX_TOKENS, ModelConfig, SentimentRNN, TrainConfig, load_imdb, load_predictor, save_checkpoint
+from sentiment import MAX_TOKENS, ModelConfig, SentimentRNN, TrainConfig, load_checkpoint, load_imdb, load_predictor, save_checkpoint
 from sentiment.checkpoint import CheckpointError
 from sentiment.data import DataUnavailableError, EncodedSplit, Split
 from sentiment.device import pick_device
@@ -67,6 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--push-to-hub", metavar="REPO_ID", help="also upload the checkpoint folder to this Hugging Face Hub model repo")
     ap.add_argument("--model", choices=("bilstm", "ngram"), default="bilstm", help="bilstm: the recurrent classifier; ngram: the bag-of-n-grams baseline (NBSVM)")
     ap.add_argument("--pretrained", metavar="FOLDER", help="start the encoder (and take the vocabulary) from this pretrained language model (pretrain.py)")
+    ap.add_argument("--init", metavar="CHECKPOINT", help="continue from this trained BiLSTM checkpoint (its weights, sizes and vocabulary)")
     ap.add_argument("--teacher", metavar="CHECKPOINT", action="append", help="also learn from this model's probabilities on IMDb's unlabeled "
                     "reviews (distillation); given twice or more, from the mean of the teachers' logits")
     ap.add_argument("--unlabeled", type=int, default=0, help="with --teacher: how many unlabeled reviews to use (0 = all 50,000)")
@@ -132,6 +133,9 @@ def main(argv: list[str] | None = None) -> int:
     device = pick_device(args.device)
     try:
         pretrained = load_pretrained(args.pretrained) if args.pretrained else None
+        init = load_checkpoint(args.init) if args.init else None
+        if init and not isinstance(init.model, SentimentRNN):
+            raise CheckpointError(f"{args.init}: --init continues a BiLSTM checkpoint, not the n-gram baseline")
         splits = load_imdb(args.data, splits=("train", "test", "unsupervised") if args.teacher else ("train", "test"))
         soft, teacher = None, None
         if args.teacher:
@@ -140,11 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     except (DataUnavailableError, PretrainedError, CheckpointError) as e:
         print(e, file=sys.stderr)
         return 2
-    data = prepare(splits["train"], train_cfg, vocab=pretrained.vocab if pretrained else None, soft=soft)
+    given_vocab = init.vocab if init else pretrained.vocab if pretrained else None
+    data = prepare(splits["train"], train_cfg, vocab=given_vocab, soft=soft)
     model_cfg.vocab_size = len(data.vocab)
     torch.manual_seed(train_cfg.seed)
     if args.model == "ngram":
         model = NgramModel(model_cfg)
+    elif init:
+        model, model_cfg = init.model.train(), init.model.config
     elif pretrained:
         for name in ENCODER_SIZES:  # sizes not given on the command line are the pretrained encoder's
             if getattr(args, name, None) is None:
@@ -188,6 +195,7 @@ def main(argv: list[str] | None = None) -> int:
         "command": "python " + shlex.join(sys.argv if argv is None else ["train.py", *argv]),
         **({"pretrained": {"path": args.pretrained, "heldout_perplexity": pretrained.metrics.get("heldout_perplexity")}} if pretrained else {}),
         **({"teachers": teacher} if teacher else {}),
+        **({"init": {"path": args.init, "test_accuracy": init.metrics.get("test_accuracy")}} if init else {}),
         "history": done.history,
     }
     out = save_checkpoint(args.out, model, data.vocab, metrics)

@@ -67,6 +67,13 @@ def test_ngram_baseline_then_a_bilstm_distilled_from_it(imdb_path, tmp_path):
     assert m["teachers"] == [{"path": str(teacher), "test_accuracy": t["test_accuracy"]}]
     config = json.loads((student / "config.json").read_text())
     assert "ngram_buckets" not in config and config["bidirectional"] is True
+    # a second round: continue the student, taught by the mean of both models' logits
+    again = tmp_path / "again"
+    assert train.main(["--data", str(imdb_path), "--out", str(again), "--train-limit", "200", "--epochs", "1", "--init", str(student),
+                       "--teacher", str(teacher), "--teacher", str(student), "--unlabeled", "100", "--device", "cpu"]) == 0  # fmt: skip
+    m2 = json.loads((again / "metrics.json").read_text())
+    assert [t["path"] for t in m2["teachers"]] == [str(teacher), str(student)] and m2["init"]["path"] == str(student)
+    assert json.loads((again / "vocab.json").read_text()) == json.loads((student / "vocab.json").read_text())
 
 
 def test_unreachable_data_is_one_clear_message(tmp_path, capsys):

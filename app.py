@@ -59,11 +59,15 @@ PALETTE = [("#93c5fd", "#1d4ed8"), ("#fdba74", "#c2410c"), ("#86efac", "#15803d"
            ("#fca5a5", "#b91c1c"), ("#a5f3fc", "#0e7490")]  # (training, validation) colours of one run  # fmt: skip
 
 # Default Train tab settings, chosen by measuring (bench/train_tab.py prints what they reach and when).
-DEFAULTS = dict(epochs=2, reviews=5000, batch_size=32, lr=5e-3, embed_dim=32, hidden_dim=32)
-TYPICAL_RUN = "With the settings below a run takes about a minute on 2 CPU cores."
+DEFAULTS = dict(epochs=3, reviews=10000, batch_size=32, lr=5e-3, embed_dim=32, hidden_dim=32)
+TYPICAL_RUN = (
+    "With the settings below (a BiLSTM of 32 units from random weights, 10,000 reviews, 3 epochs) a run on 2 CPU cores "
+    "drew its first point after 3.5 s, passed 80% validation accuracy after 17 s and ended at 87.9% after 36 s."
+)
 PRETRAINED_NOTE = (
-    "**Start from: pretrained BiLSTM** fine-tunes the encoder that was pretrained as a language model on 70,000 reviews "
-    "(its embedding and hidden sizes are fixed by it), to show what pretraining buys in the same minute."
+    "**Start from: pretrained BiLSTM** fine-tunes the encoder pretrained as a language model on 70,000 reviews "
+    "(embedding 128, 128 units, fixed by it): with the same settings it passed 80% after 49 s and reached 89.8% in "
+    "2.8 minutes, a model four times as wide as the default (at equal size, random weights learned faster: see the model card)."
 )
 
 
@@ -404,10 +408,12 @@ def model_card() -> tuple[str, pd.DataFrame]:
     pre, teacher = m.get("pretrained"), m.get("teachers")
     rows = [
         ("architecture", f"embedding {c.embed_dim} → {direction} {c.rnn_type.upper()} × {c.num_layers}, {c.hidden_dim} units per direction → {c.pooling} pooling → FC {c.fc_dim} → 1 logit"),
-        ("pretraining", f"encoder pretrained as a forward and a backward language model on IMDb's training and unlabeled reviews "
-                        f"(held-out perplexity {pre['heldout_perplexity']:.0f})" if pre else "none: trained from random weights"),
-        ("distillation", f"also learned from the bag-of-n-grams baseline's probabilities on {m.get('unlabeled_reviews', 0):,} unlabeled reviews"
-                         if teacher else "none"),
+        ("started from", f"an encoder pretrained as a forward and a backward language model on IMDb's training and unlabeled reviews "
+                         f"(held-out perplexity {pre['heldout_perplexity']:.0f})" if pre
+                         else f"the model `{Path(m['init']['path']).name}` ({m['init']['test_accuracy']:.2%} test), continued" if m.get("init")
+                         else "random weights"),
+        ("distillation", f"also learned from teachers' probabilities on {m.get('unlabeled_reviews', 0):,} unlabeled IMDb reviews: "
+                         + ", ".join(f"`{Path(t['path']).name}` ({t['test_accuracy']:.2%} test)" for t in teacher) if teacher else "none"),
         ("parameters", f"{p.model.num_parameters():,}"),
         ("vocabulary", f"{len(p.vocab):,} tokens (`<pad>` = 0, `<unk>` = 1)"),
         ("trained on", f"{m.get('train_reviews', '?'):,} IMDb training reviews, {m.get('valid_reviews', '?'):,} held out for validation" if m.get("train_reviews") else "unknown"),

@@ -174,6 +174,6 @@ def test_model_tab_describes_the_loaded_model():
     metrics, c = predictor.metrics, predictor.model.config
     assert f"bidirectional LSTM × 1, {c.hidden_dim} units per direction" in text
     assert f"{metrics['test_accuracy']:.2%}" in text and "n-gram logit" not in text
-    assert "pretrained as a forward and a backward language model" in text
+    assert f"teachers' probabilities on {metrics['unlabeled_reviews']:,} unlabeled IMDb reviews: `ngram-imdb` (91.41% test)" in text
     assert "--data PATH" in text or "--data" not in metrics["command"]
     assert len(curves) == 2 * len(metrics["history"])

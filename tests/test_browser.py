@@ -31,9 +31,9 @@ def page(app_server):
         browser.close()
 
 
-def snap(page, tmp_path: Path, name: str) -> None:
+def snap(page, tmp_path: Path, name: str, readme: bool = True) -> None:
     page.screenshot(path=tmp_path / f"{name}.png", full_page=True)
-    if os.environ.get("SCREENSHOTS_DIR"):
+    if readme and os.environ.get("SCREENSHOTS_DIR"):
         Path(os.environ["SCREENSHOTS_DIR"]).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=Path(os.environ["SCREENSHOTS_DIR"]) / f"{name}.png", full_page=True)
     assert (tmp_path / f"{name}.png").stat().st_size > 10000
@@ -90,6 +90,26 @@ def test_train_tab_draws_both_curves_and_compares_runs(page, tmp_path):
     drawn = drawn_series(page, "Accuracy")
     assert {k for k, v in drawn.items() if v >= 2} == {f"#{i} BiLSTM {h} · {c}" for i, h in ((1, 32), (2, 16)) for c in ("training", "validation")}, drawn
     assert page.locator("[aria-rowindex] [aria-colindex]", has_text="#1 BiLSTM 32").count() >= 1
+    snap(page, tmp_path, "train-tiny", readme=False)
+
+
+@pytest.mark.skipif(not os.environ.get("SCREENSHOTS_DIR"), reason="the README's Train picture: runs only when refreshing screenshots")
+def test_readme_picture_of_two_default_runs(page, tmp_path):
+    """Two runs of the tab's default settings (a BiLSTM, then a GRU), each checked to pass 80% before the picture is taken."""
+    page.reload()
+    page.get_by_role("tab", name="Train").click()
+    for number, rnn in ((1, "lstm"), (2, "gru")):
+        if rnn == "gru":
+            page.get_by_label("Recurrent type").click()
+            page.get_by_role("option", name="gru").click()
+        page.get_by_role("button", name="Train", exact=True).click()
+        name = f"#{number} Bi{rnn.upper()} 32"
+        page.locator("[aria-rowindex] [aria-colindex]", has_text=name).first.wait_for(timeout=180000)
+        page.wait_for_timeout(1500)
+        drawn = drawn_series(page, "Accuracy")
+        assert drawn.get(f"{name} · validation", 0) == 3 * 4 + 1 and drawn.get(f"{name} · training", 0) >= 10, drawn
+    best = page.locator("[aria-rowindex] [aria-colindex]", has_text="%").all_inner_texts()
+    assert len(best) == 2 and all(float(b.strip().rstrip("%")) >= 80 for b in best), best
     snap(page, tmp_path, "train")
 
 

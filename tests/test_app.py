@@ -72,6 +72,25 @@ def test_pretrained_start_without_an_encoder_is_a_clear_message(monkeypatch):
         next(app.train_model(**(SETTINGS | {"start": app.FROM_PRETRAINED}), session={}))
 
 
+def test_a_run_can_start_from_the_pretrained_encoder(imdb_path, monkeypatch):
+    monkeypatch.setenv("IMDB_DATA", str(imdb_path))
+    pretrained = app.pretrained_encoder()
+    if pretrained is None:
+        pytest.skip("no pretrained encoder in checkpoints/bilstm-imdb-lm")
+    session = {}
+    last = list(app.train_model(**(SETTINGS | {"start": app.FROM_PRETRAINED, "reviews": 200}), session=session))[-1]
+    run = session["runs"][0]
+    assert run["name"] == f"#1 BiLSTM {pretrained.model_config.hidden_dim} · pretrained" and "pretrained BiLSTM" in run["settings"]
+    model = app.run_predictor(session, run["name"]).model
+    assert model.config.vocab_size == pretrained.model_config.vocab_size and model.config.embed_dim == pretrained.model_config.embed_dim
+    assert f"{run['name']} · validation" in set(frame(last[0])["series"])
+    # the controls follow the encoder: its type and sizes, locked
+    updates = app.encoder_controls(app.FROM_PRETRAINED)
+    assert [u["value"] for u in updates] == ["lstm", True, pretrained.model_config.embed_dim, pretrained.model_config.hidden_dim]
+    assert all(u["interactive"] is False for u in updates) and all(u["interactive"] for u in app.encoder_controls(app.FROM_SCRATCH))
+    app.forget_session(session)
+
+
 def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(imdb_path, monkeypatch):
     monkeypatch.setenv("IMDB_DATA", str(imdb_path))
     session = {}

@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
 import platform
 import shlex
 import sys
 
 from importlib.metadata import version
+from pathlib import Path
 
 import torch
 from tqdm import tqdm
@@ -73,6 +75,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{len(data.train):,} pieces), {heldout_n} held out; vocabulary {len(data.vocab):,}; "
           f"{sum(p.numel() for p in lm.trained_parameters().values()):,} parameters; device {device}; state in {state}")  # fmt: skip
 
+    done_file = Path(state) / "state.json"
+    if done_file.is_file() and (saved := json.loads(done_file.read_text()))["step"] >= saved.get("total_steps", float("inf")):
+        print(f"this run already finished ({done_file}); delete {state} to pretrain again", file=sys.stderr)
+        return 0
     bar, perplexity, last = None, None, None
     try:
         for event in pretrain(lm, data, cfg, state, device=device):

@@ -81,6 +81,7 @@ def test_pretrain_command_writes_an_encoder_that_fine_tuning_starts_from(imdb_pa
         flags += [f"--{name.replace('_', '-')}", *map(str, value if isinstance(value, tuple) else [value])]
     assert pretrain_cli.main(flags) == 0
     assert "held-out perplexity" in capsys.readouterr().out
+    assert pretrain_cli.main(flags) == 0 and "already finished" in capsys.readouterr().err  # the same command again: nothing to redo
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["heldout_perplexity"] > 1 and metrics["tokens_per_second"] > 0 and metrics["command"].startswith("python pretrain.py")
     pre = load_pretrained(out)

@@ -53,7 +53,7 @@ TRAIN_TOKENS = 400  # training reviews are cut to this many tokens in the Train 
 CHECKS_PER_EPOCH = 4  # validation checks (plot points) per epoch
 MAX_RUNS = 5  # finished runs kept per visitor; the oldest is deleted first
 DEFAULT_BUDGET_S = 180  # a run stops itself after this many seconds (TRAIN_BUDGET_SECONDS changes it)
-RUN_COLUMNS = ["run", "settings", "best validation accuracy", "time", "reviews/s", "ended"]
+RUN_COLUMNS = ["run", "settings", "best validation", "time", "reviews/s", "ended"]
 RUNS_ROOT = Path(tempfile.gettempdir()) / "sentiment-runs"  # one unguessable folder per run, served in place and deleted with the run
 PALETTE = [("#93c5fd", "#1d4ed8"), ("#fdba74", "#c2410c"), ("#86efac", "#15803d"), ("#d8b4fe", "#7e22ce"),
            ("#fca5a5", "#b91c1c"), ("#a5f3fc", "#0e7490")]  # (training, validation) colours of one run  # fmt: skip
@@ -327,8 +327,8 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
                "train_seconds": round(done.seconds, 1), "history": done.history, "trained_in": "app Train tab", "run": current["name"]}  # fmt: skip
     save_checkpoint(folder, model, data.vocab, metrics)
     archive = shutil.make_archive(str(folder), "zip", folder.parent, folder.name)
-    settings = (f"{'pretrained BiLSTM' if pretrained else 'random start'}, {s['epochs']} epoch(s), {len(data.train):,} reviews, "
-                f"batch {s['batch_size']}, lr {s['lr']:g}" + ("" if pretrained else f", embedding {s['embed_dim']}"))  # fmt: skip
+    settings = (f"{'pretrained' if pretrained else 'random start'}, {s['epochs']} ep., {len(data.train):,} reviews, "
+                f"batch {s['batch_size']}, lr {s['lr']:g}" + ("" if pretrained else f", emb. {s['embed_dim']}"))  # fmt: skip
     current |= {"folder": str(folder.parent), "checkpoint": str(folder), "archive": archive, "best": done.best_valid_accuracy,
                 "seconds": done.seconds, "speed": done.reviews_per_second, "settings": settings, "ended": ended}  # fmt: skip
     runs.append(current)

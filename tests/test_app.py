@@ -80,7 +80,7 @@ def test_a_run_can_start_from_the_pretrained_encoder(imdb_path, monkeypatch):
     session = {}
     last = list(app.train_model(**(SETTINGS | {"start": app.FROM_PRETRAINED, "reviews": 200}), session=session))[-1]
     run = session["runs"][0]
-    assert run["name"] == f"#1 BiLSTM {pretrained.model_config.hidden_dim} · pretrained" and "pretrained BiLSTM" in run["settings"]
+    assert run["name"] == f"#1 BiLSTM {pretrained.model_config.hidden_dim} · pretrained" and run["settings"].startswith("pretrained,")
     model = app.run_predictor(session, run["name"]).model
     assert model.config.vocab_size == pretrained.model_config.vocab_size and model.config.embed_dim == pretrained.model_config.embed_dim
     assert f"{run['name']} · validation" in set(frame(last[0])["series"])

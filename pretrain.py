@@ -13,8 +13,8 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import platform
 import math
+import platform
 import shlex
 import sys
 from importlib.metadata import version
@@ -53,6 +53,11 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     cfg = PretrainConfig(**{f.name: (tuple(v) if f.name == "cutoffs" else v) for f in dataclasses.fields(PretrainConfig) if (v := getattr(args, f.name)) is not None})
     device = pick_device(args.device)
+    state = args.state or f"runs/pretrain-{args.out.rstrip('/').split('/')[-1]}"
+    done_file = Path(state) / "state.json"
+    if done_file.is_file() and (saved := json.loads(done_file.read_text()))["step"] >= saved.get("total_steps", float("inf")):
+        print(f"this run already finished ({done_file}); delete {state} to pretrain again", file=sys.stderr)
+        return 0
     try:
         splits = load_imdb(args.data, splits=("train", "unsupervised"))
     except DataUnavailableError as e:
@@ -70,15 +75,10 @@ def main(argv: list[str] | None = None) -> int:
     data = prepare_text(tokens, heldout, cfg)
     torch.manual_seed(cfg.seed)
     lm = BiLanguageModel(encoder_config(len(data.vocab), cfg), cfg)
-    state = args.state or f"runs/pretrain-{args.out.rstrip('/').split('/')[-1]}"
     print(f"{len(train):,} training + {len(unlabeled) - heldout_n:,} unlabeled reviews ({data.train.n_tokens:,} tokens in "
           f"{len(data.train):,} pieces), {heldout_n} held out; vocabulary {len(data.vocab):,}; "
           f"{sum(p.numel() for p in lm.trained_parameters().values()):,} parameters; device {device}; state in {state}")  # fmt: skip
 
-    done_file = Path(state) / "state.json"
-    if done_file.is_file() and (saved := json.loads(done_file.read_text()))["step"] >= saved.get("total_steps", float("inf")):
-        print(f"this run already finished ({done_file}); delete {state} to pretrain again", file=sys.stderr)
-        return 0
     bar, perplexity, last = None, None, None
     try:
         for event in pretrain(lm, data, cfg, state, device=device):

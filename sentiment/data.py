@@ -67,7 +67,7 @@ def _fix_hint(source: str, names=("train", "test")) -> str:
 def _check(split: Split, where: str, labels=(0, 1)) -> Split:
     bad = sorted({lab for lab in split.labels if lab not in labels})
     if bad:
-        raise DataUnavailableError(f"{where}: labels must be 0 or 1, found {bad[:5]}")
+        raise DataUnavailableError(f"{where}: labels must be {' or '.join(map(str, labels))}, found {bad[:5]}")
     if not all(isinstance(t, str) for t in split.texts):
         raise DataUnavailableError(f"{where}: every 'text' must be a string")
     if not split.texts:

@@ -83,21 +83,39 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """ids: (batch, seq) right-padded token ids; lengths: (batch,). Returns logits (batch,)."""
-        words = ids
-        if self.training and self.config.word_dropout:
-            drop = torch.rand(ids.shape, device=ids.device) < self.config.word_dropout
-            words = ids.masked_fill(drop & (ids != PAD_ID), UNK_ID)  # (batch, seq)
-        return self.forward_embedded(self.embedding(words), lengths)  # (batch,)
+        return self.forward_embedded(self.embedding(self.drop_words(ids)), lengths)  # (batch,)
 
-    def loss(self, ids: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Logits (batch,) and the binary cross-entropy with ``labels``: 0/1, or a teacher's probabilities."""
-        logits = self(ids, lengths)
-        return logits, nn.functional.binary_cross_entropy_with_logits(logits, labels)
+    def drop_words(self, ids: torch.Tensor) -> torch.Tensor:
+        """While training, each word becomes <unk> with probability ``word_dropout``. ids: (batch, seq)."""
+        if not (self.training and self.config.word_dropout):
+            return ids
+        drop = torch.rand(ids.shape, device=ids.device) < self.config.word_dropout
+        return ids.masked_fill(drop & (ids != PAD_ID), UNK_ID)  # (batch, seq)
+
+    def loss(self, ids: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor, adversarial: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+        """Logits (batch,) and the binary cross-entropy with ``labels``: 0/1, or a teacher's probabilities.
+
+        ``adversarial`` > 0 adds adversarial training on the embeddings (Goodfellow et al., 2015; Miyato
+        et al., 2017): the loss again on each review's embeddings moved by that L2 norm (over the whole
+        review) along the loss gradient, the direction that hurts most.
+        """
+        x = self.embedding(self.drop_words(ids))  # (batch, seq, embed)
+        logits = self.forward_embedded(x, lengths)  # (batch,)
+        loss = nn.functional.binary_cross_entropy_with_logits(logits, labels)
+        if adversarial:
+            (grad,) = torch.autograd.grad(loss, x, retain_graph=True)  # (batch, seq, embed)
+            step = grad / grad.flatten(1).norm(dim=1).clamp_min(1e-12).view(-1, 1, 1)  # unit norm per review
+            moved = self.forward_embedded(x + adversarial * step.detach(), lengths)  # (batch,)
+            loss = loss + nn.functional.binary_cross_entropy_with_logits(moved, labels)
+        return logits, loss
 
     def forward_embedded(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
         """The model after the embedding lookup (used for attributions). x: (batch, seq, embed)."""
-        h = self.drop(self.pool(self.encode(x, lengths), lengths))  # (batch, pooled)
-        h = torch.relu(self.fc(h))  # (batch, fc)
+        return self.head(self.pool(self.encode(x, lengths), lengths))  # (batch,)
+
+    def head(self, pooled: torch.Tensor) -> torch.Tensor:
+        """pooled: (batch, pooled) -> logits (batch,)."""
+        h = torch.relu(self.fc(self.drop(pooled)))  # (batch, fc)
         return self.out(h).squeeze(-1)  # (batch,)
 
     def encode(self, x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -130,6 +148,56 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
         if self.config.pooling in ("mean", "maxmean"):
             pooled.append((x * mask).sum(dim=1) / lengths.unsqueeze(1))  # (batch, directions*hidden)
         return torch.cat(pooled, dim=-1)
+
+    def prefix_logits(self, ids: torch.Tensor, ends: torch.Tensor) -> torch.Tensor:
+        """The logit after reading only the first ``e`` tokens of one review, for each ``e`` in ``ends``:
+        the model applied to each prefix. ids: (seq,) one review; ends: (k,) in 1..seq. Returns (k,).
+
+        The forward direction reads a prefix exactly as it reads the whole review, so it runs once and
+        its pooling over a prefix is a running max / sum. Only the backward direction, which starts at a
+        prefix's last word, differs per prefix: it runs for all prefixes together, one word at a time,
+        from each one's last word back to the first, on input projections computed once. Models this
+        does not cover (stacked layers, a bidirectional GRU or RNN) run every prefix as one batch.
+        """
+        c = self.config
+        if c.num_layers > 1 or (c.bidirectional and c.rnn_type != "lstm"):
+            rows = ids[: int(ends.max())].expand(len(ends), -1)  # (k, seq)
+            return self(rows, ends)  # (k,)
+        x = self.embedding(ids).unsqueeze(0)  # (1, seq, embed)
+        forward = self.layers[0][0](x)[0][0]  # (seq, hidden)
+        last = ends - 1
+        parts = {
+            "last": [forward[last]],  # (k, hidden)
+            "max": [forward.cummax(0).values[last]],  # (k, hidden)
+            "mean": [forward.cumsum(0)[last] / ends.unsqueeze(1)],  # (k, hidden)
+        }
+        if c.bidirectional:
+            for name, part in self._backward_over_prefixes(x[0], ends).items():
+                parts[name].append(part)  # (k, hidden)
+        names = ["max", "mean"] if c.pooling == "maxmean" else [c.pooling]
+        return self.head(torch.cat([p for name in names for p in parts[name]], dim=-1))  # (k,)
+
+    def _backward_over_prefixes(self, x: torch.Tensor, ends: torch.Tensor) -> dict[str, torch.Tensor]:
+        """The backward LSTM run over each prefix x[:e] (x: (seq, embed)), pooled: "last" (its state after
+        reading back to the first word), "max" and "mean" over the prefix, each (k, hidden)."""
+        lstm = self.layers[0][1]
+        order = ends.argsort(descending=True)
+        ends_sorted = ends[order]  # the prefixes still being read at step s are the first ones
+        inputs = nn.functional.linear(x, lstm.weight_ih_l0, lstm.bias_ih_l0 + lstm.bias_hh_l0)  # (seq, 4*hidden)
+        k, hidden = len(ends), self.config.hidden_dim
+        h, cell, total = x.new_zeros(k, hidden), x.new_zeros(k, hidden), x.new_zeros(k, hidden)
+        top = x.new_full((k, hidden), float("-inf"))
+        active = (ends_sorted.unsqueeze(0) > torch.arange(int(ends_sorted[0]), device=x.device).unsqueeze(1)).sum(1).tolist()
+        weight = lstm.weight_hh_l0.t()  # (hidden, 4*hidden)
+        for step, n in enumerate(active):
+            gates = torch.addmm(inputs[ends_sorted[:n] - 1 - step], h[:n], weight)  # (n, 4*hidden): i, f, g, o
+            i, f, o = gates[:, :hidden].sigmoid(), gates[:, hidden : 2 * hidden].sigmoid(), gates[:, 3 * hidden :].sigmoid()
+            cell[:n] = f * cell[:n] + i * gates[:, 2 * hidden : 3 * hidden].tanh()  # (n, hidden)
+            h[:n] = o * cell[:n].tanh()  # (n, hidden)
+            top[:n] = torch.maximum(top[:n], h[:n])
+            total[:n] += h[:n]
+        unsort = order.argsort()
+        return {"last": h[unsort], "max": top[unsort], "mean": (total / ends_sorted.unsqueeze(1))[unsort]}
 
     def stored_state_dict(self) -> dict[str, torch.Tensor]:
         """The weights as a checkpoint holds them: float16 (half the size) where a tensor's values fit, else float32."""

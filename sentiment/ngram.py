@@ -79,6 +79,18 @@ class NgramModel(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags=[
             count += mask.sum(1)
         return shares / count.clamp(min=1).sqrt().unsqueeze(1)  # (batch, seq)
 
+    def prefix_logits(self, ids: torch.Tensor, ends: torch.Tensor) -> torch.Tensor:
+        """The logit of each prefix ids[:e] of one review, for each ``e`` in ``ends``. ids: (seq,); ends: (k,).
+        A prefix holds the n-grams that end inside it, so running sums over where n-grams end give them all."""
+        ids = ids.unsqueeze(0)  # (1, seq)
+        ending = torch.zeros(ids.size(1), device=ids.device)  # (seq,) weight of the n-grams ending at each position
+        count = torch.zeros(ids.size(1), device=ids.device)  # (seq,)
+        for n, (buckets, mask) in enumerate(self.ngram_ids(ids, torch.tensor([ids.size(1)])), start=1):
+            ending[n - 1 :] += self.weights(buckets[0]).squeeze(-1) * mask[0]
+            count[n - 1 :] += mask[0]
+        last = ends.to(ids.device) - 1
+        return ending.cumsum(0)[last] / count.cumsum(0)[last].clamp(min=1).sqrt() + self.bias  # (k,)
+
     def stored_state_dict(self) -> dict[str, torch.Tensor]:
         """The weights as a checkpoint holds them: float16 (half the size), loaded back as float32."""
         return {k: (v.detach().half() if v.is_floating_point() else v.detach()).contiguous() for k, v in self.state_dict().items()}

@@ -32,6 +32,7 @@ class TrainConfig:
     freeze_epochs: float = 0.0  # train only the head for this many epochs first, then everything (gradual unfreezing)
     weight_decay: float = 0.0  # AdamW weight decay
     grad_clip: float = 0.0  # clip the gradient norm to this (0 = no clipping)
+    adversarial: float = 0.0  # also learn from each review's embeddings pushed this far (L2) the way that hurts most (0 = off)
     seed: int = 1  # seed for the train/validation split, initial weights and batch order
     valid_size: int = 5000  # training reviews held out for validation
     valid_limit: int = 0  # validate on only the first N held-out reviews, for quicker checks (0 = all)
@@ -166,6 +167,7 @@ def fit(
         for group in optimizer.param_groups:
             group["lr"] = 0.0 if group.get("encoder") and step < frozen_steps else group["base_lr"] * decay
 
+    adversarial = {"adversarial": cfg.adversarial} if cfg.adversarial else {}
     checks = max(1, min(cfg.evals_per_epoch, steps_per_epoch))
     check_at = {round(steps_per_epoch * (k + 1) / checks) for k in range(checks)}
 
@@ -184,7 +186,7 @@ def fit(
             set_lr(step)
             ids, lengths, labels = data.train.batch(idx)
             labels = labels.to(device)
-            logits, loss = model.loss(ids.to(device), lengths.to(device), labels)
+            logits, loss = model.loss(ids.to(device), lengths.to(device), labels, **adversarial)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             if cfg.grad_clip:

@@ -99,3 +99,26 @@ def test_loss_takes_soft_labels_for_distillation():
     logits, loss = model.loss(ids, lengths, soft)
     assert loss.item() == pytest.approx(torch.nn.functional.binary_cross_entropy_with_logits(logits, soft).item())
     assert set(n.split(".")[0] for n, _ in model.named_parameters()) == {"embedding", "layers", "fc", "out"}
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(bidirectional=True, pooling="maxmean"),
+        dict(bidirectional=True, pooling="last"),
+        dict(bidirectional=True, pooling="mean"),
+        dict(bidirectional=False, pooling="max"),
+        dict(bidirectional=True, rnn_type="gru", pooling="max"),  # no shortcut: every prefix as a batch
+        dict(bidirectional=True, num_layers=2, pooling="maxmean"),
+    ],
+)
+def test_prefix_logits_are_the_model_applied_to_each_prefix(kw):
+    """The running verdict: one batched computation gives what scoring each prefix on its own gives."""
+    model = make(**kw)
+    ids, _ = batch([15])
+    ends = torch.tensor([15, 1, 7, 2, 15, 9])  # any order, repeats allowed
+    with torch.no_grad():
+        fast = model.prefix_logits(ids[0], ends)
+        each = torch.stack([model(ids[:, :e], torch.tensor([e]))[0] for e in ends.tolist()])
+    assert fast.shape == (6,)
+    assert torch.allclose(fast, each, atol=1e-6)

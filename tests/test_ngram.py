@@ -82,3 +82,14 @@ def test_nbsvm_training_learns_and_leaves_plain_weights(imdb, tmp_path):
     with pytest.raises(ValueError, match="new model"):  # scaling trained weights would change the model
         with naive_bayes_scaling(again, data.train):
             pass
+
+
+def test_prefix_logits_are_the_model_applied_to_each_prefix():
+    model = NgramModel(NgramConfig(vocab_size=50, ngram_buckets=101, ngram_n=3))
+    torch.nn.init.normal_(model.weights.weight)
+    model.bias.data.fill_(0.3)
+    ids, _ = batch([11])
+    ends = torch.tensor([1, 2, 3, 6, 11])
+    with torch.no_grad():
+        each = torch.stack([model(ids[:, :e], torch.tensor([e]))[0] for e in ends.tolist()])
+        assert torch.allclose(model.prefix_logits(ids[0], ends), each, atol=1e-6)

@@ -82,3 +82,23 @@ def test_soft_labels_join_the_training_reviews_only(imdb):
     assert len(data.train) == 80 and len(data.valid) == 100
     assert data.train.labels[50:].tolist() == [0.25] * 30 and set(data.valid.labels.tolist()) <= {0.0, 1.0}
     assert set(plain.vocab.itos) < set(data.vocab.itos)  # the teacher-labelled texts add their words
+
+
+def test_adversarial_training_adds_the_loss_of_the_worst_nearby_embeddings(small):
+    """The perturbed review's loss is added, and it is worse than a random move of the same size would be."""
+    cfg, data = small
+    torch.manual_seed(0)
+    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=16, hidden_dim=16, fc_dim=8, bidirectional=True, pooling="max"))
+    ids, lengths, labels = data.train.batch(list(range(16)))
+    model.eval()  # no dropout, so the losses compare
+    _, clean = model.loss(ids, lengths, labels)
+    _, both = model.loss(ids, lengths, labels, adversarial=2.0)
+    x = model.embedding(ids)
+    noise = torch.randn_like(x)
+    noise = 2.0 * noise / noise.flatten(1).norm(dim=1).view(-1, 1, 1)
+    random_move = torch.nn.functional.binary_cross_entropy_with_logits(model.forward_embedded(x + noise, lengths), labels)
+    assert both - clean > random_move > 0
+    # and a run trains with it
+    cfg = TrainConfig(**{**vars(cfg), "epochs": 1, "adversarial": 1.0})
+    done = list(fit(model.train(), data, cfg))[-1]
+    assert isinstance(done, Done) and done.best_valid_accuracy > 0

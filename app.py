@@ -36,6 +36,7 @@ from sentiment.training import Done, Step, Validation, fit, prepare
 ROOT = Path(__file__).resolve().parent
 MODEL_PATH = os.environ.get("MODEL_PATH", str(ROOT / "checkpoints" / "bilstm-imdb"))
 PRETRAINED_PATH = os.environ.get("PRETRAINED_PATH", str(ROOT / "checkpoints" / "bilstm-imdb-lm"))
+BASELINE_PATH = os.environ.get("BASELINE_PATH", str(ROOT / "checkpoints" / "ngram-imdb"))
 SHIPPED = "shipped model"
 FROM_SCRATCH, FROM_PRETRAINED = "random weights", "pretrained BiLSTM"
 
@@ -93,10 +94,43 @@ EXAMPLES = [
 ]
 
 
+# Real test reviews on which the two shipped models disagree (found by scoring both on the short test
+# reviews; tests/test_app.py checks each claim): (review, its IMDb label, which model is right).
+DISAGREEMENTS = [
+    ("For the most part, romance films were never my cup of tea. But Valley Girl is one of the few romance films I not only "
+     "could sit through, but actually enjoy. Nicholas Cage is great in his first role and Deborah Foreman is cute beyond "
+     "belief. There are some side stories that tend to become muddled, but not enough to diminish this film.", "positive", "BiLSTM"),
+    ("A professional production with quality actors that simply never touched the heart or the funny bone no matter how "
+     "hard it tried. The quality cast, stark setting and excellent cinemetography made you hope for Fargo or High Plains "
+     "Drifter but sorry, the soup had no seasoning...or meat for that matter. A 3 (of 10) for effort.", "negative", "BiLSTM"),
+    ("This isn't a bad movie. It's fun to watch for the first time. However it has absolutely no replay value at all. When "
+     "you try to watch it again it gets so boring you have to turn it off. I give this movie a 6 out of 10.", "negative", "baseline"),
+    ("\"Death Promise\" is a lost 70's exploitation gem and deserves to be seen. Technically somewhat of a mess and boasting a "
+     "stock of amateur New Yawk types, this film never bores. I highly recommend tracking this down. It's a hoot and a half.",
+     "positive", "baseline"),
+]  # fmt: skip
+
+
+def _disagreement_label(text: str, gold: str, right: str) -> str:
+    who = "the BiLSTM" if right == "BiLSTM" else "the order-blind baseline"
+    return f"{gold} review, {who} is right: " + " ".join(text.split()[:9]) + " …"
+
+
+@functools.cache
+def baseline_predictor() -> Predictor | None:
+    """The order-blind bag-of-n-grams baseline (BASELINE_PATH), or None when this server has none."""
+    try:
+        return load_predictor(BASELINE_PATH)
+    except CheckpointError:
+        return None
+
+
 @functools.cache
 def shipped_predictor() -> Predictor:
-    """The shipped (or MODEL_PATH) model, loaded once per process."""
-    return load_predictor(MODEL_PATH)
+    """The shipped (or MODEL_PATH) model, loaded once per process, compared with the baseline when explaining."""
+    predictor = load_predictor(MODEL_PATH)
+    predictor.baseline = baseline_predictor()
+    return predictor
 
 
 @functools.cache
@@ -137,18 +171,38 @@ def _buckets(attributions: list[float]) -> list[str | None]:
 COLORS = {"strongly positive": "#16a34a", "positive": "#86efac", "negative": "#fca5a5", "strongly negative": "#dc2626"}
 
 
-def _run_predict(text: str, predictor: Predictor) -> Prediction:
+def _run_predict(text: str, predictor: Predictor, explain: bool = True) -> Prediction:
     if not isinstance(text, str) or not text.strip():
         raise gr.Error("Please enter a review first: the text box is empty.")
     try:
-        return predictor.predict(text, explain=True)
+        return predictor.predict(text, explain=explain)
     except ValueError as e:
         raise gr.Error(str(e)) from None
 
 
+def comparison(p: Prediction, name: str = "BiLSTM") -> str:
+    """One line on the order-blind baseline's verdict for the same review, and what differs from ``name``'s."""
+    if not p.baseline:
+        return ""
+    b = p.baseline
+    line = f"**Order-blind baseline** (counts words and phrases of up to 3 words, ignores their order): {b['label']}, {b['probability']:.1%} positive. "
+    if b["label"] != p.label:
+        return line + f"**They disagree**: reading the words in order, the {name} says {p.label}; counting them, the baseline says {b['label']}."
+    gap = p.probability - b["probability"]
+    if abs(gap) < 0.2:
+        return line + f"Both say {p.label}, about as surely: here word order changes little."
+    surer = name if (gap > 0) == (p.label == "positive") else "baseline"
+    return line + f"Both say {p.label}; the {surer} is more sure of it."
+
+
+def _trajectory_frame(p: Prediction) -> pd.DataFrame:
+    rows = [(i, prob, tok) for i, (tok, prob) in enumerate(zip(p.tokens, p.trajectory), start=1) if prob is not None]
+    return pd.DataFrame(rows, columns=["word", "positive", "token"]).astype({"word": int, "positive": float, "token": str})
+
+
 def analyze(text: str, model_choice: str, session: dict):
-    """Predict tab: label, probability, token table, counts, highlighted words and, for a model trained
-    in the Train tab, its verdict beside the shipped model's."""
+    """Predict tab: label, probability, token table, counts, highlighted words, the running verdict, the
+    baseline's verdict and, for a model trained in the Train tab, its verdict beside the shipped model's."""
     trained = run_predictor(session, model_choice) if model_choice != SHIPPED else None
     predictor = trained or shipped_predictor()
     p = _run_predict(text, predictor)
@@ -171,17 +225,28 @@ def analyze(text: str, model_choice: str, session: dict):
     if p.truncated:
         counts += f"; the review was cut to its first **{predictor.max_tokens:,}** tokens"
     highlighted = [(tok + " ", cat) for tok, cat in zip(p.tokens, _buckets(p.attributions))]
-    return {"positive": p.probability, "negative": 1 - p.probability}, round(p.probability, 4), table, counts, highlighted, compare
+    computed = sum(v is not None for v in p.trajectory)
+    caption = f"After each of the {len(p.tokens):,} words read" if computed == len(p.tokens) else (
+        f"After {computed} evenly spaced words of the {len(p.tokens):,} read")
+    caption += "; the last point is the prediction." + (" The review was cut: the words after these were not read." if p.truncated else "")
+    trajectory = gr.LinePlot(value=_trajectory_frame(p), caption=caption)
+    return ({"positive": p.probability, "negative": 1 - p.probability}, round(p.probability, 4), table, counts, highlighted,
+            compare + ("\n\n" if compare else "") + comparison(p, model_choice if trained else "BiLSTM"), trajectory)  # fmt: skip
 
 
-def predict(text: str) -> dict:
+def predict(text: str, explain: bool = True) -> dict:
     """Score one review with the shipped model.
 
-    Returns label ("positive"/"negative"), probability (of positive), tokens, ids (same length),
-    attributions (per token: + pushed toward positive, - toward negative), unknown (count of
-    <unk> tokens) and truncated (the review was cut to the maximum length).
+    With explain (the default): label ("positive"/"negative"), probability (of positive), tokens, ids
+    (same length), attributions (per token: + pushed toward positive, - toward negative), trajectory
+    (per token: probability of positive after reading up to it; null where not computed), baseline
+    (the order-blind n-gram model's label and probability), unknown (count of <unk> tokens) and
+    truncated (the review was cut to the maximum length). With explain false: label and probability only, fast.
     """
-    return _run_predict(text, shipped_predictor()).to_dict()
+    if not isinstance(explain, bool):
+        raise gr.Error(f"explain must be true or false; got {explain!r}.")
+    p = _run_predict(text, shipped_predictor(), explain)
+    return p.to_dict() if explain else {"label": p.label, "probability": p.probability}
 
 
 # ---------------------------------------------------------------- Train tab
@@ -341,7 +406,7 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
     runs.append(current)
     while len(runs) > MAX_RUNS:
         _drop_run(runs.pop(0))
-    session["predictor"] = (current["name"], Predictor(Checkpoint(model, data.vocab, metrics, str(folder)), "cpu"))
+    session["predictor"] = (current["name"], Predictor(Checkpoint(model, data.vocab, metrics, str(folder)), "cpu", baseline=baseline_predictor()))
     summary = (
         f"**Best validation accuracy {done.best_valid_accuracy:.1%}** (epoch {done.best_epoch:.2f}) on {len(data.valid):,} held-out reviews · "
         f"{done.seconds:.1f} s · {done.reviews_per_second:,.0f} reviews/s · {ended}. "
@@ -390,7 +455,7 @@ def run_predictor(session: dict, name: str) -> Predictor | None:
     run = next((r for r in session.get("runs", []) if r["name"] == name), None)
     if run is None:
         return None
-    predictor = Predictor(load_checkpoint(run["checkpoint"]), "cpu")
+    predictor = Predictor(load_checkpoint(run["checkpoint"]), "cpu", baseline=baseline_predictor())
     session["predictor"] = (name, predictor)
     return predictor
 
@@ -459,6 +524,8 @@ def build_demo() -> gr.Blocks:
                         model_choice = gr.Radio([SHIPPED], value=SHIPPED, label="Model (your Train tab runs appear here)", scale=3)
                         analyze_btn = gr.Button("Analyze", variant="primary", scale=1)
                     gr.Examples(EXAMPLES, inputs=review, label="Try an example")
+                    gr.Examples([t for t, _, _ in DISAGREEMENTS], inputs=review, label="Real IMDb test reviews where the BiLSTM and the order-blind baseline disagree",
+                                example_labels=[_disagreement_label(*d) for d in DISAGREEMENTS])  # fmt: skip
                 with gr.Column(scale=2):
                     label = gr.Label(label="Prediction", num_top_classes=2)
                     probability = gr.Number(label="Probability of positive", precision=4)
@@ -471,9 +538,16 @@ def build_demo() -> gr.Blocks:
                 "The **push** column of the token table gives the numbers."
             )
             highlights = gr.HighlightedText(label="Words that pushed the decision", color_map=COLORS, show_legend=True, combine_adjacent=False)
+            gr.Markdown(
+                "### While it reads\nThe probability of **positive** after the model has read only the first words, for every "
+                "length: the model applied to each beginning of the review, the last point being its verdict on the whole. "
+                "Hover a point to see the word. Where the line jumps, that word changed the model's mind."
+            )
+            trajectory = gr.LinePlot(x="word", y="positive", tooltip=["word", "token", "positive"], y_lim=[0, 1],
+                                     x_title="words read", y_title="probability of positive", title="Running verdict", height=260)  # fmt: skip
             counts = gr.Markdown()
             tokens = gr.Dataframe(label="Tokens and vocabulary ids", headers=["#", "token", "id", "unknown", "push"], interactive=False, max_height=320)
-            outputs = [label, probability, tokens, counts, highlights, compare]
+            outputs = [label, probability, tokens, counts, highlights, compare, trajectory]
             analyze_btn.click(analyze, [review, model_choice, session], outputs, api_visibility="private")
             review.submit(analyze, [review, model_choice, session], outputs, api_visibility="private")
         with gr.Tab("Train"):

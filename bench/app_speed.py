@@ -5,6 +5,8 @@
 Prints: start-up time of ``python app.py`` (process start to the first answered /predict call),
 the median and 95th percentile of /predict calls through ``gradio_client`` with, as the
 baseline in the same run, the time of the same call to the predictor inside the process; and
+throughput of /predict from 20 concurrent clients (one per thread), label-only and explained,
+through ``gradio_client`` and through plain HTTP (what ``curl`` does): calls/s, p50 and p95; and
 the time from pressing Train (2,000 reviews, 1 epoch) to the first plot update, for a first
 and a second run (the second finds the reviews already loaded).
 """
@@ -16,6 +18,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -30,6 +33,51 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def http_predict(http, url: str, text: str, explain: bool):
+    """One /predict call the way curl makes it: POST the inputs, then read the result's event stream."""
+    event = http.post(f"{url}gradio_api/call/predict", json={"data": [text, explain]}).json()["event_id"]
+    with http.stream("GET", f"{url}gradio_api/call/predict/{event}") as stream:
+        lines = list(stream.iter_lines())
+    if "event: complete" not in lines:
+        raise RuntimeError(f"no result: {lines[:4]}")
+    return lines
+
+
+def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int = 25) -> str:
+    """``clients`` threads, each with its own client, each making ``calls`` calls at once; calls/s, p50, p95."""
+    import httpx
+    from gradio_client import Client
+
+    latencies, failures, ready = [], [], threading.Barrier(clients + 1)
+
+    def worker():
+        client = Client(url, verbose=False) if way == "gradio_client" else httpx.Client(timeout=120)
+        call = (lambda: client.predict(REVIEW, explain, api_name="/predict")) if way == "gradio_client" else (
+            lambda: http_predict(client, url, REVIEW, explain))  # fmt: skip
+        ready.wait()
+        for _ in range(calls):
+            t = time.perf_counter()
+            try:
+                call()
+                latencies.append(1000 * (time.perf_counter() - t))
+            except Exception as e:  # noqa: BLE001 - counted and reported
+                failures.append(repr(e))
+
+    threads = [threading.Thread(target=worker) for _ in range(clients)]
+    for th in threads:
+        th.start()
+    ready.wait()
+    start = time.perf_counter()
+    for th in threads:
+        th.join()
+    seconds = time.perf_counter() - start
+    latencies.sort()
+    p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
+    return (f"{clients} clients x {calls} calls, {way}, {'explained' if explain else 'label only'}: "
+            f"{len(latencies) / seconds:.1f} calls/s, p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, "
+            f"{len(failures)} failed")  # fmt: skip
 
 
 def main() -> None:
@@ -69,6 +117,11 @@ def main() -> None:
             inproc.append(1000 * (time.perf_counter() - t))
         print(f"/predict through gradio_client: median {statistics.median(samples):.1f} ms, p95 {samples[94]:.1f} ms "
               f"(the same prediction in-process: median {statistics.median(inproc):.1f} ms)")  # fmt: skip
+
+        url = f"http://127.0.0.1:{port}/"
+        for way in ("gradio_client", "HTTP"):
+            for explain in (False, True):
+                print(concurrent(url, way, explain))
 
         for run in ("first", "second"):
             trainer = Client(f"http://127.0.0.1:{port}/", verbose=False)

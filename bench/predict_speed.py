@@ -3,7 +3,8 @@
     python bench/predict_speed.py --data ../shared/data/imdb [--checkpoint checkpoints/bilstm-imdb]
 
 Prints latency (median and 95th percentile) of ``predict`` for a typical review (~230 tokens)
-and a long one (~1,000 tokens), with and without word attributions, and the throughput of
+and a long one (~1,000 tokens), with and without word attributions, the time of the running
+verdict (the probability after every prefix) for each, and the throughput of
 ``predict_batch`` on 1,000 test reviews against the baseline of calling ``predict`` once per
 review in the same run.
 """
@@ -18,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sentiment import load_imdb, load_predictor, tokenize  # noqa: E402
+from sentiment import TRAJECTORY_POINTS, load_imdb, load_predictor, tokenize  # noqa: E402
 
 
 def timings(fn, repeat: int) -> tuple[float, float]:
@@ -55,6 +56,10 @@ def main() -> None:
         print(f"predict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms")
         med, p95 = timings(lambda: p.predict(text, explain=True), max(20, args.repeat // 5))
         print(f"predict with attributions, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms")
+        ids = p.predict(text).ids
+        med, p95 = timings(lambda: p.trajectory(ids), max(20, args.repeat // 5))
+        points = min(n, TRAJECTORY_POINTS)
+        print(f"running verdict, {name} review ({n} tokens, {points} prefixes): median {med:.2f} ms, p95 {p95:.2f} ms")
 
     start = time.perf_counter()
     for t in texts:

@@ -12,12 +12,12 @@ from .checkpoint import Checkpoint, CheckpointError, load_checkpoint, save_check
 from .data import DataUnavailableError, load_imdb  # noqa: E402
 from .model import ModelConfig, SentimentRNN  # noqa: E402
 from .ngram import NgramConfig, NgramModel  # noqa: E402
-from .predict import MAX_TOKENS, Prediction, Predictor, load_predictor  # noqa: E402
+from .predict import MAX_TOKENS, TRAJECTORY_POINTS, Prediction, Predictor, load_predictor  # noqa: E402
 from .text import Vocab, tokenize  # noqa: E402
 from .training import TrainConfig, fit, prepare  # noqa: E402
 
 __all__ = [
     "MAX_TOKENS", "Checkpoint", "CheckpointError", "DataUnavailableError", "ModelConfig", "NgramConfig", "NgramModel", "Prediction",
-    "Predictor", "SentimentRNN", "TrainConfig", "Vocab", "fit", "load_checkpoint", "load_imdb",
+    "Predictor", "SentimentRNN", "TRAJECTORY_POINTS", "TrainConfig", "Vocab", "fit", "load_checkpoint", "load_imdb",
     "load_predictor", "prepare", "save_checkpoint", "tokenize",
 ]

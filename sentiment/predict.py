@@ -7,6 +7,11 @@ difference). The all-zero embedding is not used as the baseline: near it the poo
 score jumps, and 16 integration steps then miss the difference by 45% on the median test
 review; from ``<unk>`` by 1%. For the n-gram baseline, which is linear, each token gets its
 exact share instead. A positive share pushed the review toward *positive*, a negative one toward *negative*.
+
+The trajectory is the probability of *positive* after reading the first t tokens, for each t: the
+model applied to every prefix of the review (``prefix_logits``, batched, not one call per prefix).
+Reviews longer than ``TRAJECTORY_POINTS`` tokens get it at that many evenly spaced prefixes, the
+last one the whole review, and ``None`` between them.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from .ngram import NgramModel
 from .text import UNK_ID, tokenize
 
 MAX_TOKENS = 3000  # longer reviews are cut to their first MAX_TOKENS tokens (the longest IMDb review has ~2,500)
+TRAJECTORY_POINTS = 256  # the running verdict is computed after every token up to this many tokens, else at this many points
 
 
 @dataclass
@@ -33,6 +39,8 @@ class Prediction:
     ids: list[int]  # their vocabulary ids (1 = <unk>)
     truncated: bool = False  # the review was cut to max_tokens
     attributions: list[float] | None = None  # per token: + pushed toward positive, - toward negative
+    trajectory: list[float | None] | None = None  # per token: probability of positive after reading up to it (None: not computed)
+    baseline: dict | None = None  # the order-blind baseline's {"label", "probability"} for the same review
 
     @property
     def unknown(self) -> int:
@@ -43,15 +51,18 @@ class Prediction:
 
 
 class Predictor:
-    """A loaded checkpoint ready to score reviews."""
+    """A loaded checkpoint ready to score reviews; ``baseline``, another predictor (the bag-of-n-grams
+    model), is asked too when explaining."""
 
-    def __init__(self, checkpoint: Checkpoint, device: str | torch.device | None = None, max_tokens: int = MAX_TOKENS):
+    def __init__(self, checkpoint: Checkpoint, device: str | torch.device | None = None, max_tokens: int = MAX_TOKENS,
+                 baseline: Predictor | None = None):  # fmt: skip
         self.device = torch.device(device) if device else torch.device(next(checkpoint.model.parameters()).device)
         self.model = checkpoint.model.to(self.device).eval()
         self.vocab = checkpoint.vocab
         self.metrics = checkpoint.metrics
         self.path = checkpoint.path
         self.max_tokens = max_tokens
+        self.baseline = baseline
 
     def _encode(self, text: str) -> tuple[list[str], list[int], bool]:
         if not isinstance(text, str):
@@ -64,7 +75,7 @@ class Predictor:
         return tokens, self.vocab.encode(tokens), truncated
 
     def predict(self, text: str, explain: bool = False) -> Prediction:
-        """Score one review; with ``explain=True`` also compute word attributions."""
+        """Score one review. ``explain=True`` also fills ``attributions``, ``trajectory`` and ``baseline``."""
         return self.predict_batch([text], explain=explain)[0]
 
     def predict_batch(self, texts: list[str], batch_size: int = 64, explain: bool = False) -> list[Prediction]:
@@ -81,11 +92,27 @@ class Predictor:
             for idx in data.batches(batch_size, shuffle=False):
                 ids, lengths, _ = data.batch(idx)
                 probs[idx] = torch.sigmoid(self.model(ids.to(self.device), lengths.to(self.device)).float().cpu())
-        results = []
-        for (tokens, ids, truncated), p in zip(encoded, probs.tolist()):
-            attr = self.attributions(ids) if explain else None
-            results.append(Prediction("positive" if p >= 0.5 else "negative", p, tokens, ids, truncated, attr))
+        results = [Prediction("positive" if p >= 0.5 else "negative", p, tokens, ids, truncated)
+                   for (tokens, ids, truncated), p in zip(encoded, probs.tolist())]  # fmt: skip
+        if explain:
+            others = self.baseline.predict_batch(texts, batch_size) if self.baseline else [None] * len(results)
+            for r, other in zip(results, others):
+                r.attributions = self.attributions(r.ids)
+                r.trajectory = self.trajectory(r.ids)
+                r.baseline = {"label": other.label, "probability": other.probability} if other else None
         return results
+
+    def trajectory(self, ids: list[int], points: int = TRAJECTORY_POINTS) -> list[float | None]:
+        """Probability of positive after reading the first t tokens, for each t (at ``points`` evenly spaced
+        prefixes of a longer review, ``None`` between them; the last value is always the whole review's)."""
+        n = len(ids)
+        ends = torch.arange(1, n + 1) if n <= points else torch.linspace(1, n, points).round().long().unique()
+        with torch.inference_mode():
+            probs = torch.sigmoid(self.model.prefix_logits(torch.tensor(ids, device=self.device), ends.to(self.device)).float().cpu())
+        out: list[float | None] = [None] * n
+        for end, p in zip(ends.tolist(), probs.tolist()):
+            out[end - 1] = p
+        return out
 
     def attributions(self, ids: list[int], steps: int = 16) -> list[float]:
         """Integrated gradients of the logit for each token (midpoint rule, ``steps`` points)."""
@@ -106,7 +133,10 @@ class Predictor:
         return shares.float().cpu().tolist()
 
 
-def load_predictor(path_or_repo: str | os.PathLike = "checkpoints/bilstm-imdb", device: str | None = None, max_tokens: int = MAX_TOKENS) -> Predictor:
-    """Load a checkpoint folder or Hugging Face Hub repo id; device: cuda, mps, cpu or None for the best available."""
+def load_predictor(path_or_repo: str | os.PathLike = "checkpoints/bilstm-imdb", device: str | None = None, max_tokens: int = MAX_TOKENS,
+                   baseline: str | os.PathLike | None = None) -> Predictor:  # fmt: skip
+    """Load a checkpoint folder or Hugging Face Hub repo id; device: cuda, mps, cpu or None for the best available.
+    ``baseline``: a second checkpoint (e.g. "checkpoints/ngram-imdb") that explained predictions compare with."""
     device = pick_device(device)
-    return Predictor(load_checkpoint(path_or_repo, device=device), device, max_tokens)
+    other = Predictor(load_checkpoint(baseline, device=device), device, max_tokens) if baseline else None
+    return Predictor(load_checkpoint(path_or_repo, device=device), device, max_tokens, other)

@@ -8,6 +8,7 @@ import pytest
 from gradio_client import Client
 
 import app
+from sentiment import TRAJECTORY_POINTS
 
 POSITIVE = "A wonderful, moving film with brilliant acting. I loved every minute and will watch it again."
 SETTINGS = dict(epochs=1, reviews=200, rnn_type="lstm", bidirectional=True, embed_dim=16, hidden_dim=16, lr=3e-3, batch_size=16,
@@ -20,8 +21,8 @@ def frame(plot) -> pd.DataFrame:
 
 
 def test_analyze_returns_every_output_for_a_real_review():
-    label, probability, table, counts, highlights, compare = app.analyze(POSITIVE, app.SHIPPED, {})
-    assert compare == ""  # nothing to compare with until a run is picked
+    label, probability, table, counts, highlights, compare, trajectory = app.analyze(POSITIVE, app.SHIPPED, {})
+    assert compare.startswith("**Order-blind baseline**")  # the n-gram model's verdict; no run picked, so nothing else
     assert label["positive"] == pytest.approx(probability, abs=1e-4) and probability > 0.5
     assert label["positive"] + label["negative"] == pytest.approx(1)
     assert list(table["token"]) == app.shipped_predictor().predict(POSITIVE).tokens
@@ -29,12 +30,20 @@ def test_analyze_returns_every_output_for_a_real_review():
     assert f"**{len(table)}** tokens" in counts
     assert [tok.strip() for tok, _ in highlights] == list(table["token"])
     assert {cat for _, cat in highlights} <= {None, *app.COLORS}
+    curve = frame(trajectory)
+    assert list(curve["word"]) == list(table["#"]) and list(curve["token"]) == list(table["token"])
+    assert curve["positive"].iloc[-1] == pytest.approx(probability, abs=1e-4)
+    assert trajectory.caption.startswith(f"After each of the {len(table)} words read")
 
 
 def test_unknown_tokens_are_marked_and_long_reviews_are_flagged():
-    _, _, table, counts, _, _ = app.analyze("great qwzxvbnm movie " * 1200, app.SHIPPED, {})
+    _, _, table, counts, _, _, trajectory = app.analyze("great qwzxvbnm movie " * 1200, app.SHIPPED, {})
     assert set(table.loc[table["id"] == 1, "unknown"]) == {"<unk>"}
     assert "cut to its first" in counts and len(table) == app.shipped_predictor().max_tokens
+    # the running verdict covers what was read, at evenly spaced words, and says the rest was not read
+    curve = frame(trajectory)
+    assert len(curve) == TRAJECTORY_POINTS and curve["word"].iloc[-1] == len(table)
+    assert "evenly spaced" in trajectory.caption and "was cut" in trajectory.caption
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t "])
@@ -111,7 +120,7 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(imdb
     assert choice.value == name and choice.choices == [(app.SHIPPED, app.SHIPPED), (name, name)]
     assert list(table["run"]) == [name] and list(table.columns) == app.RUN_COLUMNS
     assert [f["path"] for f in files.value] == [session["runs"][0]["archive"]] and files.value[0]["path"].endswith(".zip")
-    label, probability, table, _, _, compare = app.analyze(POSITIVE, name, session)
+    label, probability, table, _, _, compare, _ = app.analyze(POSITIVE, name, session)
     assert 0 <= probability <= 1 and len(table) > 5
     assert name in compare and app.SHIPPED in compare
     # another visitor's session has no such run and falls back to the shipped one
@@ -171,10 +180,43 @@ def test_stop_twice_or_without_a_run_and_leaving_mid_run_leave_nothing_behind(im
 
 
 def test_predict_endpoint_through_gradio_client(app_server):
-    result = Client(app_server, verbose=False).predict(POSITIVE, api_name="/predict")
+    client = Client(app_server, verbose=False)
+    result = client.predict(POSITIVE, api_name="/predict")
     assert result["label"] == "positive" and 0.5 < result["probability"] <= 1
-    assert len(result["tokens"]) == len(result["ids"]) == len(result["attributions"]) > 10
+    assert len(result["tokens"]) == len(result["ids"]) == len(result["attributions"]) == len(result["trajectory"]) > 10
     assert result["tokens"][:3] == ["a", "wonderful", "moving"]
+    assert result["trajectory"][-1] == pytest.approx(result["probability"], abs=1e-4)
+    ngram = app.baseline_predictor().predict(POSITIVE)
+    assert result["baseline"] == {"label": ngram.label, "probability": pytest.approx(ngram.probability)}
+    # label and probability only, for callers who need speed
+    quick = client.predict(POSITIVE, False, api_name="/predict")
+    assert quick == {"label": result["label"], "probability": pytest.approx(result["probability"], abs=1e-6)}
+    with pytest.raises(Exception, match="explain must be true or false"):
+        client.predict(POSITIVE, "no", api_name="/predict")
+
+
+def test_the_baseline_sentence_says_what_differs():
+    from sentiment import Prediction
+
+    def verdict(p, b):
+        label = lambda q: "positive" if q >= 0.5 else "negative"  # noqa: E731
+        return Prediction(label(p), p, ["x"], [2], baseline={"label": label(b), "probability": b})
+
+    assert "They disagree" in app.comparison(verdict(0.9, 0.2)) and "the BiLSTM says positive" in app.comparison(verdict(0.9, 0.2))
+    assert "Both say negative; the BiLSTM is more sure" in app.comparison(verdict(0.01, 0.4))
+    assert "Both say positive; the baseline is more sure" in app.comparison(verdict(0.6, 0.99))
+    assert "word order changes little" in app.comparison(verdict(0.95, 0.9))
+    assert app.comparison(Prediction("positive", 0.9, ["x"], [2])) == ""  # no baseline on this server
+
+
+@pytest.mark.parametrize("text, gold, right", app.DISAGREEMENTS)
+def test_the_disagreement_examples_say_truly_who_is_right(text, gold, right, imdb):
+    """Each example is a real test review on which the two shipped models disagree, and the named one is right."""
+    assert imdb["test"].labels[imdb["test"].texts.index(text)] == int(gold == "positive")
+    ours, theirs = app.shipped_predictor().predict(text), app.baseline_predictor().predict(text)
+    assert ours.label != theirs.label
+    assert (ours if right == "BiLSTM" else theirs).label == gold
+    assert app._disagreement_label(text, gold, right).startswith(f"{gold} review, the {'BiLSTM' if right == 'BiLSTM' else 'order-blind baseline'} is right")
 
 
 def test_unreachable_data_is_reported_plainly_in_the_train_tab(tmp_path, monkeypatch):

@@ -39,13 +39,23 @@ def snap(page, tmp_path: Path, name: str, readme: bool = True) -> None:
     assert (tmp_path / f"{name}.png").stat().st_size > 10000
 
 
-def test_predict_tab_shows_label_and_tokens(page, tmp_path):
-    page.get_by_label("Review").first.fill("A wonderful film with brilliant acting. I loved it, not bad at all!")
+LATE_TURN = ("I loved the cast, the music and the photography, and for an hour it was a delight. "
+             "Then came the ending: stupid, lazy and insulting. A total waste of my time.")  # fmt: skip
+
+
+def test_predict_tab_shows_label_tokens_running_verdict_and_baseline(page, tmp_path):
+    page.get_by_label("Review").first.fill(LATE_TURN)
     page.get_by_role("button", name="Analyze").click()
-    page.get_by_text("Probability of positive").wait_for()
+    page.get_by_text("Probability of positive", exact=True).wait_for()
     page.get_by_text("unknown (").first.wait_for(timeout=20000)
-    page.locator("[aria-rowindex] [aria-colindex]", has_text="brilliant").first.wait_for(timeout=20000)  # the token table
-    assert "positive" in page.get_by_test_id("label-output-value").inner_text().lower()
+    page.locator("[aria-rowindex] [aria-colindex]", has_text="photography").first.wait_for(timeout=20000)  # the token table
+    assert "negative" in page.get_by_test_id("label-output-value").inner_text().lower()
+    baseline = page.locator("p", has_text="Order-blind baseline (counts words and phrases").first
+    baseline.wait_for(timeout=20000)
+    assert "% positive" in baseline.inner_text()
+    page.wait_for_timeout(1000)
+    lines = drawn_lines(page, "Running verdict")
+    assert lines == [31], lines  # one line through one point per word read
     snap(page, tmp_path, "predict")
 
 
@@ -63,6 +73,15 @@ def drawn_series(page, title: str) -> dict[str, int]:
             });
             return out;
         }"""
+    )
+
+
+def drawn_lines(page, title: str) -> list[int]:
+    """How many points each line drawn on a chart without a legend joins."""
+    chart = page.locator(".vega-embed", has=page.locator("text", has_text=title)).first
+    return chart.evaluate(
+        """(el) => [...el.querySelectorAll('path[aria-roledescription="line mark"]')]
+                     .map(p => (p.getAttribute('d') || '').split(/[ML]/).length - 1)"""
     )
 
 

@@ -133,3 +133,74 @@ def test_the_model_cards_examples_are_what_the_shipped_model_answers(shipped):
     assert len(rows) >= 5
     for text, quoted in rows:
         assert shipped.predict(text).probability == pytest.approx(float(quoted), abs=6e-4), text
+
+
+# ---------------------------------------------------------------- the running verdict and the baseline
+
+
+@pytest.fixture(scope="module")
+def with_baseline():
+    return load_predictor(SHIPPED, device="cpu", baseline=SHIPPED.parent / "ngram-imdb")
+
+
+def biggest_move(p) -> tuple[str, float]:
+    """The word after which the running verdict moved most, and by how much (+ toward positive)."""
+    steps = [(b - a, tok) for a, b, tok in zip(p.trajectory, p.trajectory[1:], p.tokens[1:])]
+    change, token = max(steps, key=lambda s: abs(s[0]))
+    return token, change
+
+
+def test_trajectory_has_one_point_per_token_and_ends_at_the_prediction(with_baseline, imdb):
+    from sentiment import TRAJECTORY_POINTS, tokenize
+
+    short = [t for t in imdb["test"].texts[:40] if len(tokenize(t)) <= TRAJECTORY_POINTS][:3]
+    texts = ["Wonderful.", "Not bad at all, a charming little film with a terrible ending."] + short
+    alone = [with_baseline.predict(t, explain=True) for t in texts]
+    batched = with_baseline.predict_batch(texts, explain=True)
+    for a, b in zip(alone, batched):
+        assert len(a.trajectory) == len(a.tokens) and all(v is not None for v in a.trajectory)
+        assert a.trajectory[-1] == pytest.approx(a.probability, abs=1e-4)
+        assert a.trajectory == pytest.approx(b.trajectory, abs=1e-5)  # the same alone and batched with others
+    assert len(alone[0].trajectory) == 1  # one token, one point
+
+
+def test_trajectory_is_the_model_on_each_prefix(with_baseline):
+    p = with_baseline.predict("The plot is thin, but the acting is superb and I loved it.", explain=True)
+    for end in (1, 4, 9, len(p.tokens)):
+        prefix = with_baseline.predict(" ".join(p.tokens[:end]))
+        assert p.trajectory[end - 1] == pytest.approx(prefix.probability, abs=1e-5)
+
+
+def test_long_reviews_get_evenly_spaced_points_over_what_was_read(with_baseline):
+    from sentiment import TRAJECTORY_POINTS
+
+    p = with_baseline.predict("a fine film, " * 200, explain=True)  # 600 tokens
+    points = [i for i, v in enumerate(p.trajectory) if v is not None]
+    assert len(p.trajectory) == 600 and len(points) == TRAJECTORY_POINTS and points[0] == 0 and points[-1] == 599
+    assert max(b - a for a, b in zip(points, points[1:])) <= 600 // TRAJECTORY_POINTS + 1
+    cut = with_baseline.predict("good " * (MAX_TOKENS + 10), explain=True)
+    assert cut.truncated and len(cut.trajectory) == MAX_TOKENS and cut.trajectory[-1] == pytest.approx(cut.probability, abs=1e-4)
+
+
+def test_the_running_verdict_turns_where_the_words_do(with_baseline):
+    """What the Predict tab shows on its examples; the model card discusses where the model reads them wrongly."""
+    late = with_baseline.predict("I loved the cast, the music and the photography, and for an hour it was a delight. "
+                                 "Then came the ending: stupid, lazy and insulting. A total waste of my time.", explain=True)  # fmt: skip
+    then = late.tokens.index("then")
+    assert min(late.trajectory[1:then]) > 0.9 and late.probability < 0.2  # sure it is positive until the last sentences
+    assert biggest_move(late)[0] == "waste" and biggest_move(late)[1] < -0.4
+    cash_in = with_baseline.predict("I expected a cheap cash-in, but honestly it was not bad at all.", explain=True)
+    assert biggest_move(cash_in)[0] == "cheap" and cash_in.trajectory[cash_in.tokens.index("cheap")] < 0.1
+    not_bad = with_baseline.predict("not bad at all", explain=True)
+    assert biggest_move(not_bad)[0] == "bad" and not_bad.label == "negative"  # it reads "bad" and stays there: a known limit
+
+
+def test_explained_predictions_carry_the_baselines_verdict(with_baseline):
+    from sentiment import load_predictor as load
+
+    text = "This isn't a bad movie. However it has absolutely no replay value at all."
+    p = with_baseline.predict(text, explain=True)
+    ngram = load(SHIPPED.parent / "ngram-imdb", device="cpu").predict(text)
+    assert p.baseline == {"label": ngram.label, "probability": pytest.approx(ngram.probability)}
+    assert with_baseline.predict(text).baseline is None  # only when explaining
+    assert load_predictor(SHIPPED, device="cpu").predict(text, explain=True).baseline is None  # no baseline loaded

@@ -17,6 +17,7 @@ import re
 import shutil
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -150,10 +151,17 @@ def run_budget() -> float:
         return float(DEFAULT_BUDGET_S)
 
 
-@functools.cache
-def imdb_train():
-    """The IMDb training reviews, read once per process (Hub, or IMDB_DATA)."""
-    return load_imdb()["train"]
+_IMDB_TRAIN: dict = {}  # the training reviews once read (read-only afterwards)
+_IMDB_LOCK = threading.Lock()
+
+
+def imdb_train(notify=None):
+    """The IMDb training reviews, read once per process (IMDB_DATA, else the Hub: that split only, downloaded
+    once into the Hugging Face cache); ``notify`` is told what is downloaded and how large before it is."""
+    with _IMDB_LOCK:
+        if "train" not in _IMDB_TRAIN:
+            _IMDB_TRAIN["train"] = load_imdb(splits=("train",), **({"notify": notify} if notify else {}))["train"]
+        return _IMDB_TRAIN["train"]
 
 
 # ---------------------------------------------------------------- Predict tab
@@ -344,7 +352,7 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
     keep = gr.update()
     progress(0, desc="Loading IMDb reviews")
     try:
-        train_split = imdb_train()
+        train_split = imdb_train(notify=lambda message: progress(0, desc=message))
     except DataUnavailableError as e:
         raise gr.Error(str(e).replace("\n", " ")) from None
     pretrained = pretrained_encoder() if s["start"] == FROM_PRETRAINED else None

@@ -2,7 +2,10 @@
 encoding each split once, and length-bucketed batches.
 
 Sources, in order of precedence: the ``data`` argument (``--data`` on the command line),
-the ``IMDB_DATA`` environment variable, then ``load_dataset("stanfordnlp/imdb")``.
+the ``IMDB_DATA`` environment variable, then the Hub dataset ``stanfordnlp/imdb``: only the
+parquet files of the splits asked for, downloaded once into the Hugging Face cache (saying
+what and how large first) and read from there afterwards. Where the Hub cannot be reached
+and the cache lacks a split, that is said within seconds.
 A local folder holds either ``train.parquet`` and ``test.parquet`` (the Hub schema:
 ``text``, ``label`` with 0 = negative, 1 = positive), plus ``unsupervised.parquet`` (the
 50,000 unlabeled reviews, label -1) for pretraining, or an extracted ``aclImdb/`` tree
@@ -12,6 +15,10 @@ A local folder holds either ``train.parquet`` and ``test.parquet`` (the Hub sche
 from __future__ import annotations
 
 import os
+import sys
+import urllib.error
+import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +27,7 @@ import torch
 from .text import PAD_ID, Vocab, tokenize
 
 HUB_DATASET = "stanfordnlp/imdb"
+HUB_TIMEOUT_S = 3.0  # how long to wait for the Hub to answer before saying it cannot be reached
 
 
 SPLITS = ("train", "test", "unsupervised")
@@ -49,7 +57,7 @@ def _fix_hint(source: str, names=("train", "test")) -> str:
         return (
             f"Could not read IMDb's 50,000 unlabeled reviews from {source}.\n"
             f"They are the `unsupervised` split of the Hub dataset {HUB_DATASET}; fix it either way:\n"
-            f"  - let `datasets` reach the Hugging Face Hub, or\n"
+            f"  - let this machine reach the Hugging Face Hub, or\n"
             f"  - save that split as unsupervised.parquet beside train.parquet and test.parquet, e.g.\n"
             f"    load_dataset('{HUB_DATASET}', split='unsupervised').to_parquet('PATH/unsupervised.parquet')\n"
             f"    (on a machine that reaches the Hub), and pass --data PATH or set IMDB_DATA=PATH.\n"
@@ -58,7 +66,7 @@ def _fix_hint(source: str, names=("train", "test")) -> str:
     return (
         f"Could not read the IMDb data from {source}.\n"
         f"Fix it either way:\n"
-        f"  - let `datasets` reach the Hugging Face Hub ({HUB_DATASET}), or\n"
+        f"  - let this machine reach the Hugging Face Hub ({HUB_DATASET}), or\n"
         f"  - point to a local copy: a folder with train.parquet and test.parquet, or an extracted aclImdb/ folder,\n"
         f"    with --data PATH or the IMDB_DATA environment variable."
     )
@@ -84,22 +92,71 @@ def _split(dataset) -> Split:
     return Split(columns["text"], columns["label"])
 
 
-def _from_parquet(folder: Path, names: tuple[str, ...]) -> dict[str, Split]:
+def _read_parquet(file: str | Path, name: str, source: str) -> Split:
     from datasets import load_dataset
 
+    try:
+        split = _split(load_dataset("parquet", data_files={name: str(file)}, split=name))
+    except Exception as e:  # datasets raises many types for a malformed file
+        raise DataUnavailableError(f"{file}: malformed parquet file ({type(e).__name__}: {e})\n" + _fix_hint(source, (name,))) from e
+    return _check(split, str(file), _labels(name))
+
+
+def _from_parquet(folder: Path, names: tuple[str, ...]) -> dict[str, Split]:
     files = {name: folder / f"{name}.parquet" for name in names}
     missing = [str(p) for p in files.values() if not p.is_file()]
     if missing:
         raise DataUnavailableError(f"missing {', '.join(missing)}\n" + _fix_hint(str(folder), names))
-    splits = {}
-    for name, file in files.items():
+    return {name: _read_parquet(file, name, str(folder)) for name, file in files.items()}
+
+
+def hub_file(name: str) -> str:
+    """The parquet file of split ``name`` in the Hub dataset."""
+    return f"plain_text/{name}-00000-of-00001.parquet"
+
+
+def hub_reachable(timeout: float = HUB_TIMEOUT_S) -> bool:
+    """Whether the Hugging Face Hub answers within ``timeout`` seconds (False at once in offline mode)."""
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    try:
+        urllib.request.urlopen(urllib.request.Request(constants.ENDPOINT, method="HEAD"), timeout=timeout).close()
+        return True
+    except urllib.error.HTTPError:
+        return True  # it answered
+    except (OSError, ValueError):
+        return False
+
+
+def _from_hub(names: tuple[str, ...], notify: Callable[[str], None]) -> dict[str, Split]:
+    from huggingface_hub import HfApi, constants, hf_hub_download, try_to_load_from_cache
+
+    source = f"the Hugging Face Hub ({HUB_DATASET})"
+    files, reachable = {}, None
+    for name in names:
+        cached = try_to_load_from_cache(HUB_DATASET, hub_file(name), repo_type="dataset")
+        if isinstance(cached, str):
+            files[name] = cached
+            continue
+        reachable = hub_reachable() if reachable is None else reachable
+        if not reachable:
+            raise DataUnavailableError(
+                f"The Hugging Face Hub ({constants.ENDPOINT}) cannot be reached, and IMDb's {name} reviews are not in its local cache.\n"
+                + _fix_hint(source, names)
+            )
         try:
-            ds = load_dataset("parquet", data_files={name: str(file)}, split=name)
-            splits[name] = _split(ds)
-        except Exception as e:  # datasets raises many types for a malformed file
-            raise DataUnavailableError(f"{file}: malformed parquet file ({type(e).__name__}: {e})\n" + _fix_hint(str(folder), (name,))) from e
-        _check(splits[name], str(file), _labels(name))
-    return splits
+            size = HfApi().get_paths_info(HUB_DATASET, [hub_file(name)], repo_type="dataset")[0].size
+            notify(f"Downloading IMDb's {name} reviews from the Hugging Face Hub ({size / 1e6:.0f} MB, once: later runs read the local cache)")
+            files[name] = hf_hub_download(HUB_DATASET, hub_file(name), repo_type="dataset")
+        except Exception as e:  # network, HTTP and file errors all mean the same to the user
+            raise DataUnavailableError(f"Downloading {hub_file(name)} failed ({type(e).__name__}: {e})\n" + _fix_hint(source, names)) from e
+    return {name: _read_parquet(file, name, source) for name, file in files.items()}
+
+
+def _to_stderr(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
 
 
 def _from_aclimdb(folder: Path, names: tuple[str, ...]) -> dict[str, Split]:
@@ -118,9 +175,11 @@ def _from_aclimdb(folder: Path, names: tuple[str, ...]) -> dict[str, Split]:
     return splits
 
 
-def load_imdb(data: str | os.PathLike | None = None, splits: tuple[str, ...] = ("train", "test")) -> dict[str, Split]:
+def load_imdb(data: str | os.PathLike | None = None, splits: tuple[str, ...] = ("train", "test"),
+              notify: Callable[[str], None] = _to_stderr) -> dict[str, Split]:  # fmt: skip
     """Return ``{name: Split}`` for the named splits: ``train`` and ``test`` (25,000 labeled reviews each)
-    and ``unsupervised`` (50,000 unlabeled reviews, label -1), from a local folder or the Hub."""
+    and ``unsupervised`` (50,000 unlabeled reviews, label -1), from a local folder or the Hub.
+    ``notify`` is told, before a download from the Hub, what is downloaded and how large."""
     names = tuple(splits)
     unknown = [n for n in names if n not in SPLITS]
     if unknown:
@@ -135,12 +194,7 @@ def load_imdb(data: str | os.PathLike | None = None, splits: tuple[str, ...] = (
         if (folder / "train" / "pos").is_dir():
             return _from_aclimdb(folder, names)
         return _from_parquet(folder, names)
-    try:
-        from datasets import load_dataset
-
-        return {name: _split(load_dataset(HUB_DATASET, split=name)) for name in names}
-    except Exception as e:
-        raise DataUnavailableError(_fix_hint(f"the Hugging Face Hub ({type(e).__name__})", names)) from e
+    return _from_hub(names, notify)
 
 
 def train_valid_split(train: Split, n_valid: int = 5000, seed: int = 1) -> tuple[Split, Split]:

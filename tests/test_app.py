@@ -69,14 +69,14 @@ def test_empty_review_gives_a_clear_message(text):
     ],
 )
 def test_training_settings_out_of_range_are_refused_before_any_work(change, message, monkeypatch):
-    monkeypatch.setattr(app, "imdb_train", lambda: pytest.fail("data was loaded before the settings were checked"))
+    monkeypatch.setattr(app, "imdb_train", lambda **_: pytest.fail("data was loaded before the settings were checked"))
     with pytest.raises(gr.Error, match=message):
         next(app.train_model(**(SETTINGS | change), session={}))
 
 
 def test_pretrained_start_without_an_encoder_is_a_clear_message(monkeypatch):
     monkeypatch.setattr(app, "pretrained_encoder", lambda: None)
-    monkeypatch.setattr(app, "imdb_train", lambda: pytest.fail("data was loaded before the settings were checked"))
+    monkeypatch.setattr(app, "imdb_train", lambda **_: pytest.fail("data was loaded before the settings were checked"))
     with pytest.raises(gr.Error, match="No pretrained encoder"):
         next(app.train_model(**(SETTINGS | {"start": app.FROM_PRETRAINED}), session={}))
 
@@ -221,12 +221,31 @@ def test_the_disagreement_examples_say_truly_who_is_right(text, gold, right, imd
 
 def test_unreachable_data_is_reported_plainly_in_the_train_tab(tmp_path, monkeypatch):
     monkeypatch.setenv("IMDB_DATA", str(tmp_path / "no-imdb-here"))
-    app.imdb_train.cache_clear()
-    try:
-        with pytest.raises(gr.Error, match="IMDB_DATA"):
+    monkeypatch.setattr(app, "_IMDB_TRAIN", {})
+    with pytest.raises(gr.Error, match="IMDB_DATA"):
+        next(app.train_model(**SETTINGS, session={}))
+
+
+def test_without_data_or_hub_the_train_tab_answers_within_seconds_and_predict_still_works(tmp_path, monkeypatch):
+    """A Space with no local IMDb copy whose Hub requests are dropped: the clear message comes fast."""
+    import socket
+    import time
+
+    import huggingface_hub
+
+    with socket.socket() as silent:  # takes connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        monkeypatch.delenv("IMDB_DATA", raising=False)
+        monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", f"http://127.0.0.1:{silent.getsockname()[1]}")
+        monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(tmp_path / "empty-cache"))
+        monkeypatch.setattr(app, "_IMDB_TRAIN", {})
+        start = time.perf_counter()
+        with pytest.raises(gr.Error, match="cannot be reached") as err:
             next(app.train_model(**SETTINGS, session={}))
-    finally:
-        app.imdb_train.cache_clear()
+        assert time.perf_counter() - start < 10
+        assert "IMDB_DATA" in str(err.value)
+        assert app.predict(POSITIVE, False)["label"] == "positive"
 
 
 def test_model_tab_describes_the_loaded_model():

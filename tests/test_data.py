@@ -45,18 +45,56 @@ def test_environment_variable_is_used(tmp_path, monkeypatch):
     assert len(load_imdb()["test"]) == 2
 
 
-def test_unreachable_data_names_both_fixes(tmp_path, monkeypatch):
-    import datasets
+@pytest.fixture
+def silent_server():
+    """A local address that takes connections and never answers, like a Hub behind a dropping firewall."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen(8)
+        yield f"http://127.0.0.1:{s.getsockname()[1]}"
+
+
+def unreachable_hub(monkeypatch, endpoint, cache):
+    """The Hub at ``endpoint``, and ``cache`` as the local Hugging Face cache."""
     import huggingface_hub
 
     monkeypatch.delenv("IMDB_DATA", raising=False)
-    monkeypatch.setattr(datasets.config, "HF_HUB_OFFLINE", True)  # no network here either way: fail fast
-    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
-    monkeypatch.setattr(datasets.config, "HF_DATASETS_CACHE", tmp_path / "empty-cache")
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", endpoint)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_CACHE", str(cache))
+
+
+def test_an_unreachable_hub_is_said_within_seconds(tmp_path, monkeypatch, silent_server):
+    import time
+
+    unreachable_hub(monkeypatch, silent_server, tmp_path / "empty-cache")
+    told = []
+    start = time.perf_counter()
     with pytest.raises(DataUnavailableError) as err:
-        load_imdb()
+        load_imdb(splits=("train",), notify=told.append)
+    assert time.perf_counter() - start < 10
     message = str(err.value)
-    assert "Hugging Face Hub" in message and "--data PATH" in message and "IMDB_DATA" in message
+    assert "cannot be reached" in message and "train reviews are not in its local cache" in message
+    assert "--data PATH" in message and "IMDB_DATA" in message and told == []
+
+
+def test_hub_files_in_the_local_cache_are_read_without_the_network(tmp_path, monkeypatch, imdb_path, silent_server):
+    """What a second run finds after a first download: the split's parquet file in the Hugging Face cache."""
+    from sentiment.data import HUB_DATASET, hub_file
+
+    repo = tmp_path / "cache" / f"datasets--{HUB_DATASET.replace('/', '--')}"
+    (repo / "refs").mkdir(parents=True)
+    (repo / "refs" / "main").write_text("0" * 40)
+    snapshot = repo / "snapshots" / ("0" * 40) / hub_file("test")
+    snapshot.parent.mkdir(parents=True)
+    snapshot.symlink_to(imdb_path / "test.parquet")  # as the cache links to its blobs
+    unreachable_hub(monkeypatch, silent_server, tmp_path / "cache")
+    told = []
+    test = load_imdb(splits=("test",), notify=told.append)["test"]
+    assert len(test) == 25000 and told == []  # nothing downloaded, nothing announced
+    with pytest.raises(DataUnavailableError, match="train reviews are not in its local cache"):
+        load_imdb(splits=("train", "test"), notify=told.append)  # only the splits asked for are looked up
 
 
 def test_missing_folder_and_missing_file(tmp_path):

@@ -1,0 +1,133 @@
+"""What would be deployed to a Hugging Face Space, checked offline, and the app started as a Space starts it."""
+
+import os
+import re
+import subprocess
+import sys
+import time
+
+import pytest
+
+import deploy
+
+from .conftest import ROOT, free_port
+
+SPACE_ENV = {"SYSTEM": "spaces", "SPACE_ID": "someone/imdb-sentiment", "GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_ANALYTICS_ENABLED": "False"}
+
+
+def run(args, **env):
+    return subprocess.run([sys.executable, *args], cwd=ROOT, env=os.environ | env, capture_output=True, text=True, timeout=120)
+
+
+def test_readme_front_matter_configures_the_space():
+    from huggingface_hub import RepoCard
+
+    card = RepoCard.load(ROOT / "README.md").data.to_dict()
+    pinned = re.search(r"^gradio==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M).group(1)
+    assert card["sdk"] == "gradio" and card["sdk_version"] == pinned
+    assert (ROOT / card["app_file"]).is_file()
+    assert card["python_version"].startswith("3.")
+
+
+def test_upload_set_holds_what_the_app_needs_and_nothing_else():
+    files = {f.as_posix() for f in deploy.upload_set()}
+    needed = {"app.py", "requirements.txt", "README.md", "sentiment/__init__.py", "sentiment/predict.py",
+              "checkpoints/bilstm-imdb/model.safetensors", "checkpoints/bilstm-imdb/config.json", "checkpoints/bilstm-imdb/vocab.json",
+              "checkpoints/ngram-imdb/model.safetensors", "docs/screenshots/predict.png"}  # fmt: skip
+    assert needed <= files
+    assert not [f for f in files if f.split("/")[0] in {"tests", "bench", "runs", ".ci", ".git"} or "__pycache__" in f or f.endswith(".pyc")]
+    assert "requirements-dev.txt" not in files and "deploy.py" not in files
+    # the pictures the README shows are uploaded with it
+    assert set(re.findall(r"\]\((docs/screenshots/\S+?\.png)\)", (ROOT / "README.md").read_text())) <= files
+    without_model = {f.as_posix() for f in deploy.upload_set(without_model=True)}
+    assert without_model == {f for f in files if not f.startswith("checkpoints/bilstm-imdb/")}
+
+
+def test_dry_run_lists_sizes_names_lfs_files_and_uploads_nothing(tmp_path):
+    result = run(["deploy.py", "someone/imdb-sentiment", "--dry-run"], HF_TOKEN="", HF_HOME=str(tmp_path), HF_ENDPOINT="http://127.0.0.1:9")
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    sizes = {f.as_posix(): (ROOT / f).stat().st_size for f in deploy.upload_set()}
+    big = [f for f, size in sizes.items() if size > 10 * 1024 * 1024]
+    assert big and all(re.search(rf"{re.escape(f)}\s+\(Git LFS\)", out) for f in big)
+    assert f"{sum(sizes.values()) / 1e6:9.2f} MB  in {len(sizes)} files" in out
+    print(out.splitlines()[-2])  # the total, for the log
+    assert "dry run: nothing uploaded" in out
+
+
+@pytest.mark.parametrize(
+    "args, env, code, message",
+    [
+        (["not a space id!"], {}, 2, "is not a valid Space id"),
+        (["just-a-name"], {}, 2, "give it as USER/NAME"),
+        (["someone/space", "--model-repo", "bad//repo"], {}, 2, "is not a valid model repository id"),
+        (["someone/space"], {"HF_TOKEN": ""}, 2, "Not logged in to the Hugging Face Hub: run `hf auth login`"),
+        (["someone/space"], {"HF_TOKEN": "hf_not_a_real_token"}, 1, "Deploy failed, nothing changed on the Hub"),
+    ],
+)
+def test_bad_input_stops_with_one_clear_line(tmp_path, args, env, code, message):
+    result = run(["deploy.py", *args], HF_HOME=str(tmp_path), HF_ENDPOINT="http://127.0.0.1:9", **env)
+    assert result.returncode == code and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_a_model_repo_that_cannot_be_reached_stops_start_up_naming_it(tmp_path):
+    start = time.perf_counter()
+    result = run(["app.py"], MODEL_PATH="someone/no-such-model", HF_HOME=str(tmp_path), HF_ENDPOINT="http://127.0.0.1:9")
+    assert result.returncode == 1 and "Cannot start: someone/no-such-model" in result.stderr
+    assert time.perf_counter() - start < 60
+
+
+def test_the_app_starts_as_a_space_starts_it_and_answers():
+    """``python app.py`` with the Space's variables, bound to 0.0.0.0: the page is served and /predict answers."""
+    import httpx
+    from gradio_client import Client
+
+    port = free_port()
+    env = os.environ | SPACE_ENV | {"GRADIO_SERVER_PORT": str(port)}
+    env.pop("IMDB_DATA", None)
+    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            assert server.poll() is None, server.stdout.read()
+            try:
+                page = httpx.get(url, timeout=5)
+                break
+            except httpx.HTTPError:
+                assert time.monotonic() < deadline, "the app did not start in 90 s"
+                time.sleep(0.5)
+        assert page.status_code == 200 and "IMDb sentiment" in page.text
+        result = Client(url, verbose=False).predict("A wonderful film, I loved it.", False, api_name="/predict")
+        assert result["label"] == "positive"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+class HubDroppingUploads:
+    """Stands in for HfApi where the Hub cannot be reached from here: repos can be made, uploads break mid-way."""
+
+    def __init__(self, exists: bool):
+        self.exists, self.calls = exists, []
+
+    def repo_exists(self, repo_id, repo_type):
+        return self.exists
+
+    def create_repo(self, repo_id, repo_type, **kw):
+        self.calls.append(("create", repo_id))
+
+    def upload_folder(self, **kw):
+        raise ConnectionError("connection reset half-way")
+
+    def delete_repo(self, repo_id, repo_type, missing_ok):
+        self.calls.append(("delete", repo_id))
+
+
+@pytest.mark.parametrize("exists", [False, True])
+def test_a_failed_upload_leaves_nothing_it_created(exists):
+    hub = HubDroppingUploads(exists)
+    with pytest.raises(ConnectionError):
+        deploy._upload(hub, "someone/space", "space", ROOT, ["app.py"], "deploy", space_sdk="gradio")
+    assert hub.calls == ([] if exists else [("create", "someone/space"), ("delete", "someone/space")])

@@ -11,10 +11,13 @@ the UI and thin adapters.
 
 from __future__ import annotations
 
+import ctypes
 import functools
 import os
 import re
+import secrets
 import shutil
+import signal
 import sys
 import tempfile
 import threading
@@ -54,9 +57,18 @@ VALID_REVIEWS = 1000  # held-out reviews scored at each validation check in the 
 TRAIN_TOKENS = 400  # training reviews are cut to this many tokens in the Train tab, bounding time and memory per batch
 CHECKS_PER_EPOCH = 4  # validation checks (plot points) per epoch
 MAX_RUNS = 5  # finished runs kept per visitor; the oldest is deleted first
+# CPU threads per request. A Train run and predictions share the machine: the run gets all cores but one
+# (TRAIN_THREADS), each prediction one thread, so predictions stay quick while a run trains
+# (bench/predict_while_training.py measures both ways). Set in each handler: torch's count is per thread.
+CORES = os.cpu_count() or 1
+TRAIN_THREADS = int(os.environ.get("TRAIN_THREADS", max(1, CORES - 1)))
+PREDICT_THREADS = int(os.environ.get("PREDICT_THREADS", 1))
+SESSION_CAPACITY = int(os.environ.get("SESSION_CAPACITY", 500))  # sessions whose state is kept (least recently used go first): about 0.1 MB each
 DEFAULT_BUDGET_S = 180  # a run stops itself after this many seconds (TRAIN_BUDGET_SECONDS changes it)
 RUN_COLUMNS = ["run", "settings", "best validation", "time", "reviews/s", "ended"]
-RUNS_ROOT = Path(tempfile.gettempdir()) / "sentiment-runs"  # one unguessable folder per run, served in place and deleted with the run
+# This server's run files: a folder per visitor (their session), an unguessable folder per run inside it, served
+# in place for download; deleted with the run, when the visitor's page closes, and when the server stops.
+RUNS_ROOT = Path(tempfile.gettempdir()) / "sentiment-runs" / f"server-{os.getpid()}"
 PALETTE = [("#93c5fd", "#1d4ed8"), ("#fdba74", "#c2410c"), ("#86efac", "#15803d"), ("#d8b4fe", "#7e22ce"),
            ("#fca5a5", "#b91c1c"), ("#a5f3fc", "#0e7490")]  # (training, validation) colours of one run  # fmt: skip
 
@@ -182,6 +194,7 @@ COLORS = {"strongly positive": "#16a34a", "positive": "#86efac", "negative": "#f
 def _run_predict(text: str, predictor: Predictor, explain: bool = True) -> Prediction:
     if not isinstance(text, str) or not text.strip():
         raise gr.Error("Please enter a review first: the text box is empty.")
+    torch.set_num_threads(PREDICT_THREADS)
     try:
         return predictor.predict(text, explain=explain)
     except ValueError as e:
@@ -344,9 +357,11 @@ def _drop_all_runs(session: dict) -> None:
     session["runs"] = []
 
 
-def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start, session: dict, progress=gr.Progress()):
+def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start, session: dict,
+                request: gr.Request = None, progress=gr.Progress()):  # fmt: skip
     """Train tab: a short live run. Yields (accuracy plot, loss plot, log, summary, Predict's model choice, runs table, downloads)."""
     s = check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start)
+    torch.set_num_threads(TRAIN_THREADS)
     session["stop"] = False
     budget, began = run_budget(), time.monotonic()  # the budget covers the whole run, reading the reviews included
     keep = gr.update()
@@ -400,9 +415,12 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
     if done.stopped:
         ended = f"stopped at the {budget:g} s budget" if over_budget() and not session.get("stop") else "stopped"
         log.append(f"{ended} after {done.history[-1]['epoch']:.2f} epochs; keeping the best weights so far")
+    if page_closed(request):  # the page closed as the run ended: keep nothing
+        return
     slug = re.sub(r"[^a-z0-9]+", "-", current["name"].lower()).strip("-")
-    RUNS_ROOT.mkdir(parents=True, exist_ok=True)
-    folder = Path(tempfile.mkdtemp(prefix="run-", dir=RUNS_ROOT)) / f"run-{slug}"
+    visitor = session.setdefault("folder", str(session_folder(request)))
+    Path(visitor).mkdir(parents=True, exist_ok=True)
+    folder = Path(tempfile.mkdtemp(prefix="run-", dir=visitor)) / f"run-{slug}"
     metrics = {"valid_accuracy": done.best_valid_accuracy, "train_reviews": len(data.train), "valid_reviews": len(data.valid),
                "train_seconds": round(done.seconds, 1), "history": done.history, "trained_in": "app Train tab", "run": current["name"]}  # fmt: skip
     save_checkpoint(folder, model, data.vocab, metrics)
@@ -414,7 +432,6 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
     runs.append(current)
     while len(runs) > MAX_RUNS:
         _drop_run(runs.pop(0))
-    session["predictor"] = (current["name"], Predictor(Checkpoint(model, data.vocab, metrics, str(folder)), "cpu", baseline=baseline_predictor()))
     summary = (
         f"**Best validation accuracy {done.best_valid_accuracy:.1%}** (epoch {done.best_epoch:.2f}) on {len(data.valid):,} held-out reviews · "
         f"{done.seconds:.1f} s · {done.reviews_per_second:,.0f} reviews/s · {ended}. "
@@ -442,30 +459,50 @@ def stop_training(session: dict) -> None:
 def clear_runs(session: dict):
     """Forget every kept run of this session and delete its files."""
     _drop_all_runs(session)
-    session.pop("predictor", None)
     empty = _curves([], None)
     return *empty, "", "", _choices([]), _runs_table([]), _downloads([])
 
 
 def forget_session(session: dict) -> None:
-    """When a visitor leaves: stop their run and delete every checkpoint folder their runs left on disk."""
+    """Stop a visitor's run and delete every checkpoint folder their runs left on disk."""
     if not session:
         return
     session["closed"] = session["stop"] = True
     _drop_all_runs(session)
+    if session.get("folder"):
+        shutil.rmtree(session["folder"], ignore_errors=True)
+
+
+def session_folder(request: gr.Request | None) -> Path:
+    """Where a visitor's runs are written: a folder named after their session (or a random one without a request)."""
+    key = getattr(request, "session_hash", None) or secrets.token_hex(8)
+    return RUNS_ROOT / ("visitor-" + re.sub(r"[^A-Za-z0-9_-]", "", key))
+
+
+def page_closed(request: gr.Request | None) -> bool:
+    """Whether this visitor's page has closed (Gradio marks the session when its heartbeat ends)."""
+    holder = getattr(demo, "state_holder", None)
+    data = holder.session_data.get(getattr(request, "session_hash", None)) if holder else None
+    return bool(data and data.is_closed)
+
+
+def end_session(request: gr.Request) -> None:
+    """When a visitor's page closes: delete every file their runs left (their run, if any, is cancelled by Gradio)."""
+    shutil.rmtree(session_folder(request), ignore_errors=True)
+
+
+@functools.lru_cache(maxsize=4)
+def _run_checkpoint(path: str) -> Predictor:
+    """A trained run's checkpoint, loaded; the few last used stay loaded, whichever visitors they belong to."""
+    return Predictor(load_checkpoint(path), "cpu", baseline=baseline_predictor())
 
 
 def run_predictor(session: dict, name: str) -> Predictor | None:
-    """The session's run called ``name``, loaded from its folder (the last one used stays loaded)."""
-    cached = session.get("predictor")
-    if cached and cached[0] == name:
-        return cached[1]
+    """The session's run called ``name``, loaded from its folder; None if this session has no such run."""
     run = next((r for r in session.get("runs", []) if r["name"] == name), None)
-    if run is None:
+    if run is None or not Path(run["checkpoint"]).is_dir():
         return None
-    predictor = Predictor(load_checkpoint(run["checkpoint"]), "cpu", baseline=baseline_predictor())
-    session["predictor"] = (name, predictor)
-    return predictor
+    return _run_checkpoint(run["checkpoint"])
 
 
 # ---------------------------------------------------------------- Model tab
@@ -600,6 +637,7 @@ def build_demo() -> gr.Blocks:
             card = gr.Markdown()
             history_plot = gr.LinePlot(x="epoch", y="accuracy", color="series", title="Training curves of the loaded model", height=280)
         demo.load(model_card, None, [card, history_plot], api_visibility="private")
+        demo.unload(end_session)
         gr.api(predict, api_name="predict")
     return demo
 
@@ -612,7 +650,18 @@ def configure_queue(blocks: gr.Blocks) -> gr.Blocks:
     return blocks.queue(default_concurrency_limit=4, max_size=64)
 
 
+def limit_memory_arenas(arenas: int = 2) -> None:
+    """Gradio runs handlers on many worker threads; glibc gives each busy thread its own memory arena and
+    seldom hands them back, so a long-running server's resident memory creeps up. Two arenas keep it flat
+    (bench/soak.py: +113 MB after 3 training visitors with the default, +30 MB with two). No-op off glibc."""
+    try:
+        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
+    except (OSError, AttributeError):
+        pass
+
+
 def main() -> int:
+    limit_memory_arenas()
     try:
         predictor = shipped_predictor()
     except CheckpointError as e:
@@ -620,8 +669,20 @@ def main() -> int:
         return 1
     print(f"Loaded {predictor.path} on {predictor.device}")
     configure_queue(demo)
-    demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), show_error=True)
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), show_error=True, state_session_capacity=SESSION_CAPACITY)
+    finally:  # Ctrl+C
+        shutil.rmtree(RUNS_ROOT, ignore_errors=True)  # every run file this server wrote
     return 0
+
+
+def _terminate(signum, frame) -> None:
+    """SIGTERM (a platform stopping or restarting the app): delete this server's run files and exit at once.
+    A training run still going ends with the process; it never writes the shipped checkpoint, so nothing
+    on disk is left half done. (Closing the server gracefully instead took over 5 s with a run going.)"""
+    shutil.rmtree(RUNS_ROOT, ignore_errors=True)
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -126,9 +126,9 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(imdb
     # another visitor's session has no such run and falls back to the shipped one
     assert app.analyze(POSITIVE, name, {})[1] == app.analyze(POSITIVE, app.SHIPPED, {})[1]
     folder = Path(session["runs"][0]["folder"])
-    assert folder.parent == app.RUNS_ROOT and (folder / Path(files.value[0]["path"]).name).exists()
+    assert folder.parent.parent == app.RUNS_ROOT and (folder / Path(files.value[0]["path"]).name).exists()
     app.forget_session(session)  # the visitor leaves
-    assert not folder.exists()
+    assert not folder.exists() and not folder.parent.exists()
 
 
 def test_runs_are_compared_kept_up_to_five_and_cleaned_up(imdb_path, monkeypatch):
@@ -172,11 +172,25 @@ def test_stop_twice_or_without_a_run_and_leaving_mid_run_leave_nothing_behind(im
     run = app.train_model(**(SETTINGS | {"reviews": 1000}), session=session)
     next(run)
     next(run)  # training has begun
-    before = set(app.RUNS_ROOT.glob("*"))
+    before = set(app.RUNS_ROOT.rglob("*"))
     app.forget_session(session)  # the visitor closes the page
     rest = list(run)
     assert session["runs"] == [] and not any(isinstance(u[3], str) and "Best" in u[3] for u in rest)
-    assert set(app.RUNS_ROOT.glob("*")) == before
+    assert set(app.RUNS_ROOT.rglob("*")) == before
+
+
+def test_a_closed_page_deletes_the_visitors_run_files(imdb_path, monkeypatch):
+    """Gradio calls end_session with the visitor's request when their page's heartbeat ends."""
+    from types import SimpleNamespace
+
+    monkeypatch.setenv("IMDB_DATA", str(imdb_path))
+    request, session = SimpleNamespace(session_hash="visitor42"), {}
+    list(app.train_model(**SETTINGS, session=session, request=request))
+    folder = Path(session["runs"][0]["folder"])
+    assert folder.exists() and folder.parent == app.session_folder(request)
+    app.end_session(request)
+    assert not folder.parent.exists()
+    assert app.run_predictor(session, session["runs"][0]["name"]) is None  # Predict falls back to the shipped model
 
 
 def test_predict_endpoint_through_gradio_client(app_server):

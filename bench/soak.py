@@ -1,0 +1,139 @@
+"""Memory soak: many visitors train and leave, then many predictions; does the server's memory stay put?
+
+    IMDB_DATA=../shared/data/imdb python bench/soak.py                      # 30 visitors, 2,000 predictions
+    IMDB_DATA=../shared/data/imdb python bench/soak.py --visitors 3 --predictions 300 --max-growth-mb 100
+
+Starts ``python app.py`` as its own process. Each visitor is a separate Chromium page (a real
+session with Gradio's heartbeat) that trains one small run (200 reviews, 1 epoch) and then
+closes. After the visitors come the predictions, through the API, 20 threads with one
+``gradio_client.Client`` each. Prints the server's resident memory after a warm-up visitor
+and 100 predictions, after all visitors, and after all predictions, and how many run folders
+are left on disk once the pages have closed. Exits 1 if memory grew by more than
+``--max-growth-mb`` after the warm-up or a run folder is left behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+REVIEW = "I went in with low expectations and came out delighted. The cast is terrific and the story never drags."
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+def start_server(port: int) -> subprocess.Popen:
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
+    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    import httpx
+
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
+            return server
+        except httpx.HTTPError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the app did not start")
+            time.sleep(0.3)
+
+
+def visit_and_train(browser, url: str) -> None:
+    """One visitor: open the page, train 200 reviews for 1 epoch, wait for the run to finish, close the page."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    page.get_by_role("tab", name="Train").click()
+    for label, value in (("Training reviews", "200"), ("Epochs", "1")):
+        box = page.get_by_label(label, exact=False).locator("xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']").first
+        box.fill(value)
+        box.press("Enter")
+    page.get_by_role("button", name="Train", exact=True).click()
+    page.get_by_text("Best validation accuracy").wait_for(timeout=180000)
+    context.close()
+
+
+def predictions(url: str, total: int, threads: int = 20) -> int:
+    from gradio_client import Client
+
+    failed = []
+
+    def worker(n: int) -> None:
+        client = Client(url, verbose=False)
+        for _ in range(n):
+            try:
+                client.predict(REVIEW, True, api_name="/predict")
+            except Exception as e:  # noqa: BLE001 - counted
+                failed.append(e)
+
+    per = [total // threads + (i < total % threads) for i in range(threads)]
+    workers = [threading.Thread(target=worker, args=(n,)) for n in per if n]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return len(failed)
+
+
+def run_folders(pid: int) -> list[Path]:
+    root = Path(tempfile.gettempdir()) / "sentiment-runs" / f"server-{pid}"
+    return sorted(root.glob("visitor-*/run-*")) if root.exists() else []
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--visitors", type=int, default=30)
+    ap.add_argument("--predictions", type=int, default=2000)
+    ap.add_argument("--max-growth-mb", type=float, default=100.0)
+    args = ap.parse_args(argv)
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import free_port
+    from playwright.sync_api import sync_playwright
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    server = start_server(port)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            start = time.perf_counter()
+            visit_and_train(browser, url)  # warm-up: the reviews are read, kernels and pools allocated
+            predictions(url, 100)
+            warm = rss_mb(server.pid)
+            print(f"after warm-up (1 visitor, 100 predictions): {warm:.0f} MB resident")
+            for _ in range(args.visitors):
+                visit_and_train(browser, url)
+            after_runs = rss_mb(server.pid)
+            print(f"after {args.visitors} more visitors each trained a run and left: {after_runs:.0f} MB ({after_runs - warm:+.0f} MB)")
+            browser.close()
+        failed = predictions(url, args.predictions)
+        after_predictions = rss_mb(server.pid)
+        print(f"after {args.predictions} predictions ({failed} failed): {after_predictions:.0f} MB ({after_predictions - warm:+.0f} MB since warm-up)")
+        time.sleep(5)  # Gradio notices a closed page when its heartbeat stops
+        left = run_folders(server.pid)
+        print(f"run folders left on disk after every page closed: {len(left)}; {time.perf_counter() - start:.0f} s in all")
+        growth = max(after_runs, after_predictions) - warm
+        ok = growth <= args.max_growth_mb and not left and not failed
+        print("OK" if ok else f"FAILED: growth {growth:.0f} MB (bound {args.max_growth_mb:g}), {len(left)} folders left, {failed} failed")
+        return 0 if ok else 1
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

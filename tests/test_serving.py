@@ -1,0 +1,196 @@
+"""The app as a public server: memory and files over many visitors, concurrency, disconnects, bursts, shutdown.
+
+Each test starts ``python app.py`` as its own process (as a Space does) on a free port.
+"""
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import CancelledError
+from pathlib import Path
+
+import httpx
+import pytest
+from gradio_client import Client
+
+from .conftest import ROOT, SHIPPED, free_port
+
+TINY_RUN = (1, 200, "lstm", True, 16, 16, 0.003, 16, "random weights")  # /train: epochs, reviews, type, bidirectional, emb, hidden, lr, batch, start
+LONG_RUN = (5, 20000, "lstm", True, 128, 128, 0.003, 32, "random weights")  # tens of minutes, far past any timeout here
+REVIEW = "A wonderful, moving film with brilliant acting. I loved every minute."
+
+
+@pytest.fixture
+def server(imdb_path):
+    """``python app.py`` on a free port; yields (process, url)."""
+    port = free_port()
+    env = os.environ | {"GRADIO_SERVER_PORT": str(port), "IMDB_DATA": str(imdb_path), "GRADIO_ANALYTICS_ENABLED": "False",
+                        "TRAIN_BUDGET_SECONDS": "1800"}  # a long run really is long  # fmt: skip
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 120
+    while True:
+        assert process.poll() is None, "the app exited at start-up"
+        try:
+            httpx.get(url, timeout=5)
+            break
+        except httpx.HTTPError:
+            assert time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.3)
+    yield process, url
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def runs_root(pid: int) -> Path:
+    return Path(tempfile.gettempdir()) / "sentiment-runs" / f"server-{pid}"
+
+
+def fingerprint(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def wait_for_training(job, timeout: float = 240) -> None:
+    deadline = time.monotonic() + timeout
+    while not any(isinstance(o[2], str) and o[2] for o in job.outputs()):  # the log's first line: the model is built
+        assert not job.done(), f"the run ended early: {job.exception()}"
+        assert time.monotonic() < deadline, "training did not start"
+        time.sleep(0.2)
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="Debian's chromium package is not installed")
+def test_short_memory_soak_leaves_no_run_folders_and_bounded_memory(imdb_path):
+    """bench/soak.py at a small size: 3 visitors train and close their pages, then 300 predictions.
+
+    The bound is the issue's 100 MB after warm-up. What grows without the fixes in app.py is Gradio's
+    per-session state (about 0.1 MB per session, capped by SESSION_CAPACITY) and glibc's per-thread
+    arenas (capped at two): measured +31 MB after the visitors and +47 MB after the predictions."""
+    result = subprocess.run([sys.executable, "bench/soak.py", "--visitors", "3", "--predictions", "300", "--max-growth-mb", "100"],
+                            cwd=ROOT, env=os.environ | {"IMDB_DATA": str(imdb_path)}, capture_output=True, text=True, timeout=600)  # fmt: skip
+    print(result.stdout)
+    assert result.returncode == 0, result.stdout + result.stderr[-2000:]
+    assert "run folders left on disk after every page closed: 0" in result.stdout
+
+
+def test_sigterm_mid_run_stops_within_5_s_removes_run_files_and_the_app_starts_again(server, imdb_path):
+    process, url = server
+    before = fingerprint(SHIPPED)
+    client = Client(url, verbose=False)
+    client.predict(*TINY_RUN, api_name="/train")  # a finished run: its checkpoint folder is on disk
+    assert list(runs_root(process.pid).glob("visitor-*/run-*"))
+    job = client.submit(*LONG_RUN, api_name="/train")
+    wait_for_training(job)
+    process.send_signal(signal.SIGTERM)
+    process.wait(timeout=5)  # raises if the server is still running after 5 s
+    assert not runs_root(process.pid).exists()
+    assert fingerprint(SHIPPED) == before  # the shipped checkpoint is never written
+    port = url.rsplit(":", 1)[1].strip("/")
+    env = os.environ | {"GRADIO_SERVER_PORT": port, "IMDB_DATA": str(imdb_path), "GRADIO_ANALYTICS_ENABLED": "False"}
+    again = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                assert Client(url, verbose=False).predict(REVIEW, False, api_name="/predict")["label"] == "positive"
+                break
+            except (httpx.HTTPError, ValueError, ConnectionError):
+                assert again.poll() is None and time.monotonic() < deadline, "the app did not start again"
+                time.sleep(0.5)
+    finally:
+        again.terminate()
+        again.wait(timeout=30)
+
+
+def test_one_client_per_thread_gets_every_answer_and_a_shared_one_can_lose_calls(server):
+    """The README tells API users to make one Client per thread: 20 threads, each with its own, get all
+    their answers. Sharing one Client between threads mostly works but its shared event stream can drop
+    a call (measured: 2 of 1,000 raised CancelledError); a dropped call raises, it never returns a wrong answer."""
+    _, url = server
+    results = {"own": [], "shared": []}
+    shared = Client(url, verbose=False)
+
+    def worker(kind: str) -> None:
+        client = Client(url, verbose=False) if kind == "own" else shared
+        for _ in range(10):
+            try:
+                results[kind].append(client.predict(REVIEW, False, api_name="/predict")["label"])
+            except CancelledError:
+                results[kind].append("cancelled")
+
+    for kind in ("own", "shared"):
+        threads = [threading.Thread(target=worker, args=(kind,)) for _ in range(20)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert results["own"] == ["positive"] * 200
+    assert len(results["shared"]) == 200 and set(results["shared"]) <= {"positive", "cancelled"}
+
+
+def test_a_client_leaving_mid_run_frees_the_training_slot(server):
+    _, url = server
+    leaving = Client(url, verbose=False)
+    job = leaving.submit(*LONG_RUN, api_name="/train")
+    wait_for_training(job)
+    try:
+        job.cancel()  # what closing the page does to its running event
+    except httpx.TimeoutException:
+        pass  # the server closes the run at its next step (after a validation check: seconds); the client stops waiting sooner
+    other = Client(url, verbose=False).submit(*TINY_RUN, api_name="/train")
+    summary = other.result(timeout=240)[3]  # it would wait for the long run (minutes) if the slot were still held
+    assert "Best validation accuracy" in summary
+
+
+def test_clients_leaving_while_queued_or_mid_prediction_do_not_stop_the_others(server):
+    _, url = server
+    long_review = "a fine film with a great cast but a weak ending " * 60
+    with httpx.Client(timeout=120) as http:
+        events = [http.post(f"{url}gradio_api/call/predict", json={"data": [long_review, True]}).json()["event_id"] for _ in range(30)]
+        # ten callers hang up: they open the result stream and close it at once, while queued or being answered
+        for event in events[:10]:
+            with http.stream("GET", f"{url}gradio_api/call/predict/{event}") as stream:
+                next(stream.iter_lines())
+        answered = 0
+        for event in events[10:]:
+            with http.stream("GET", f"{url}gradio_api/call/predict/{event}") as stream:
+                answered += "event: complete" in list(stream.iter_lines())
+    assert answered == 20
+    assert Client(url, verbose=False).predict(REVIEW, False, api_name="/predict")["label"] == "positive"
+
+
+def test_a_burst_past_the_queue_limit_is_told_at_once_and_the_rest_are_answered(server):
+    """120 explained predictions at once against a queue of 64: the extra calls get "Queue is full"
+    straight away (before the accepted ones are done), every accepted one is answered."""
+    _, url = server
+    long_review = "a fine film with a great cast but a weak ending " * 60
+    outcomes, lock = [], threading.Lock()
+
+    def caller() -> None:
+        with httpx.Client(timeout=300) as http:
+            response = http.post(f"{url}gradio_api/call/predict", json={"data": [long_review, True]})
+            if response.status_code != 200:
+                with lock:
+                    outcomes.append(("refused", response.status_code, response.text, time.monotonic()))
+                return
+            with http.stream("GET", f"{url}gradio_api/call/predict/{response.json()['event_id']}") as stream:
+                done = "event: complete" in list(stream.iter_lines())
+            with lock:
+                outcomes.append(("answered" if done else "lost", 200, "", time.monotonic()))
+
+    threads = [threading.Thread(target=caller) for _ in range(120)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    refused = [o for o in outcomes if o[0] == "refused"]
+    answered = [o for o in outcomes if o[0] == "answered"]
+    assert refused and len(refused) + len(answered) == 120, [o[:3] for o in outcomes if o[0] == "lost"]
+    assert all(o[1] == 503 and "Queue is full" in o[2] for o in refused)
+    assert max(o[3] for o in refused) < max(o[3] for o in answered)

@@ -12,7 +12,7 @@ from sentiment.evaluate import accuracy, main as evaluate_main
 from .conftest import SHIPPED
 
 # The shipped model must reach this on the fixed 1,000-review sample of the test split (it scores 91.4%).
-SAMPLE_ACCURACY_FLOOR = 0.90
+SAMPLE_ACCURACY_FLOOR = 0.91
 
 
 def test_clearly_positive_and_clearly_negative_reviews(shipped):
@@ -108,7 +108,7 @@ def test_shipped_checkpoint_is_small_self_contained_and_documented():
     assert sum(files.values()) <= 40 * 1024 * 1024
     assert (SHIPPED / "README.md").read_text() == (SHIPPED.parent.parent / "docs" / "model-card.md").read_text()
     metrics = __import__("json").loads((SHIPPED / "metrics.json").read_text())
-    assert metrics["test_accuracy"] >= 0.905 and metrics["test_reviews"] == 25000 and metrics["train_reviews"] == 20000
+    assert metrics["test_accuracy"] >= 0.91 and metrics["test_reviews"] == 25000 and metrics["train_reviews"] == 20000
     assert metrics["unlabeled_reviews"] == 50000 and [t["path"] for t in metrics["teachers"]][0] == "checkpoints/ngram-imdb"
 
 
@@ -187,8 +187,10 @@ def test_the_running_verdict_turns_where_the_words_do(with_baseline):
     late = with_baseline.predict("I loved the cast, the music and the photography, and for an hour it was a delight. "
                                  "Then came the ending: stupid, lazy and insulting. A total waste of my time.", explain=True)  # fmt: skip
     then = late.tokens.index("then")
-    assert min(late.trajectory[1:then]) > 0.9 and late.probability < 0.2  # sure it is positive until the last sentences
-    assert biggest_move(late)[0] == "waste" and biggest_move(late)[1] < -0.4
+    assert min(late.trajectory[1:then]) > 0.9 and late.probability < 0.25  # sure it is positive until the last sentences
+    drops = [(b - a, tok) for a, b, tok in zip(late.trajectory, late.trajectory[1:], late.tokens[1:])]
+    change, word = min(drops)
+    assert word in late.tokens[late.tokens.index("ending") :] and change < -0.2  # its steepest fall is in them
     cash_in = with_baseline.predict("I expected a cheap cash-in, but honestly it was not bad at all.", explain=True)
     assert biggest_move(cash_in)[0] == "cheap" and cash_in.trajectory[cash_in.tokens.index("cheap")] < 0.1
     not_bad = with_baseline.predict("not bad at all", explain=True)

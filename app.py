@@ -103,6 +103,8 @@ EXAMPLES = [
     "The photography is gorgeous and the score is lovely, but the story drags badly in the middle "
     "and the ending felt rushed. Worth seeing once, I suppose.",
     "I expected a cheap cash-in, but honestly it was not bad at all. Not a masterpiece, yet I was never bored.",
+    "I loved the cast, the music and the photography, and for an hour it was a delight. "
+    "Then came the ending: stupid, lazy and insulting. A total waste of my time.",
     "Oh great, another two hours of my life I will never get back. Truly a triumph of cinema, if you enjoy staring at walls.",
 ]
 
@@ -116,8 +118,9 @@ DISAGREEMENTS = [
     ("A professional production with quality actors that simply never touched the heart or the funny bone no matter how "
      "hard it tried. The quality cast, stark setting and excellent cinemetography made you hope for Fargo or High Plains "
      "Drifter but sorry, the soup had no seasoning...or meat for that matter. A 3 (of 10) for effort.", "negative", "BiLSTM"),
-    ("This isn't a bad movie. It's fun to watch for the first time. However it has absolutely no replay value at all. When "
-     "you try to watch it again it gets so boring you have to turn it off. I give this movie a 6 out of 10.", "negative", "baseline"),
+    ("A truly masterful piece of filmmaking. It managed to put me to sleep and to boggle my mind. So boring that it induces "
+     "sleep and yet so ludicrous that it made me wonder how stuff like this gets made. Avoid at all costs. That is, unless you "
+     "like taking invisible cranial punishment, in which case I highly recommend it.", "negative", "baseline"),
     ("\"Death Promise\" is a lost 70's exploitation gem and deserves to be seen. Technically somewhat of a mess and boasting a "
      "stock of amateur New Yawk types, this film never bores. I highly recommend tracking this down. It's a hoot and a half.",
      "positive", "baseline"),
@@ -250,9 +253,8 @@ def analyze(text: str, model_choice: str, session: dict):
     caption = f"After each of the {len(p.tokens):,} words read" if computed == len(p.tokens) else (
         f"After {computed} evenly spaced words of the {len(p.tokens):,} read")
     caption += "; the last point is the prediction." + (" The review was cut: the words after these were not read." if p.truncated else "")
-    trajectory = gr.LinePlot(value=_trajectory_frame(p), caption=caption)
     return ({"positive": p.probability, "negative": 1 - p.probability}, round(p.probability, 4), table, counts, highlighted,
-            compare + ("\n\n" if compare else "") + comparison(p, model_choice if trained else "BiLSTM"), trajectory)  # fmt: skip
+            compare + ("\n\n" if compare else "") + comparison(p, model_choice if trained else "BiLSTM"), _trajectory_frame(p), caption)  # fmt: skip
 
 
 def predict(text: str, explain: bool = True) -> dict:
@@ -527,6 +529,8 @@ def model_card() -> tuple[str, pd.DataFrame]:
                          else "random weights"),
         ("distillation", f"also learned from teachers' probabilities on {m.get('unlabeled_reviews', 0):,} unlabeled IMDb reviews: "
                          + ", ".join(f"`{Path(t['path']).name}` ({t['test_accuracy']:.2%} test)" for t in teacher) if teacher else "none"),
+        ("adversarial training", f"embeddings pushed by {adversarial:g} (L2 per review) the way that raises the loss most, learned from too"
+                                 if (adversarial := m.get("train_config", {}).get("adversarial")) else "none"),
         ("parameters", f"{p.model.num_parameters():,}"),
         ("vocabulary", f"{len(p.vocab):,} tokens (`<pad>` = 0, `<unk>` = 1)"),
         ("trained on", f"{m.get('train_reviews', '?'):,} IMDb training reviews, {m.get('valid_reviews', '?'):,} held out for validation" if m.get("train_reviews") else "unknown"),
@@ -590,9 +594,10 @@ def build_demo() -> gr.Blocks:
             )
             trajectory = gr.LinePlot(x="word", y="positive", tooltip=["word", "token", "positive"], y_lim=[0, 1],
                                      x_title="words read", y_title="probability of positive", title="Running verdict", height=260)  # fmt: skip
+            trajectory_note = gr.Markdown()
             counts = gr.Markdown()
             tokens = gr.Dataframe(label="Tokens and vocabulary ids", headers=["#", "token", "id", "unknown", "push"], interactive=False, max_height=320)
-            outputs = [label, probability, tokens, counts, highlights, compare, trajectory]
+            outputs = [label, probability, tokens, counts, highlights, compare, trajectory, trajectory_note]
             analyze_btn.click(analyze, [review, model_choice, session], outputs, api_visibility="private")
             review.submit(analyze, [review, model_choice, session], outputs, api_visibility="private")
         with gr.Tab("Train"):

@@ -6,7 +6,9 @@ Prints: start-up time of ``python app.py`` (process start to the first answered 
 the median and 95th percentile of /predict calls through ``gradio_client`` with, as the
 baseline in the same run, the time of the same call to the predictor inside the process; and
 throughput of /predict from 20 concurrent clients (one per thread), label-only and explained,
-through ``gradio_client`` and through plain HTTP (what ``curl`` does): calls/s, p50 and p95; and
+through ``gradio_client`` and through plain HTTP (what ``curl`` does): calls/s, p50 and p95 and
+the server's CPU time per call (the clients run on the same cores, so calls/s understates what
+the server alone could answer: cores / CPU per call bounds that); and
 the time from pressing Train (2,000 reviews, 1 epoch) to the first plot update, for a first
 and a second run (the second finds the reviews already loaded).
 """
@@ -45,7 +47,13 @@ def http_predict(http, url: str, text: str, explain: bool):
     return lines
 
 
-def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int = 25) -> str:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int = 25, server_pid: int | None = None) -> str:
     """``clients`` threads, each with its own client, each making ``calls`` calls at once; calls/s, p50, p95."""
     import httpx
     from gradio_client import Client
@@ -69,15 +77,16 @@ def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int 
     for th in threads:
         th.start()
     ready.wait()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), cpu_seconds(server_pid) if server_pid else 0.0
     for th in threads:
         th.join()
     seconds = time.perf_counter() - start
+    server_cpu = f", server CPU {1000 * (cpu_seconds(server_pid) - cpu) / max(1, len(latencies)):.1f} ms per call" if server_pid else ""
     latencies.sort()
     p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
     return (f"{clients} clients x {calls} calls, {way}, {'explained' if explain else 'label only'}: "
             f"{len(latencies) / seconds:.1f} calls/s, p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, "
-            f"{len(failures)} failed")  # fmt: skip
+            f"{len(failures)} failed{server_cpu}")  # fmt: skip
 
 
 def main() -> None:
@@ -121,13 +130,13 @@ def main() -> None:
         url = f"http://127.0.0.1:{port}/"
         for way in ("gradio_client", "HTTP"):
             for explain in (False, True):
-                print(concurrent(url, way, explain))
+                print(concurrent(url, way, explain, server_pid=server.pid))
 
         for run in ("first", "second"):
             trainer = Client(f"http://127.0.0.1:{port}/", verbose=False)
             t = time.perf_counter()
             job = trainer.submit(1, 2000, "lstm", True, 32, 32, 0.003, 32, "random weights", api_name="/train")
-            while not any(o[0] is not None and o[0].get("data") for o in job.outputs()):
+            while not any(isinstance(o[0], dict) and (o[0].get("value") or {}).get("data") for o in job.outputs()):  # a plot with points
                 if job.done():
                     raise SystemExit(f"training ended without a plot: {job.exception()}")
                 time.sleep(0.05)

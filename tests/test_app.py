@@ -21,7 +21,7 @@ def frame(plot) -> pd.DataFrame:
 
 
 def test_analyze_returns_every_output_for_a_real_review():
-    label, probability, table, counts, highlights, compare, trajectory = app.analyze(POSITIVE, app.SHIPPED, {})
+    label, probability, table, counts, highlights, compare, trajectory, note = app.analyze(POSITIVE, app.SHIPPED, {})
     assert compare.startswith("**Order-blind baseline**")  # the n-gram model's verdict; no run picked, so nothing else
     assert label["positive"] == pytest.approx(probability, abs=1e-4) and probability > 0.5
     assert label["positive"] + label["negative"] == pytest.approx(1)
@@ -30,20 +30,18 @@ def test_analyze_returns_every_output_for_a_real_review():
     assert f"**{len(table)}** tokens" in counts
     assert [tok.strip() for tok, _ in highlights] == list(table["token"])
     assert {cat for _, cat in highlights} <= {None, *app.COLORS}
-    curve = frame(trajectory)
-    assert list(curve["word"]) == list(table["#"]) and list(curve["token"]) == list(table["token"])
-    assert curve["positive"].iloc[-1] == pytest.approx(probability, abs=1e-4)
-    assert trajectory.caption.startswith(f"After each of the {len(table)} words read")
+    assert list(trajectory["word"]) == list(table["#"]) and list(trajectory["token"]) == list(table["token"])
+    assert trajectory["positive"].iloc[-1] == pytest.approx(probability, abs=1e-4)
+    assert note.startswith(f"After each of the {len(table)} words read")
 
 
 def test_unknown_tokens_are_marked_and_long_reviews_are_flagged():
-    _, _, table, counts, _, _, trajectory = app.analyze("great qwzxvbnm movie " * 1200, app.SHIPPED, {})
+    _, _, table, counts, _, _, trajectory, note = app.analyze("great qwzxvbnm movie " * 1200, app.SHIPPED, {})
     assert set(table.loc[table["id"] == 1, "unknown"]) == {"<unk>"}
     assert "cut to its first" in counts and len(table) == app.shipped_predictor().max_tokens
     # the running verdict covers what was read, at evenly spaced words, and says the rest was not read
-    curve = frame(trajectory)
-    assert len(curve) == TRAJECTORY_POINTS and curve["word"].iloc[-1] == len(table)
-    assert "evenly spaced" in trajectory.caption and "was cut" in trajectory.caption
+    assert len(trajectory) == TRAJECTORY_POINTS and trajectory["word"].iloc[-1] == len(table)
+    assert "evenly spaced" in note and "was cut" in note
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t "])
@@ -120,7 +118,7 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(imdb
     assert choice.value == name and choice.choices == [(app.SHIPPED, app.SHIPPED), (name, name)]
     assert list(table["run"]) == [name] and list(table.columns) == app.RUN_COLUMNS
     assert [f["path"] for f in files.value] == [session["runs"][0]["archive"]] and files.value[0]["path"].endswith(".zip")
-    label, probability, table, _, _, compare, _ = app.analyze(POSITIVE, name, session)
+    label, probability, table, _, _, compare, _, _ = app.analyze(POSITIVE, name, session)
     assert 0 <= probability <= 1 and len(table) > 5
     assert name in compare and app.SHIPPED in compare
     # another visitor's session has no such run and falls back to the shipped one
@@ -270,4 +268,5 @@ def test_model_tab_describes_the_loaded_model():
     assert f"{metrics['test_accuracy']:.2%}" in text and "n-gram logit" not in text
     assert f"teachers' probabilities on {metrics['unlabeled_reviews']:,} unlabeled IMDb reviews: `ngram-imdb` (91.41% test)" in text
     assert "--data PATH" in text or "--data" not in metrics["command"]
+    assert f"embeddings pushed by {metrics['train_config']['adversarial']:g} (L2 per review)" in text
     assert len(curves) == 2 * len(metrics["history"])

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import hashlib
 import os
 import re
 import secrets
@@ -63,7 +64,9 @@ MAX_RUNS = 5  # finished runs kept per visitor; the oldest is deleted first
 CORES = os.cpu_count() or 1
 TRAIN_THREADS = int(os.environ.get("TRAIN_THREADS", max(1, CORES - 1)))
 PREDICT_THREADS = int(os.environ.get("PREDICT_THREADS", 1))
-SESSION_CAPACITY = int(os.environ.get("SESSION_CAPACITY", 500))  # sessions whose state is kept (least recently used go first): about 0.1 MB each
+SESSION_CAPACITY = int(os.environ.get("SESSION_CAPACITY", 2000))  # sessions whose state is kept (least recently used go first): about 0.1 MB each
+RUN_FILES_TTL_S = 2 * 3600  # a visitor folder without a new run for this long is deleted (API callers never "close a page")
+_FOLDER_SALT = secrets.token_hex(16)  # visitor folder names derive from session ids without revealing them
 DEFAULT_BUDGET_S = 180  # a run stops itself after this many seconds (TRAIN_BUDGET_SECONDS changes it)
 RUN_COLUMNS = ["run", "settings", "best validation", "time", "reviews/s", "ended"]
 # This server's run files: a folder per visitor (their session), an unguessable folder per run inside it, served
@@ -91,7 +94,7 @@ def limits_text() -> str:
         f"- each run stops itself after **{run_budget():g} s** and keeps its best weights\n"
         f"- reviews cut to {TRAIN_TOKENS} tokens; validation on {VALID_REVIEWS:,} held-out reviews\n"
         f"- one run at a time: others wait in the queue, their place shown on the plots\n"
-        f"- your last {MAX_RUNS} runs are kept until you leave"
+        f"- your last {MAX_RUNS} runs are kept until you leave (or for {RUN_FILES_TTL_S // 3600} hours after your last run)"
     )
 
 
@@ -137,7 +140,8 @@ def baseline_predictor() -> Predictor | None:
     """The order-blind bag-of-n-grams baseline (BASELINE_PATH), or None when this server has none."""
     try:
         return load_predictor(BASELINE_PATH)
-    except CheckpointError:
+    except CheckpointError as e:
+        print(f"No order-blind baseline, so the Predict tab will not compare with one: {e}", file=sys.stderr)
         return None
 
 
@@ -363,7 +367,7 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
                 request: gr.Request = None, progress=gr.Progress()):  # fmt: skip
     """Train tab: a short live run. Yields (accuracy plot, loss plot, log, summary, Predict's model choice, runs table, downloads)."""
     s = check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start)
-    torch.set_num_threads(TRAIN_THREADS)
+    sweep_old_runs()
     session["stop"] = False
     budget, began = run_budget(), time.monotonic()  # the budget covers the whole run, reading the reviews included
     keep = gr.update()
@@ -395,7 +399,7 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
     every = max(1, -(-len(data.train) // cfg.batch_size) // (2 * CHECKS_PER_EPOCH))
     over_budget = lambda: time.monotonic() - began > budget  # noqa: E731
     last_yield = time.monotonic()
-    for event in fit(model, data, cfg, should_stop=lambda: session.get("stop", False) or over_budget()):
+    for event in _with_threads(fit(model, data, cfg, should_stop=lambda: session.get("stop", False) or over_budget()), TRAIN_THREADS):
         if isinstance(event, Step):
             progress((event.step, event.total_steps), desc=f"epoch {event.epoch}/{cfg.epochs}", unit="steps")
             if event.step % every == 0 or event.step == 1:
@@ -417,8 +421,6 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
     if done.stopped:
         ended = f"stopped at the {budget:g} s budget" if over_budget() and not session.get("stop") else "stopped"
         log.append(f"{ended} after {done.history[-1]['epoch']:.2f} epochs; keeping the best weights so far")
-    if page_closed(request):  # the page closed as the run ended: keep nothing
-        return
     slug = re.sub(r"[^a-z0-9]+", "-", current["name"].lower()).strip("-")
     visitor = session.setdefault("folder", str(session_folder(request)))
     Path(visitor).mkdir(parents=True, exist_ok=True)
@@ -476,21 +478,38 @@ def forget_session(session: dict) -> None:
 
 
 def session_folder(request: gr.Request | None) -> Path:
-    """Where a visitor's runs are written: a folder named after their session (or a random one without a request)."""
+    """Where a visitor's runs are written: a folder named from their session id by a salted hash (download
+    links do not reveal the id), or a random one without a request."""
     key = getattr(request, "session_hash", None) or secrets.token_hex(8)
-    return RUNS_ROOT / ("visitor-" + re.sub(r"[^A-Za-z0-9_-]", "", key))
-
-
-def page_closed(request: gr.Request | None) -> bool:
-    """Whether this visitor's page has closed (Gradio marks the session when its heartbeat ends)."""
-    holder = getattr(demo, "state_holder", None)
-    data = holder.session_data.get(getattr(request, "session_hash", None)) if holder else None
-    return bool(data and data.is_closed)
+    return RUNS_ROOT / ("visitor-" + hashlib.sha256(f"{_FOLDER_SALT}:{key}".encode()).hexdigest()[:24])
 
 
 def end_session(request: gr.Request) -> None:
-    """When a visitor's page closes: delete every file their runs left (their run, if any, is cancelled by Gradio)."""
+    """When a visitor's page closes (Gradio: its heartbeat ended): delete every file their runs left. A run
+    still going is cancelled by Gradio; a run picked later in Predict then says its files are gone."""
     shutil.rmtree(session_folder(request), ignore_errors=True)
+
+
+def sweep_old_runs(max_age_s: float = RUN_FILES_TTL_S) -> None:
+    """Delete visitor folders that got no new run for ``max_age_s``: API callers' runs, whose pages never close."""
+    for folder in RUNS_ROOT.glob("visitor-*"):
+        try:
+            if time.time() - folder.stat().st_mtime > max_age_s:
+                shutil.rmtree(folder, ignore_errors=True)
+        except FileNotFoundError:
+            pass
+
+
+def _with_threads(events, threads: int):
+    """Drive ``events`` with ``threads`` CPU threads for each step: Gradio resumes a generator on whichever
+    worker thread is free, and torch's thread count belongs to the thread."""
+    while True:
+        torch.set_num_threads(threads)
+        try:
+            event = next(events)
+        except StopIteration:
+            return
+        yield event
 
 
 @functools.lru_cache(maxsize=4)
@@ -502,8 +521,11 @@ def _run_checkpoint(path: str) -> Predictor:
 def run_predictor(session: dict, name: str) -> Predictor | None:
     """The session's run called ``name``, loaded from its folder; None if this session has no such run."""
     run = next((r for r in session.get("runs", []) if r["name"] == name), None)
-    if run is None or not Path(run["checkpoint"]).is_dir():
+    if run is None:
         return None
+    if not Path(run["checkpoint"]).is_dir():
+        raise gr.Error(f"The files of {name} are gone (the page lost its connection to the server, or they were older than "
+                       f"{RUN_FILES_TTL_S // 3600} hours): train it again, or pick the shipped model.")  # fmt: skip
     return _run_checkpoint(run["checkpoint"])
 
 
@@ -676,7 +698,8 @@ def main() -> int:
     configure_queue(demo)
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), show_error=True, state_session_capacity=SESSION_CAPACITY)
+        demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), show_error=True, state_session_capacity=SESSION_CAPACITY,
+                    ssr_mode=False)  # server-side rendering would need Node and install its own SIGTERM handler over ours  # fmt: skip
     finally:  # Ctrl+C
         shutil.rmtree(RUNS_ROOT, ignore_errors=True)  # every run file this server wrote
     return 0

@@ -11,8 +11,8 @@ training runs or caches. Files over 10 MB go through Git LFS, as the Hub require
 does that by itself. With ``--model-repo`` the shipped model goes to that model repository
 and the Space gets the variable ``MODEL_PATH`` pointing to it.
 
-Nothing is half done: each repository receives one commit or none, and a Space this command
-created is deleted again if its upload fails.
+Nothing is half done: each repository receives one commit or none, a repository this command
+created is deleted again if its upload fails, and a failure says what, if anything, was uploaded.
 """
 
 from __future__ import annotations
@@ -31,7 +31,11 @@ LFS_BYTES = 10 * 1024 * 1024  # the Hub refuses larger files outside Git LFS
 
 
 class DeployError(RuntimeError):
-    """Stops the deploy with one line for the user."""
+    """Stops the deploy with one line for the user (bad input: exit code 2)."""
+
+
+class DeployFailed(DeployError):
+    """The Hub refused or could not be reached (exit code 1); the message says what, if anything, was uploaded."""
 
 
 def upload_set(without_model: bool = False) -> list[Path]:
@@ -76,6 +80,10 @@ def _upload(api, repo_id: str, repo_type: str, folder: Path, allow: list[str], m
         raise
 
 
+def _short(e: Exception) -> str:
+    return f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"
+
+
 def deploy(space: str, model_repo: str | None, private: bool) -> str:
     from huggingface_hub import HfApi, get_token
 
@@ -83,12 +91,22 @@ def deploy(space: str, model_repo: str | None, private: bool) -> str:
         raise DeployError("Not logged in to the Hugging Face Hub: run `hf auth login` with a token that can write, or set HF_TOKEN.")
     api = HfApi()
     if model_repo:
-        _upload(api, model_repo, "model", ROOT / MODEL, ["*"], "Upload the BiLSTM sentiment model", private=private)
+        try:
+            _upload(api, model_repo, "model", ROOT / MODEL, ["*"], "Upload the BiLSTM sentiment model", private=private)
+        except Exception as e:  # network, authorisation, quota
+            raise DeployFailed(f"Deploy failed uploading the model to {model_repo}, nothing changed on the Hub ({_short(e)})") from e
         print(f"model: https://huggingface.co/{model_repo}")
     files = [f.as_posix() for f in upload_set(without_model=bool(model_repo))]
-    _upload(api, space, "space", ROOT, files, "Deploy the IMDb sentiment demo", space_sdk="gradio", private=private)
-    if model_repo:
-        api.add_space_variable(space, "MODEL_PATH", model_repo)
+    create = {"space_sdk": "gradio", "private": private}
+    try:
+        if model_repo:  # set before the upload, so the Space's first build already loads the model from there
+            create["space_variables"] = [{"key": "MODEL_PATH", "value": model_repo}]
+            if api.repo_exists(space, repo_type="space"):
+                api.add_space_variable(space, "MODEL_PATH", model_repo)
+        _upload(api, space, "space", ROOT, files, "Deploy the IMDb sentiment demo", **create)
+    except Exception as e:
+        kept = f"the model uploaded to {model_repo} stays" if model_repo else "nothing changed on the Hub"
+        raise DeployFailed(f"Deploy failed uploading the Space {space}; {kept} ({_short(e)})") from e
     return f"https://huggingface.co/spaces/{space}"
 
 
@@ -111,10 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     except DeployError as e:
         print(e, file=sys.stderr)
-        return 2
-    except Exception as e:  # network, authorisation, quota: one line, nothing left half done
-        print(f"Deploy failed, nothing changed on the Hub ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''})", file=sys.stderr)
-        return 1
+        return 1 if isinstance(e, DeployFailed) else 2
 
 
 if __name__ == "__main__":

@@ -130,6 +130,9 @@ def _train(run, train_cfg: TrainConfig):
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     model_cfg, train_cfg = configs(args)
+    if args.model == "ngram" and train_cfg.adversarial:
+        print("--adversarial perturbs a BiLSTM's word embeddings; the n-gram model has none", file=sys.stderr)
+        return 2
     device = pick_device(args.device)
     try:
         pretrained = load_pretrained(args.pretrained) if args.pretrained else None

@@ -115,40 +115,42 @@ def hub_file(name: str) -> str:
     return f"plain_text/{name}-00000-of-00001.parquet"
 
 
-def hub_reachable(timeout: float = HUB_TIMEOUT_S) -> bool:
-    """Whether the Hugging Face Hub answers within ``timeout`` seconds (False at once in offline mode)."""
+def hub_unreachable(timeout: float = HUB_TIMEOUT_S) -> str | None:
+    """Why the Hugging Face Hub does not answer within ``timeout`` seconds, or None when it does."""
     from huggingface_hub import constants
 
     if constants.HF_HUB_OFFLINE:
-        return False
+        return "HF_HUB_OFFLINE is set"
     try:
         urllib.request.urlopen(urllib.request.Request(constants.ENDPOINT, method="HEAD"), timeout=timeout).close()
-        return True
+        return None
     except urllib.error.HTTPError:
-        return True  # it answered
-    except (OSError, ValueError):
-        return False
+        return None  # it answered
+    except (OSError, ValueError) as e:
+        return f"{type(e).__name__}: {getattr(e, 'reason', e)}"
 
 
 def _from_hub(names: tuple[str, ...], notify: Callable[[str], None]) -> dict[str, Split]:
     from huggingface_hub import HfApi, constants, hf_hub_download, try_to_load_from_cache
 
     source = f"the Hugging Face Hub ({HUB_DATASET})"
-    files, reachable = {}, None
+    files, checked = {}, False
     for name in names:
         cached = try_to_load_from_cache(HUB_DATASET, hub_file(name), repo_type="dataset")
         if isinstance(cached, str):
             files[name] = cached
             continue
-        reachable = hub_reachable() if reachable is None else reachable
-        if not reachable:
+        if not checked and (why := hub_unreachable()):
             raise DataUnavailableError(
-                f"The Hugging Face Hub ({constants.ENDPOINT}) cannot be reached, and IMDb's {name} reviews are not in its local cache.\n"
+                f"The Hugging Face Hub ({constants.ENDPOINT}) cannot be reached ({why}), and IMDb's {name} reviews are not in its local cache.\n"
                 + _fix_hint(source, names)
             )
+        checked = True
         try:
-            size = HfApi().get_paths_info(HUB_DATASET, [hub_file(name)], repo_type="dataset")[0].size
-            notify(f"Downloading IMDb's {name} reviews from the Hugging Face Hub ({size / 1e6:.0f} MB, once: later runs read the local cache)")
+            info = HfApi().get_paths_info(HUB_DATASET, [hub_file(name)], repo_type="dataset")
+            if not info:
+                raise FileNotFoundError(f"{hub_file(name)} is not in {HUB_DATASET}")
+            notify(f"Downloading IMDb's {name} reviews from the Hugging Face Hub ({info[0].size / 1e6:.0f} MB, once: later runs read the local cache)")
             files[name] = hf_hub_download(HUB_DATASET, hub_file(name), repo_type="dataset")
         except Exception as e:  # network, HTTP and file errors all mean the same to the user
             raise DataUnavailableError(f"Downloading {hub_file(name)} failed ({type(e).__name__}: {e})\n" + _fix_hint(source, names)) from e

@@ -160,9 +160,11 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
         does not cover (stacked layers, a bidirectional GRU or RNN) run every prefix as one batch.
         """
         c = self.config
+        if len(ends) and (int(ends.min()) < 1 or int(ends.max()) > len(ids)):
+            raise ValueError(f"prefix ends must be between 1 and the review's {len(ids)} tokens")
         if c.num_layers > 1 or (c.bidirectional and c.rnn_type != "lstm"):
-            rows = ids[: int(ends.max())].expand(len(ends), -1)  # (k, seq)
-            return self(rows, ends)  # (k,)
+            chunks = ends.split(16)  # 16 prefixes per pass bounds the activations held at once
+            return torch.cat([self(ids[: int(e.max())].expand(len(e), -1), e) for e in chunks])  # (k,)
         x = self.embedding(ids).unsqueeze(0)  # (1, seq, embed)
         forward = self.layers[0][0](x)[0][0]  # (seq, hidden)
         last = ends - 1

@@ -32,7 +32,7 @@ class TrainConfig:
     freeze_epochs: float = 0.0  # train only the head for this many epochs first, then everything (gradual unfreezing)
     weight_decay: float = 0.0  # AdamW weight decay
     grad_clip: float = 0.0  # clip the gradient norm to this (0 = no clipping)
-    adversarial: float = 0.0  # also learn from each review's embeddings pushed this far (L2) the way that hurts most (0 = off)
+    adversarial: float = 0.0  # also learn from each review's embeddings pushed this far (L2) the way that hurts most; the logged loss is then the sum of both (0 = off)
     seed: int = 1  # seed for the train/validation split, initial weights and batch order
     valid_size: int = 5000  # training reviews held out for validation
     valid_limit: int = 0  # validate on only the first N held-out reviews, for quicker checks (0 = all)

@@ -186,9 +186,28 @@ def test_a_closed_page_deletes_the_visitors_run_files(imdb_path, monkeypatch):
     list(app.train_model(**SETTINGS, session=session, request=request))
     folder = Path(session["runs"][0]["folder"])
     assert folder.exists() and folder.parent == app.session_folder(request)
+    assert request.session_hash not in str(folder)  # download links do not reveal the session id
     app.end_session(request)
     assert not folder.parent.exists()
-    assert app.run_predictor(session, session["runs"][0]["name"]) is None  # Predict falls back to the shipped model
+    with pytest.raises(gr.Error, match="are gone"):  # Predict says so rather than answer with another model
+        app.analyze(POSITIVE, session["runs"][0]["name"], session)
+
+
+def test_run_folders_without_a_new_run_for_hours_are_swept(imdb_path, monkeypatch):
+    """API callers never close a page; their folders go once they get no new run for RUN_FILES_TTL_S."""
+    import os
+    import time
+
+    monkeypatch.setenv("IMDB_DATA", str(imdb_path))
+    old, fresh = {}, {}
+    list(app.train_model(**SETTINGS, session=old))
+    list(app.train_model(**SETTINGS, session=fresh))
+    old_folder, fresh_folder = Path(old["folder"]), Path(fresh["folder"])
+    hours_ago = time.time() - app.RUN_FILES_TTL_S - 60
+    os.utime(old_folder, (hours_ago, hours_ago))
+    app.sweep_old_runs()
+    assert not old_folder.exists() and fresh_folder.exists()
+    app.forget_session(fresh)
 
 
 def test_predict_endpoint_through_gradio_client(app_server):

@@ -62,7 +62,8 @@ def test_dry_run_lists_sizes_names_lfs_files_and_uploads_nothing(tmp_path):
         (["just-a-name"], {}, 2, "give it as USER/NAME"),
         (["someone/space", "--model-repo", "bad//repo"], {}, 2, "is not a valid model repository id"),
         (["someone/space"], {"HF_TOKEN": ""}, 2, "Not logged in to the Hugging Face Hub: run `hf auth login`"),
-        (["someone/space"], {"HF_TOKEN": "hf_not_a_real_token"}, 1, "Deploy failed, nothing changed on the Hub"),
+        (["someone/space"], {"HF_TOKEN": "hf_not_a_real_token"}, 1, "Deploy failed uploading the Space someone/space; nothing changed on the Hub"),
+        (["someone/space", "--model-repo", "someone/model"], {"HF_TOKEN": "hf_not_a_real_token"}, 1, "Deploy failed uploading the model to someone/model, nothing changed"),
     ],
 )
 def test_bad_input_stops_with_one_clear_line(tmp_path, args, env, code, message):
@@ -131,3 +132,24 @@ def test_a_failed_upload_leaves_nothing_it_created(exists):
     with pytest.raises(ConnectionError):
         deploy._upload(hub, "someone/space", "space", ROOT, ["app.py"], "deploy", space_sdk="gradio")
     assert hub.calls == ([] if exists else [("create", "someone/space"), ("delete", "someone/space")])
+
+
+class HubTakingModelsOnly(HubDroppingUploads):
+    def __init__(self):
+        super().__init__(exists=False)
+
+    def upload_folder(self, repo_type, **kw):
+        if repo_type != "model":
+            raise ConnectionError("connection reset half-way")
+        self.calls.append(("upload", kw["repo_id"]))
+
+
+def test_a_space_upload_failing_after_the_model_says_what_was_uploaded(monkeypatch):
+    import huggingface_hub
+
+    hub = HubTakingModelsOnly()
+    monkeypatch.setattr(huggingface_hub, "HfApi", lambda: hub)
+    monkeypatch.setattr(huggingface_hub, "get_token", lambda: "hf_token")
+    with pytest.raises(deploy.DeployFailed, match="the model uploaded to someone/model stays"):
+        deploy.deploy("someone/space", "someone/model", private=False)
+    assert hub.calls == [("create", "someone/model"), ("upload", "someone/model"), ("create", "someone/space"), ("delete", "someone/space")]

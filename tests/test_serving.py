@@ -167,7 +167,7 @@ def test_clients_leaving_while_queued_or_mid_prediction_do_not_stop_the_others(s
 
 def test_a_burst_past_the_queue_limit_is_told_at_once_and_the_rest_are_answered(server):
     """120 explained predictions at once against a queue of 64: the extra calls get "Queue is full"
-    straight away (before the accepted ones are done), every accepted one is answered."""
+    while accepted ones are still being answered (they do not wait their turn), every accepted one is answered."""
     _, url = server
     long_review = "a fine film with a great cast but a weak ending " * 60
     outcomes, lock = [], threading.Lock()

@@ -30,7 +30,7 @@ import pandas as pd
 import torch
 
 from sentiment import (
-    Checkpoint, CheckpointError, DataUnavailableError, ModelConfig, Prediction, Predictor, SentimentRNN, TrainConfig,
+    CheckpointError, DataUnavailableError, ModelConfig, Prediction, Predictor, SentimentRNN, TrainConfig,
     load_checkpoint, load_imdb, load_predictor, save_checkpoint,
 )  # fmt: skip
 from sentiment.model import RNN_TYPES
@@ -179,7 +179,7 @@ def imdb_train(notify=None):
     once into the Hugging Face cache); ``notify`` is told what is downloaded and how large before it is."""
     with _IMDB_LOCK:
         if "train" not in _IMDB_TRAIN:
-            _IMDB_TRAIN["train"] = load_imdb(splits=("train",), **({"notify": notify} if notify else {}))["train"]
+            _IMDB_TRAIN["train"] = load_imdb(splits=("train",), notify=notify)["train"]
         return _IMDB_TRAIN["train"]
 
 
@@ -585,7 +585,9 @@ def model_card() -> tuple[str, pd.DataFrame]:
 def build_demo() -> gr.Blocks:
     gr.set_static_paths([RUNS_ROOT])  # run checkpoints are offered for download from where they are, not copied to Gradio's cache
     with gr.Blocks(title="IMDb sentiment · BiLSTM") as demo:
-        session = gr.State({}, delete_callback=forget_session)  # this visitor's runs; deleted with their files when they leave
+        # this visitor's runs. Their files go when the page closes (end_session, below); Gradio calls the delete
+        # callback only for state an event has returned, which this never is, so forget_session is a backstop.
+        session = gr.State({}, delete_callback=forget_session)
         gr.Markdown("# IMDb sentiment with a bidirectional LSTM\nType a movie review, see what the model reads and which words moved it, or train your own in a minute.")
         with gr.Tab("Predict"):
             with gr.Row():

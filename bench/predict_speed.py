@@ -55,7 +55,7 @@ def main() -> None:
         med, p95 = timings(lambda: p.predict(text), args.repeat)
         print(f"predict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms")
         med, p95 = timings(lambda: p.predict(text, explain=True), max(20, args.repeat // 5))
-        print(f"predict with attributions, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms")
+        print(f"predict(explain=True): attributions and running verdict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms")
         ids = p.predict(text).ids
         med, p95 = timings(lambda: p.trajectory(ids), max(20, args.repeat // 5))
         points = min(n, TRAJECTORY_POINTS)

@@ -23,8 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from conftest import free_port  # noqa: E402
-from soak import start_server  # noqa: E402
+from conftest import start_app  # noqa: E402
 
 REVIEW = (
     "I went in with low expectations and came out delighted. The cast is terrific, the dialogue is witty "
@@ -80,9 +79,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.train_threads:
         os.environ["TRAIN_THREADS"] = str(args.train_threads)
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    server = start_server(port)
+    server, url = start_app()
     try:
         load(url, calls=5)  # warm-up
         idle = load(url)

@@ -15,9 +15,7 @@ are left on disk once the pages have closed. Exits 1 if memory grew by more than
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,22 +32,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise RuntimeError("no VmRSS")
-
-
-def start_server(port: int) -> subprocess.Popen:
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    import httpx
-
-    deadline = time.monotonic() + 120
-    while True:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/", timeout=5)
-            return server
-        except httpx.HTTPError:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("the app did not start")
-            time.sleep(0.3)
 
 
 def visit_and_train(browser, url: str) -> None:
@@ -101,12 +83,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--max-growth-mb", type=float, default=100.0)
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import free_port
+    from conftest import start_app
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    server = start_server(port)
+    server, url = start_app()
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])

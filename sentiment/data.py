@@ -178,10 +178,10 @@ def _from_aclimdb(folder: Path, names: tuple[str, ...]) -> dict[str, Split]:
 
 
 def load_imdb(data: str | os.PathLike | None = None, splits: tuple[str, ...] = ("train", "test"),
-              notify: Callable[[str], None] = _to_stderr) -> dict[str, Split]:  # fmt: skip
+              notify: Callable[[str], None] | None = None) -> dict[str, Split]:  # fmt: skip
     """Return ``{name: Split}`` for the named splits: ``train`` and ``test`` (25,000 labeled reviews each)
     and ``unsupervised`` (50,000 unlabeled reviews, label -1), from a local folder or the Hub.
-    ``notify`` is told, before a download from the Hub, what is downloaded and how large."""
+    ``notify`` (default: standard error) is told, before a download from the Hub, what is downloaded and how large."""
     names = tuple(splits)
     unknown = [n for n in names if n not in SPLITS]
     if unknown:
@@ -196,7 +196,7 @@ def load_imdb(data: str | os.PathLike | None = None, splits: tuple[str, ...] = (
         if (folder / "train" / "pos").is_dir():
             return _from_aclimdb(folder, names)
         return _from_parquet(folder, names)
-    return _from_hub(names, notify)
+    return _from_hub(names, notify or _to_stderr)
 
 
 def train_valid_split(train: Split, n_valid: int = 5000, seed: int = 1) -> tuple[Split, Split]:

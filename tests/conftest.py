@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
+import sys
+import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -45,6 +49,30 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+def start_app(env: dict | None = None, port: int | None = None, timeout: float = 120) -> tuple[subprocess.Popen, str]:
+    """``python app.py`` as its own process (``env`` added to this one's), on ``port`` or a free one; returns
+    (process, url) once it serves its page. Its output goes to a temporary file, shown if it fails to start."""
+    import httpx
+
+    port = port or free_port()
+    env = os.environ | {"GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"} | (env or {})
+    log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a long-running server never blocks on a full pipe
+    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            httpx.get(url, timeout=5)
+            return process, url
+        except httpx.HTTPError:
+            if process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.3)
+                continue
+            process.kill()
+            log.seek(0)
+            raise RuntimeError(f"the app did not start:\n{log.read()[-3000:]}") from None
 
 
 @pytest.fixture(scope="session")

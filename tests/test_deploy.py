@@ -10,7 +10,7 @@ import pytest
 
 import deploy
 
-from .conftest import ROOT, free_port
+from .conftest import ROOT, start_app
 
 SPACE_ENV = {"SYSTEM": "spaces", "SPACE_ID": "someone/imdb-sentiment", "GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_ANALYTICS_ENABLED": "False"}
 
@@ -84,21 +84,9 @@ def test_the_app_starts_as_a_space_starts_it_and_answers():
     import httpx
     from gradio_client import Client
 
-    port = free_port()
-    env = os.environ | SPACE_ENV | {"GRADIO_SERVER_PORT": str(port)}
-    env.pop("IMDB_DATA", None)
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
+    server, url = start_app(SPACE_ENV | {"IMDB_DATA": ""}, timeout=90)  # no local IMDb copy, as on a Space
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            assert server.poll() is None, server.stdout.read()
-            try:
-                page = httpx.get(url, timeout=5)
-                break
-            except httpx.HTTPError:
-                assert time.monotonic() < deadline, "the app did not start in 90 s"
-                time.sleep(0.5)
+        page = httpx.get(url, timeout=5)
         assert page.status_code == 200 and "IMDb sentiment" in page.text
         result = Client(url, verbose=False).predict("A wonderful film, I loved it.", False, api_name="/predict")
         assert result["label"] == "positive"

@@ -19,7 +19,7 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from .conftest import ROOT, SHIPPED, free_port
+from .conftest import ROOT, SHIPPED, start_app
 
 TINY_RUN = (1, 200, "lstm", True, 16, 16, 0.003, 16, "random weights")  # /train: epochs, reviews, type, bidirectional, emb, hidden, lr, batch, start
 LONG_RUN = (5, 20000, "lstm", True, 128, 128, 0.003, 32, "random weights")  # tens of minutes, far past any timeout here
@@ -29,20 +29,7 @@ REVIEW = "A wonderful, moving film with brilliant acting. I loved every minute."
 @pytest.fixture
 def server(imdb_path):
     """``python app.py`` on a free port; yields (process, url)."""
-    port = free_port()
-    env = os.environ | {"GRADIO_SERVER_PORT": str(port), "IMDB_DATA": str(imdb_path), "GRADIO_ANALYTICS_ENABLED": "False",
-                        "TRAIN_BUDGET_SECONDS": "1800"}  # a long run really is long  # fmt: skip
-    process = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.monotonic() + 120
-    while True:
-        assert process.poll() is None, "the app exited at start-up"
-        try:
-            httpx.get(url, timeout=5)
-            break
-        except httpx.HTTPError:
-            assert time.monotonic() < deadline, "the app did not start"
-            time.sleep(0.3)
+    process, url = start_app({"IMDB_DATA": str(imdb_path), "TRAIN_BUDGET_SECONDS": "1800"})  # a long run really is long
     yield process, url
     if process.poll() is None:
         process.terminate()
@@ -91,18 +78,10 @@ def test_sigterm_mid_run_stops_within_5_s_removes_run_files_and_the_app_starts_a
     process.wait(timeout=5)  # raises if the server is still running after 5 s
     assert not runs_root(process.pid).exists()
     assert fingerprint(SHIPPED) == before  # the shipped checkpoint is never written
-    port = url.rsplit(":", 1)[1].strip("/")
-    env = os.environ | {"GRADIO_SERVER_PORT": port, "IMDB_DATA": str(imdb_path), "GRADIO_ANALYTICS_ENABLED": "False"}
-    again = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = int(url.rsplit(":", 1)[1].strip("/"))
+    again, _ = start_app({"IMDB_DATA": str(imdb_path)}, port=port)  # the same port: the first process released it
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                assert Client(url, verbose=False).predict(REVIEW, False, api_name="/predict")["label"] == "positive"
-                break
-            except (httpx.HTTPError, ValueError, ConnectionError):
-                assert again.poll() is None and time.monotonic() < deadline, "the app did not start again"
-                time.sleep(0.5)
+        assert Client(url, verbose=False).predict(REVIEW, False, api_name="/predict")["label"] == "positive"
     finally:
         again.terminate()
         again.wait(timeout=30)

@@ -24,6 +24,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import gradio as gr
 import pandas as pd
@@ -64,7 +65,7 @@ MAX_RUNS = 5  # finished runs kept per visitor; the oldest is deleted first
 CORES = os.cpu_count() or 1
 TRAIN_THREADS = int(os.environ.get("TRAIN_THREADS", max(1, CORES - 1)))
 PREDICT_THREADS = int(os.environ.get("PREDICT_THREADS", 1))
-SESSION_CAPACITY = int(os.environ.get("SESSION_CAPACITY", 2000))  # sessions whose state is kept (least recently used go first): about 0.1 MB each
+SESSION_CAPACITY = int(os.environ.get("SESSION_CAPACITY", 2000))  # sessions whose state is kept (least recently used go first): about 0.1 MB for a visitor's page, 3 KB for an API call
 RUN_FILES_TTL_S = 2 * 3600  # a visitor folder without a new run for this long is deleted (API callers never "close a page")
 _FOLDER_SALT = secrets.token_hex(16)  # visitor folder names derive from session ids without revealing them
 DEFAULT_BUDGET_S = 180  # a run stops itself after this many seconds (TRAIN_BUDGET_SECONDS changes it)
@@ -689,8 +690,36 @@ def limit_memory_arenas(arenas: int = 2) -> None:
         pass
 
 
+def defer_session_configs() -> None:
+    """Gradio (6.31) copies every component's page config into each new session: for this app's 64 blocks,
+    6 ms of CPU and 110 KB. Every plain-HTTP API call is a new session, so the copy was half the server's CPU
+    per label-only /predict and most of its memory. Gradio already builds a missing config when an event
+    touches its component; only deep links read them all. So a session starts with none, and a deep link
+    fills in the rest first: the same configs; 0.01 ms and 3 KB for an API call's session
+    (tests/test_serving.py checks, bench/app_speed.py measures the calls/s). ``SessionState._gradio_init``
+    keeps Gradio's own, for the test."""
+    from gradio.state_holder import SessionState
+
+    if hasattr(SessionState, "_gradio_init"):
+        return
+    gradio_init, gradio_components = SessionState.__init__, SessionState.components
+
+    def __init__(self, blocks):
+        gradio_init(self, SimpleNamespace(default_config=blocks.default_config, blocks={}))  # every field, no configs
+        self._blocks = blocks
+
+    def components(self):
+        for k, v in self.blocks_config.blocks.items():
+            if k in self._blocks.blocks and k not in self.config_values:
+                self.config_values[k] = self.blocks_config.config_for_block(k, [], v)
+        return gradio_components.fget(self)
+
+    SessionState._gradio_init, SessionState.__init__, SessionState.components = gradio_init, __init__, property(components)
+
+
 def main() -> int:
     limit_memory_arenas()
+    defer_session_configs()
     try:
         predictor = shipped_predictor()
     except CheckpointError as e:

@@ -77,11 +77,12 @@ def start_app(env: dict | None = None, port: int | None = None, timeout: float =
 
 @pytest.fixture(scope="session")
 def app_server(imdb_path):
-    """The real app on a free localhost port, queue configured as in app.main(); yields its URL."""
+    """The real app on a free localhost port, queue and sessions configured as in app.main(); yields its URL."""
     os.environ["IMDB_DATA"] = str(imdb_path)
     import app
 
     app.configure_queue(app.demo)
+    app.defer_session_configs()
     _, url, _ = app.demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, show_error=True)
     yield url
     app.demo.close()

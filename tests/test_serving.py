@@ -173,3 +173,27 @@ def test_a_burst_past_the_queue_limit_is_told_at_once_and_the_rest_are_answered(
     assert refused and len(refused) + len(answered) == 120, [o[:3] for o in outcomes if o[0] == "lost"]
     assert all(o[1] == 503 and "Queue is full" in o[2] for o in refused)
     assert max(o[3] for o in refused) < max(o[3] for o in answered)
+
+
+def test_an_api_call_does_not_copy_the_page_config_and_a_deep_link_gets_the_same_one(app_server):
+    """app.defer_session_configs: each plain-HTTP /predict call is a new Gradio session; none of them copies
+    the 64 component configs Gradio put into every session (half the server's CPU per label-only call), only
+    those of its two inputs and one output. What a deep link reads is exactly what Gradio's own code builds."""
+    import app
+    from gradio.state_holder import SessionState
+
+    holder = app.demo.state_holder
+    before = set(holder.session_data)
+    with httpx.Client(timeout=60) as http:
+        for _ in range(5):
+            event = http.post(f"{app_server}gradio_api/call/predict", json={"data": [REVIEW, False]}).json()["event_id"]
+            assert '"label": "positive"' in http.get(f"{app_server}gradio_api/call/predict/{event}").text
+    new = [holder.session_data[k] for k in set(holder.session_data) - before]
+    assert len(new) == 5 and all(len(s.config_values) <= 3 for s in new), [len(s.config_values) for s in new]
+
+    lazy, gradio = SessionState(app.demo), object.__new__(SessionState)
+    SessionState._gradio_init(gradio, app.demo)
+    gradio._blocks = app.demo  # as the patched __init__ would set
+    assert lazy.config_values == {} and len(gradio.config_values) == len(app.demo.blocks)
+    by_id = lambda session: sorted(session.components, key=lambda c: c["id"])  # noqa: E731
+    assert by_id(lazy) == by_id(gradio)

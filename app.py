@@ -65,7 +65,7 @@ MAX_RUNS = 5  # finished runs kept per visitor; the oldest is deleted first
 CORES = os.cpu_count() or 1
 TRAIN_THREADS = int(os.environ.get("TRAIN_THREADS", max(1, CORES - 1)))
 PREDICT_THREADS = int(os.environ.get("PREDICT_THREADS", 1))
-SESSION_CAPACITY = int(os.environ.get("SESSION_CAPACITY", 2000))  # sessions whose state is kept (least recently used go first): about 0.1 MB for a visitor's page, 3 KB for an API call
+SESSION_CAPACITY = int(os.environ.get("SESSION_CAPACITY", 5000))  # sessions whose state is kept (least recently used go first): 3 KB for an API call, about 20-50 KB for a page
 RUN_FILES_TTL_S = 2 * 3600  # a visitor folder without a new run for this long is deleted (API callers never "close a page")
 _FOLDER_SALT = secrets.token_hex(16)  # visitor folder names derive from session ids without revealing them
 DEFAULT_BUDGET_S = 180  # a run stops itself after this many seconds (TRAIN_BUDGET_SECONDS changes it)
@@ -519,11 +519,12 @@ def _run_checkpoint(path: str) -> Predictor:
     return Predictor(load_checkpoint(path), "cpu", baseline=baseline_predictor())
 
 
-def run_predictor(session: dict, name: str) -> Predictor | None:
-    """The session's run called ``name``, loaded from its folder; None if this session has no such run."""
+def run_predictor(session: dict, name: str) -> Predictor:
+    """The session's run called ``name``, loaded from its folder."""
     run = next((r for r in session.get("runs", []) if r["name"] == name), None)
-    if run is None:
-        return None
+    if run is None:  # the server restarted, or dropped this page's state (SESSION_CAPACITY): never answer with another model
+        raise gr.Error(f"The server no longer knows {name} (it restarted, or forgot this page after a long wait): "
+                       f"reload the page and train it again, or pick the shipped model.")  # fmt: skip
     if not Path(run["checkpoint"]).is_dir():
         raise gr.Error(f"The files of {name} are gone (the page lost its connection to the server, or they were older than "
                        f"{RUN_FILES_TTL_S // 3600} hours): train it again, or pick the shipped model.")  # fmt: skip

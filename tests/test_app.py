@@ -193,6 +193,13 @@ def test_a_closed_page_deletes_the_visitors_run_files(imdb_path, monkeypatch):
         app.analyze(POSITIVE, session["runs"][0]["name"], session)
 
 
+def test_a_run_the_server_forgot_is_refused_not_answered_by_the_shipped_model():
+    """A page whose state the server dropped (restart, or evicted past SESSION_CAPACITY) still offers its
+    runs in the Predict tab; picking one must say so, not quietly answer with the shipped model."""
+    with pytest.raises(gr.Error, match="no longer knows #2 BiLSTM 32"):
+        app.analyze(POSITIVE, "#2 BiLSTM 32", {})
+
+
 def test_run_folders_without_a_new_run_for_hours_are_swept(imdb_path, monkeypatch):
     """API callers never close a page; their folders go once they get no new run for RUN_FILES_TTL_S."""
     import os

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 import os
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -117,17 +115,15 @@ def hub_file(name: str) -> str:
 
 def hub_unreachable(timeout: float = HUB_TIMEOUT_S) -> str | None:
     """Why the Hugging Face Hub does not answer within ``timeout`` seconds, or None when it does."""
-    from huggingface_hub import constants
+    from huggingface_hub import constants, get_session
 
     if constants.HF_HUB_OFFLINE:
         return "HF_HUB_OFFLINE is set"
-    try:
-        urllib.request.urlopen(urllib.request.Request(constants.ENDPOINT, method="HEAD"), timeout=timeout).close()
+    try:  # huggingface_hub's own HTTP client, so the proxy and certificate settings it is given apply here too
+        get_session().head(constants.ENDPOINT, timeout=timeout)  # any HTTP status means it answered
         return None
-    except urllib.error.HTTPError:
-        return None  # it answered
-    except (OSError, ValueError) as e:
-        return f"{type(e).__name__}: {getattr(e, 'reason', e)}"
+    except Exception as e:  # noqa: BLE001 - whatever its HTTP client raises means no answer
+        return f"{type(e).__name__}: {e}"
 
 
 def _from_hub(names: tuple[str, ...], notify: Callable[[str], None]) -> dict[str, Split]:

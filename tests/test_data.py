@@ -125,3 +125,27 @@ def test_encoded_split_batches_cover_every_review_once():
         assert sorted(i for b in batches for i in b) == list(range(7))
     ids, lengths, labels = data.batch([2, 1])
     assert ids.shape == (2, 9) and lengths.tolist() == [9, 1] and ids[1, 1:].eq(0).all()
+
+
+def test_the_hub_check_uses_huggingface_hubs_own_http_client(monkeypatch, silent_server):
+    """A proxy or certificate set up for huggingface_hub (its client factory) also applies to the
+    reachability check; a Hub that answers with any status counts as reachable."""
+    import httpx2  # huggingface_hub's HTTP client
+    import huggingface_hub
+    from huggingface_hub.utils._http import default_client_factory
+
+    from sentiment.data import hub_unreachable
+
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", silent_server)
+    assert "Timeout" in hub_unreachable(timeout=0.5)
+    answered = []
+
+    def through_a_proxy(request):
+        answered.append(request.url)
+        return httpx2.Response(404)
+
+    huggingface_hub.set_client_factory(lambda: httpx2.Client(transport=httpx2.MockTransport(through_a_proxy)))
+    try:
+        assert hub_unreachable(timeout=0.5) is None and len(answered) == 1
+    finally:
+        huggingface_hub.set_client_factory(default_client_factory)

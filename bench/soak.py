@@ -1,14 +1,15 @@
 """Memory soak: many visitors train and leave, then many predictions; does the server's memory stay put?
 
-    IMDB_DATA=../shared/data/imdb python bench/soak.py                      # 30 visitors, 2,000 predictions
-    IMDB_DATA=../shared/data/imdb python bench/soak.py --visitors 3 --predictions 300 --max-growth-mb 100
+    IMDB_DATA=../shared/data/imdb python bench/soak.py      # 30 visitors, 2,000 predictions, 2,000 plain HTTP calls
+    IMDB_DATA=../shared/data/imdb python bench/soak.py --visitors 3 --predictions 300 --http-calls 300 --max-growth-mb 100
 
 Starts ``python app.py`` as its own process. Each visitor is a separate Chromium page (a real
 session with Gradio's heartbeat) that trains one small run (200 reviews, 1 epoch) and then
 closes. After the visitors come the predictions, through the API, 20 threads with one
-``gradio_client.Client`` each. Prints the server's resident memory after a warm-up visitor
-and 100 predictions, after all visitors, and after all predictions, and how many run folders
-are left on disk once the pages have closed. Exits 1 if memory grew by more than
+``gradio_client.Client`` each, then label-only calls over plain HTTP as curl makes them (each
+one a new Gradio session). Prints the server's resident memory after a warm-up visitor and 100
+predictions, after all visitors, after the predictions and after the HTTP calls, and how many
+run folders are left on disk once the pages have closed. Exits 1 if memory grew by more than
 ``--max-growth-mb`` after the warm-up or a run folder is left behind.
 """
 
@@ -71,6 +72,30 @@ def predictions(url: str, total: int, threads: int = 20) -> int:
     return len(failed)
 
 
+def http_calls(url: str, total: int, threads: int = 20) -> int:
+    """``total`` label-only /predict calls over plain HTTP from ``threads`` threads; how many failed."""
+    import httpx
+    from app_speed import http_predict
+
+    failed = []
+
+    def worker(n: int) -> None:
+        with httpx.Client(timeout=120) as http:
+            for _ in range(n):
+                try:
+                    http_predict(http, url, REVIEW, False)
+                except Exception as e:  # noqa: BLE001 - counted
+                    failed.append(e)
+
+    per = [total // threads + (i < total % threads) for i in range(threads)]
+    workers = [threading.Thread(target=worker, args=(n,)) for n in per if n]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return len(failed)
+
+
 def run_folders(pid: int) -> list[Path]:
     root = Path(tempfile.gettempdir()) / "sentiment-runs" / f"server-{pid}"
     return sorted(root.glob("visitor-*/run-*")) if root.exists() else []
@@ -80,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--visitors", type=int, default=30)
     ap.add_argument("--predictions", type=int, default=2000)
+    ap.add_argument("--http-calls", type=int, default=2000)
     ap.add_argument("--max-growth-mb", type=float, default=100.0)
     args = ap.parse_args(argv)
     sys.path.insert(0, str(ROOT / "tests"))
@@ -103,10 +129,15 @@ def main(argv: list[str] | None = None) -> int:
         failed = predictions(url, args.predictions)
         after_predictions = rss_mb(server.pid)
         print(f"after {args.predictions} predictions ({failed} failed): {after_predictions:.0f} MB ({after_predictions - warm:+.0f} MB since warm-up)")
+        http_failed = http_calls(url, args.http_calls)
+        after_http = rss_mb(server.pid)
+        print(f"after {args.http_calls} label-only calls over plain HTTP, each a new session ({http_failed} failed): "
+              f"{after_http:.0f} MB ({after_http - warm:+.0f} MB since warm-up)")
+        failed += http_failed
         time.sleep(5)  # Gradio notices a closed page when its heartbeat stops
         left = run_folders(server.pid)
         print(f"run folders left on disk after every page closed: {len(left)}; {time.perf_counter() - start:.0f} s in all")
-        growth = max(after_runs, after_predictions) - warm
+        growth = max(after_runs, after_predictions, after_http) - warm
         ok = growth <= args.max_growth_mb and not left and not failed
         print("OK" if ok else f"FAILED: growth {growth:.0f} MB (bound {args.max_growth_mb:g}), {len(left)} folders left, {failed} failed")
         return 0 if ok else 1

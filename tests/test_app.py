@@ -195,7 +195,6 @@ def test_a_closed_page_deletes_the_visitors_run_files(imdb_path, monkeypatch):
         app.analyze(POSITIVE, session["runs"][0]["name"], session)
 
 
-
 def test_run_folders_without_a_new_run_for_hours_are_swept(imdb_path, monkeypatch):
     """API callers never close a page; their folders go once they get no new run for RUN_FILES_TTL_S."""
     import os

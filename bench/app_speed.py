@@ -10,7 +10,9 @@ through ``gradio_client`` and through plain HTTP (what ``curl`` does): calls/s, 
 the server's CPU time per call (the clients run on the same cores, so calls/s understates what
 the server alone could answer: cores / CPU per call bounds that); and
 the time from pressing Train (2,000 reviews, 1 epoch) to the first plot update, for a first
-and a second run (the second finds the reviews already loaded).
+and a second run (the second finds the reviews already loaded); and last, label-only calls over
+HTTP against fresh servers of this app and of the baseline, the app with Gradio's own copy of every
+component's config into each new session (before ``app.defer_session_configs``), alternating.
 """
 
 from __future__ import annotations
@@ -89,6 +91,48 @@ def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int 
             f"{len(failures)} failed{server_cpu}")  # fmt: skip
 
 
+GRADIO_AS_IS = ["-c", "import sys, app; app.defer_session_configs = lambda: None; sys.exit(app.main())"]  # the baseline
+
+
+def fresh_server_http(args: list[str], calls: int = 50) -> str:
+    """Label-only /predict over HTTP from 20 clients against a fresh ``python *args`` server."""
+    import httpx
+
+    port = free_port()
+    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
+    server = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url, start = f"http://127.0.0.1:{port}/", time.perf_counter()
+    try:
+        while True:
+            try:
+                httpx.get(url, timeout=5)
+                break
+            except httpx.HTTPError:
+                if server.poll() is not None or time.perf_counter() - start > 120:
+                    raise SystemExit(f"python {' '.join(args)} did not start") from None
+                time.sleep(0.3)
+        concurrent(url, "HTTP", False, calls=3, server_pid=server.pid)  # warm-up
+        return concurrent(url, "HTTP", False, calls=calls, server_pid=server.pid)
+    finally:
+        server.terminate()
+        server.wait()
+
+
+def session_copy_ratio(rounds: int = 3) -> None:
+    """This app against the baseline, Gradio's own copy of every component config into each new session
+    (the app before ``app.defer_session_configs``), alternating fresh servers; medians and their ratio."""
+    rate = lambda line: float(line.split(": ", 1)[1].split(" calls/s")[0])  # noqa: E731
+    found = {"this app": [], "baseline": []}
+    for _ in range(rounds):
+        for name, args in (("this app", ["app.py"]), ("baseline", GRADIO_AS_IS)):
+            line = fresh_server_http(args)
+            found[name].append(rate(line))
+            print(f"  {name}: {line}")
+    ours, base = statistics.median(found["this app"]), statistics.median(found["baseline"])
+    print(f"label only over HTTP, median of {rounds} fresh servers each: {ours:.1f} calls/s vs {base:.1f} with Gradio's "
+          f"per-session config copy: {ours / base:.2f}x")
+
+
 def main() -> None:
     from gradio_client import Client
 
@@ -146,6 +190,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
+    session_copy_ratio()
 
 
 if __name__ == "__main__":

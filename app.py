@@ -65,7 +65,8 @@ MAX_RUNS = 5  # finished runs kept per visitor; the oldest is deleted first
 CORES = os.cpu_count() or 1
 TRAIN_THREADS = int(os.environ.get("TRAIN_THREADS", max(1, CORES - 1)))
 PREDICT_THREADS = int(os.environ.get("PREDICT_THREADS", 1))
-SESSION_CAPACITY = int(os.environ.get("SESSION_CAPACITY", 5000))  # sessions whose state is kept (least recently used go first): 3 KB for an API call's, more for a page's
+SESSION_CAPACITY = int(os.environ.get("SESSION_CAPACITY", 2000))  # sessions whose state is kept (least recently used go first): each holds its last texts and answers
+MAX_REVIEW_CHARS = 100_000  # longer texts are refused: the model reads the first 3,000 words (about 16,000 characters) anyway
 RUN_FILES_TTL_S = 2 * 3600  # a visitor folder without a new run for this long is deleted (API callers never "close a page")
 _FOLDER_SALT = secrets.token_hex(16)  # visitor folder names derive from session ids without revealing them
 DEFAULT_BUDGET_S = 180  # a run stops itself after this many seconds (TRAIN_BUDGET_SECONDS changes it)
@@ -202,6 +203,9 @@ COLORS = {"strongly positive": "#16a34a", "positive": "#86efac", "negative": "#f
 def _run_predict(text: str, predictor: Predictor, explain: bool = True) -> Prediction:
     if not isinstance(text, str) or not text.strip():
         raise gr.Error("Please enter a review first: the text box is empty.")
+    if len(text) > MAX_REVIEW_CHARS:
+        raise gr.Error(f"The text is {len(text):,} characters long; this demo takes up to {MAX_REVIEW_CHARS:,} "
+                       f"(the model reads only the first {predictor.max_tokens:,} words). Paste one review at a time.")  # fmt: skip
     torch.set_num_threads(PREDICT_THREADS)
     try:
         return predictor.predict(text, explain=explain)
@@ -233,7 +237,7 @@ def analyze(text: str, model_choice: str, session: dict):
     """Predict tab: label, probability, token table, counts, highlighted words, the running verdict, the
     baseline's verdict and, for a model trained in the Train tab, its verdict beside the shipped model's."""
     trained = run_predictor(session, model_choice) if model_choice != SHIPPED else None
-    predictor = trained or shipped_predictor()
+    predictor = shipped_predictor() if trained is None else trained
     p = _run_predict(text, predictor)
     compare = ""
     if trained is not None:
@@ -523,7 +527,7 @@ def run_predictor(session: dict, name: str) -> Predictor:
     """The session's run called ``name``, loaded from its folder."""
     run = next((r for r in session.get("runs", []) if r["name"] == name), None)
     if run is None:  # the server restarted, or dropped this page's state (SESSION_CAPACITY): never answer with another model
-        raise gr.Error(f"The server no longer knows {name} (it restarted, or forgot this page after a long wait): "
+        raise gr.Error(f"The server no longer knows {name} (it restarted, or dropped this page's state while busy): "
                        f"reload the page and train it again, or pick the shipped model.")  # fmt: skip
     if not Path(run["checkpoint"]).is_dir():
         raise gr.Error(f"The files of {name} are gone (the page lost its connection to the server, or they were older than "
@@ -691,16 +695,22 @@ def limit_memory_arenas(arenas: int = 2) -> None:
         pass
 
 
+GRADIO_PATCHED = "6.31.0"  # the Gradio whose SessionState defer_session_configs was written against
+
+
 def defer_session_configs() -> None:
     """Gradio (6.31) copies every component's page config into each new session: for this app's 64 blocks,
-    6 ms of CPU and 110 KB. Every plain-HTTP API call is a new session, so the copy was half the server's CPU
-    per label-only /predict and most of its memory. Gradio already builds a missing config when an event
-    touches its component; only deep links read them all. So a session starts with none, and a deep link
-    fills in the rest first: the same configs; 0.01 ms and 3 KB for an API call's session
-    (tests/test_serving.py checks, bench/app_speed.py measures the calls/s). ``SessionState._gradio_init``
-    keeps Gradio's own, for the test."""
+    6 ms of CPU and 110 KB. Every plain-HTTP API call is a new session, so the copy was a third of the
+    server's CPU per label-only /predict. Gradio already builds a missing config when an event touches its
+    component (a /predict call touches 3); only deep links read them all. So a session starts with none,
+    and a deep link fills in the rest first: the same configs; 0.01 ms and 3 KB for a
+    new session (tests/test_serving.py checks, bench/app_speed.py measures the calls/s). Another Gradio
+    version is left as it is. ``SessionState._gradio_init`` keeps Gradio's own, for the test."""
     from gradio.state_holder import SessionState
 
+    if gr.__version__ != GRADIO_PATCHED:
+        print(f"Gradio {gr.__version__}, not {GRADIO_PATCHED}: each session copies every component config, as Gradio does", file=sys.stderr)
+        return
     if hasattr(SessionState, "_gradio_init"):
         return
     gradio_init, gradio_components = SessionState.__init__, SessionState.components
@@ -711,8 +721,8 @@ def defer_session_configs() -> None:
 
     def components(self):
         for k, v in self.blocks_config.blocks.items():
-            if k in self._blocks.blocks and k not in self.config_values:
-                self.config_values[k] = self.blocks_config.config_for_block(k, [], v)
+            if k in self._blocks.blocks and k not in self.config_values:  # setdefault: an event's update made meanwhile wins
+                self.config_values.setdefault(k, self.blocks_config.config_for_block(k, [], v))
         return gradio_components.fget(self)
 
     SessionState._gradio_init, SessionState.__init__, SessionState.components = gradio_init, __init__, property(components)

@@ -24,6 +24,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +56,17 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int = 25, server_pid: int | None = None) -> str:
+@dataclass
+class Throughput:
+    rate: float  # answered calls per second
+    failed: int
+    line: str  # what was measured, for printing
+
+    def __str__(self) -> str:
+        return self.line
+
+
+def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int = 25, server_pid: int | None = None) -> Throughput:
     """``clients`` threads, each with its own client, each making ``calls`` calls at once; calls/s, p50, p95."""
     import httpx
     from gradio_client import Client
@@ -86,15 +97,16 @@ def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int 
     server_cpu = f", server CPU {1000 * (cpu_seconds(server_pid) - cpu) / max(1, len(latencies)):.1f} ms per call" if server_pid else ""
     latencies.sort()
     p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
-    return (f"{clients} clients x {calls} calls, {way}, {'explained' if explain else 'label only'}: "
-            f"{len(latencies) / seconds:.1f} calls/s, p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, "
-            f"{len(failures)} failed{server_cpu}")  # fmt: skip
+    return Throughput(len(latencies) / seconds, len(failures), (
+        f"{clients} clients x {calls} calls, {way}, {'explained' if explain else 'label only'}: "
+        f"{len(latencies) / seconds:.1f} calls/s, p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, "
+        f"{len(failures)} failed{server_cpu}"))  # fmt: skip
 
 
 GRADIO_AS_IS = ["-c", "import sys, app; app.defer_session_configs = lambda: None; sys.exit(app.main())"]  # the baseline
 
 
-def fresh_server_http(args: list[str], calls: int = 50) -> str:
+def fresh_server_http(args: list[str], calls: int = 50) -> Throughput:
     """Label-only /predict over HTTP from 20 clients against a fresh ``python *args`` server."""
     import httpx
 
@@ -118,18 +130,21 @@ def fresh_server_http(args: list[str], calls: int = 50) -> str:
         server.wait()
 
 
-def session_copy_ratio(rounds: int = 3) -> None:
+def session_copy_ratio(rounds: int = 2) -> None:
     """This app against the baseline, Gradio's own copy of every component config into each new session
-    (the app before ``app.defer_session_configs``), alternating fresh servers; medians and their ratio."""
-    rate = lambda line: float(line.split(": ", 1)[1].split(" calls/s")[0])  # noqa: E731
+    (the app before ``app.defer_session_configs``): fresh servers in the order A B B A per round, so a
+    drift of the machine favours neither; medians and their ratio. Exits 1 if any call failed."""
     found = {"this app": [], "baseline": []}
+    servers = {"this app": ["app.py"], "baseline": GRADIO_AS_IS}
     for _ in range(rounds):
-        for name, args in (("this app", ["app.py"]), ("baseline", GRADIO_AS_IS)):
-            line = fresh_server_http(args)
-            found[name].append(rate(line))
-            print(f"  {name}: {line}")
-    ours, base = statistics.median(found["this app"]), statistics.median(found["baseline"])
-    print(f"label only over HTTP, median of {rounds} fresh servers each: {ours:.1f} calls/s vs {base:.1f} with Gradio's "
+        for name in ("this app", "baseline", "baseline", "this app"):
+            result = fresh_server_http(servers[name])
+            found[name].append(result)
+            print(f"  {name}: {result}")
+    if any(r.failed for results in found.values() for r in results):
+        raise SystemExit("some calls failed: no ratio")
+    ours, base = (statistics.median(r.rate for r in found[name]) for name in ("this app", "baseline"))
+    print(f"label only over HTTP, median of {2 * rounds} fresh servers each: {ours:.1f} calls/s vs {base:.1f} with Gradio's "
           f"per-session config copy: {ours / base:.2f}x")
 
 

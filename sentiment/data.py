@@ -115,6 +115,7 @@ def hub_file(name: str) -> str:
 
 def hub_unreachable(timeout: float = HUB_TIMEOUT_S) -> str | None:
     """Why the Hugging Face Hub does not answer within ``timeout`` seconds, or None when it does."""
+    import httpx2  # huggingface_hub's HTTP client library
     from huggingface_hub import constants, get_session
 
     if constants.HF_HUB_OFFLINE:
@@ -122,7 +123,7 @@ def hub_unreachable(timeout: float = HUB_TIMEOUT_S) -> str | None:
     try:  # huggingface_hub's own HTTP client, so the proxy and certificate settings it is given apply here too
         get_session().head(constants.ENDPOINT, timeout=timeout)  # any HTTP status means it answered
         return None
-    except Exception as e:  # noqa: BLE001 - whatever its HTTP client raises means no answer
+    except (httpx2.HTTPError, OSError, ValueError) as e:
         return f"{type(e).__name__}: {e}"
 
 

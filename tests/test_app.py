@@ -44,6 +44,16 @@ def test_unknown_tokens_are_marked_and_long_reviews_are_flagged():
     assert "evenly spaced" in note and "was cut" in note
 
 
+def test_text_past_the_character_limit_is_refused_with_its_length():
+    """The longest IMDb review is about 14,000 characters; a page of the app keeps the texts it sent in its
+    session, so the app refuses far longer ones (the Python API cuts any length: test_robustness)."""
+    text = "a truly great film " * 6000  # 114,000 characters
+    for call in (lambda: app.predict(text), lambda: app.analyze(text, app.SHIPPED, {})):
+        with pytest.raises(gr.Error, match="114,000 characters long; this demo takes up to 100,000"):
+            call()
+    assert app.predict(text[: app.MAX_REVIEW_CHARS], explain=False)["label"] == "positive"
+
+
 @pytest.mark.parametrize("text", ["", "   \n\t "])
 def test_empty_review_gives_a_clear_message(text):
     with pytest.raises(gr.Error, match="empty"):

@@ -179,8 +179,11 @@ def test_a_burst_past_the_queue_limit_is_told_at_once_and_the_rest_are_answered(
 
 def test_an_api_call_does_not_copy_the_page_config_and_a_deep_link_gets_the_same_one(app_server):
     """app.defer_session_configs: each plain-HTTP /predict call is a new Gradio session; none of them copies
-    the 64 component configs Gradio put into every session (half the server's CPU per label-only call), only
-    those of its two inputs and one output. What a deep link reads is exactly what Gradio's own code builds."""
+    the 64 component configs Gradio put into every session, only the 3 its call touches. A deep link to
+    such a session (Gradio's real route) then reads every config: the ones the call touched as the call
+    left them, all others as Gradio's own code builds them."""
+    import copy
+
     import app
     from gradio.state_holder import SessionState
 
@@ -190,12 +193,16 @@ def test_an_api_call_does_not_copy_the_page_config_and_a_deep_link_gets_the_same
         for _ in range(5):
             event = http.post(f"{app_server}gradio_api/call/predict", json={"data": [REVIEW, False]}).json()["event_id"]
             assert '"label": "positive"' in http.get(f"{app_server}gradio_api/call/predict/{event}").text
-    new = [holder.session_data[k] for k in set(holder.session_data) - before]
-    assert len(new) == 5 and all(len(s.config_values) <= 3 for s in new), [len(s.config_values) for s in new]
+        new = sorted(set(holder.session_data) - before)
+        assert len(new) == 5 and all(len(holder.session_data[k].config_values) == 3 for k in new)
+        session = holder.session_data[new[0]]
+        touched = copy.deepcopy(session.config_values)
+        assert any(REVIEW in str(c) for c in touched.values())  # the call's own input, as Gradio recorded it
+        link = http.get(f"{app_server}gradio_api/deep_link", params={"session_hash": new[0]})
+        assert link.status_code == 200 and link.json()
 
-    lazy, gradio = SessionState(app.demo), object.__new__(SessionState)
-    SessionState._gradio_init(gradio, app.demo)
-    gradio._blocks = app.demo  # as the patched __init__ would set
-    assert lazy.config_values == {} and len(gradio.config_values) == len(app.demo.blocks)
-    by_id = lambda session: sorted(session.components, key=lambda c: c["id"])  # noqa: E731
-    assert by_id(lazy) == by_id(gradio)
+    gradio = object.__new__(SessionState)
+    SessionState._gradio_init(gradio, app.demo)  # Gradio's own: every config, built at once
+    assert len(gradio.config_values) == len(app.demo.blocks) == 64
+    assert session.config_values.keys() == gradio.config_values.keys()  # the deep link filled in the other 61
+    assert session.config_values == gradio.config_values | touched

@@ -60,7 +60,7 @@ def test_short_memory_soak_leaves_no_run_folders_and_bounded_memory(imdb_path):
     The bound is the issue's 100 MB after warm-up. What grows without the fixes in app.py is Gradio's
     per-session state (110 KB per session before defer_session_configs, 3 KB for a short API call's
     now) and glibc's per-thread arenas (capped at two); the full soak's figures are in bench/README.md."""
-    result = subprocess.run([sys.executable, "bench/soak.py", "--visitors", "3", "--predictions", "300", "--http-calls", "300", "--max-growth-mb", "100"],
+    result = subprocess.run([sys.executable, "bench/soak.py", "--visitors", "3", "--predictions", "300", "--http-calls", "300", "--http-rounds", "1", "--max-growth-mb", "100"],
                             cwd=ROOT, env=os.environ | {"IMDB_DATA": str(imdb_path)}, capture_output=True, text=True, timeout=600)  # fmt: skip
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]

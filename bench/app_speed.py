@@ -103,26 +103,16 @@ def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int 
         f"{len(failures)} failed{server_cpu}"))  # fmt: skip
 
 
-GRADIO_AS_IS = ["-c", "import sys, app; app.defer_session_configs = lambda: None; sys.exit(app.main())"]  # the baseline
+GRADIO_AS_IS = ("-c", "import sys, app; app.defer_session_configs = lambda: None; sys.exit(app.main())")  # the baseline
 
 
-def fresh_server_http(args: list[str], calls: int = 50) -> Throughput:
+def fresh_server_http(args: tuple[str, ...], calls: int = 50) -> Throughput:
     """Label-only /predict over HTTP from 20 clients against a fresh ``python *args`` server."""
-    import httpx
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import start_app
 
-    port = free_port()
-    env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
-    server = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url, start = f"http://127.0.0.1:{port}/", time.perf_counter()
+    server, url = start_app(args=args)
     try:
-        while True:
-            try:
-                httpx.get(url, timeout=5)
-                break
-            except httpx.HTTPError:
-                if server.poll() is not None or time.perf_counter() - start > 120:
-                    raise SystemExit(f"python {' '.join(args)} did not start") from None
-                time.sleep(0.3)
         concurrent(url, "HTTP", False, calls=3, server_pid=server.pid)  # warm-up
         return concurrent(url, "HTTP", False, calls=calls, server_pid=server.pid)
     finally:
@@ -135,7 +125,7 @@ def session_copy_ratio(rounds: int = 2) -> None:
     (the app before ``app.defer_session_configs``): fresh servers in the order A B B A per round, so a
     drift of the machine favours neither; medians and their ratio. Exits 1 if any call failed."""
     found = {"this app": [], "baseline": []}
-    servers = {"this app": ["app.py"], "baseline": GRADIO_AS_IS}
+    servers = {"this app": ("app.py",), "baseline": GRADIO_AS_IS}
     for _ in range(rounds):
         for name in ("this app", "baseline", "baseline", "this app"):
             result = fresh_server_http(servers[name])

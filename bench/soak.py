@@ -53,18 +53,21 @@ def visit_and_train(browser, url: str) -> None:
     context.close()
 
 
-def predictions(url: str, total: int, threads: int = 20) -> int:
-    from gradio_client import Client
-
+def in_threads(total: int, threads: int, connect, call) -> int:
+    """``total`` calls spread over ``threads`` threads, each with its own client from ``connect()``, given
+    to ``call(client)``; how many failed."""
     failed = []
 
     def worker(n: int) -> None:
-        client = Client(url, verbose=False)
-        for _ in range(n):
-            try:
-                client.predict(REVIEW, True, api_name="/predict")
-            except Exception as e:  # noqa: BLE001 - counted
-                failed.append(e)
+        client = connect()
+        try:
+            for _ in range(n):
+                try:
+                    call(client)
+                except Exception as e:  # noqa: BLE001 - counted
+                    failed.append(e)
+        finally:
+            client.close()
 
     per = [total // threads + (i < total % threads) for i in range(threads)]
     workers = [threading.Thread(target=worker, args=(n,)) for n in per if n]
@@ -75,28 +78,19 @@ def predictions(url: str, total: int, threads: int = 20) -> int:
     return len(failed)
 
 
-def http_calls(url: str, total: int, threads: int = 20) -> int:
-    """``total`` label-only /predict calls over plain HTTP from ``threads`` threads; how many failed."""
+def predictions(url: str, total: int) -> int:
+    """``total`` explained /predict calls through gradio_client, 20 threads; how many failed."""
+    from gradio_client import Client
+
+    return in_threads(total, 20, lambda: Client(url, verbose=False), lambda c: c.predict(REVIEW, True, api_name="/predict"))
+
+
+def http_calls(url: str, total: int) -> int:
+    """``total`` label-only /predict calls over plain HTTP, 20 threads; how many failed."""
     import httpx
     from app_speed import http_predict
 
-    failed = []
-
-    def worker(n: int) -> None:
-        with httpx.Client(timeout=120) as http:
-            for _ in range(n):
-                try:
-                    http_predict(http, url, REVIEW, False)
-                except Exception as e:  # noqa: BLE001 - counted
-                    failed.append(e)
-
-    per = [total // threads + (i < total % threads) for i in range(threads)]
-    workers = [threading.Thread(target=worker, args=(n,)) for n in per if n]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return len(failed)
+    return in_threads(total, 20, lambda: httpx.Client(timeout=120), lambda http: http_predict(http, url, REVIEW, False))
 
 
 def run_folders(pid: int) -> list[Path]:

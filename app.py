@@ -31,9 +31,18 @@ import pandas as pd
 import torch
 
 from sentiment import (
-    CheckpointError, DataUnavailableError, ModelConfig, Prediction, Predictor, SentimentRNN, TrainConfig,
-    load_checkpoint, load_imdb, load_predictor, save_checkpoint,
-)  # fmt: skip
+    CheckpointError,
+    DataUnavailableError,
+    ModelConfig,
+    Prediction,
+    Predictor,
+    SentimentRNN,
+    TrainConfig,
+    load_checkpoint,
+    load_imdb,
+    load_predictor,
+    save_checkpoint,
+)
 from sentiment.model import RNN_TYPES
 from sentiment.pretrain import Pretrained, PretrainedError, load_pretrained, start_from
 from sentiment.text import UNK_ID
@@ -65,17 +74,29 @@ MAX_RUNS = 5  # finished runs kept per visitor; the oldest is deleted first
 CORES = os.cpu_count() or 1
 TRAIN_THREADS = int(os.environ.get("TRAIN_THREADS", max(1, CORES - 1)))
 PREDICT_THREADS = int(os.environ.get("PREDICT_THREADS", 1))
-SESSION_CAPACITY = int(os.environ.get("SESSION_CAPACITY", 2000))  # sessions whose state is kept (least recently used go first): each holds its last texts and answers
-MAX_REVIEW_CHARS = 100_000  # longer texts are refused: the model reads the first 3,000 words (about 16,000 characters) anyway
-RUN_FILES_TTL_S = 2 * 3600  # a visitor folder without a new run for this long is deleted (API callers never "close a page")
+SESSION_CAPACITY = int(
+    os.environ.get("SESSION_CAPACITY", 2000)
+)  # sessions whose state is kept (least recently used go first): each holds its last texts and answers
+MAX_REVIEW_CHARS = (
+    100_000  # longer texts are refused: the model reads the first 3,000 words (about 16,000 characters) anyway
+)
+RUN_FILES_TTL_S = (
+    2 * 3600
+)  # a visitor folder without a new run for this long is deleted (API callers never "close a page")
 _FOLDER_SALT = secrets.token_hex(16)  # visitor folder names derive from session ids without revealing them
 DEFAULT_BUDGET_S = 180  # a run stops itself after this many seconds (TRAIN_BUDGET_SECONDS changes it)
 RUN_COLUMNS = ["run", "settings", "best validation", "time", "reviews/s", "ended"]
 # This server's run files: a folder per visitor (their session), an unguessable folder per run inside it, served
 # in place for download; deleted with the run, when the visitor's page closes, and when the server stops.
 RUNS_ROOT = Path(tempfile.gettempdir()) / "sentiment-runs" / f"server-{os.getpid()}"
-PALETTE = [("#93c5fd", "#1d4ed8"), ("#fdba74", "#c2410c"), ("#86efac", "#15803d"), ("#d8b4fe", "#7e22ce"),
-           ("#fca5a5", "#b91c1c"), ("#a5f3fc", "#0e7490")]  # (training, validation) colours of one run  # fmt: skip
+PALETTE = [
+    ("#93c5fd", "#1d4ed8"),
+    ("#fdba74", "#c2410c"),
+    ("#86efac", "#15803d"),
+    ("#d8b4fe", "#7e22ce"),
+    ("#fca5a5", "#b91c1c"),
+    ("#a5f3fc", "#0e7490"),
+]  # (training, validation) colours of one run
 
 # Default Train tab settings, chosen by measuring (bench/train_tab.py prints what they reach and when).
 DEFAULTS = dict(epochs=3, reviews=10000, batch_size=32, lr=5e-3, embed_dim=32, hidden_dim=32)
@@ -117,19 +138,34 @@ EXAMPLES = [
 # Real test reviews on which the two shipped models disagree (found by scoring both on the short test
 # reviews; tests/test_app.py checks each claim): (review, its IMDb label, which model is right).
 DISAGREEMENTS = [
-    ("For the most part, romance films were never my cup of tea. But Valley Girl is one of the few romance films I not only "
-     "could sit through, but actually enjoy. Nicholas Cage is great in his first role and Deborah Foreman is cute beyond "
-     "belief. There are some side stories that tend to become muddled, but not enough to diminish this film.", "positive", "BiLSTM"),
-    ("A professional production with quality actors that simply never touched the heart or the funny bone no matter how "
-     "hard it tried. The quality cast, stark setting and excellent cinemetography made you hope for Fargo or High Plains "
-     "Drifter but sorry, the soup had no seasoning...or meat for that matter. A 3 (of 10) for effort.", "negative", "BiLSTM"),
-    ("A truly masterful piece of filmmaking. It managed to put me to sleep and to boggle my mind. So boring that it induces "
-     "sleep and yet so ludicrous that it made me wonder how stuff like this gets made. Avoid at all costs. That is, unless you "
-     "like taking invisible cranial punishment, in which case I highly recommend it.", "negative", "baseline"),
-    ("\"Death Promise\" is a lost 70's exploitation gem and deserves to be seen. Technically somewhat of a mess and boasting a "
-     "stock of amateur New Yawk types, this film never bores. I highly recommend tracking this down. It's a hoot and a half.",
-     "positive", "baseline"),
-]  # fmt: skip
+    (
+        "For the most part, romance films were never my cup of tea. But Valley Girl is one of the few romance films I not only "
+        "could sit through, but actually enjoy. Nicholas Cage is great in his first role and Deborah Foreman is cute beyond "
+        "belief. There are some side stories that tend to become muddled, but not enough to diminish this film.",
+        "positive",
+        "BiLSTM",
+    ),
+    (
+        "A professional production with quality actors that simply never touched the heart or the funny bone no matter how "
+        "hard it tried. The quality cast, stark setting and excellent cinemetography made you hope for Fargo or High Plains "
+        "Drifter but sorry, the soup had no seasoning...or meat for that matter. A 3 (of 10) for effort.",
+        "negative",
+        "BiLSTM",
+    ),
+    (
+        "A truly masterful piece of filmmaking. It managed to put me to sleep and to boggle my mind. So boring that it induces "
+        "sleep and yet so ludicrous that it made me wonder how stuff like this gets made. Avoid at all costs. That is, unless you "
+        "like taking invisible cranial punishment, in which case I highly recommend it.",
+        "negative",
+        "baseline",
+    ),
+    (
+        '"Death Promise" is a lost 70\'s exploitation gem and deserves to be seen. Technically somewhat of a mess and boasting a '
+        "stock of amateur New Yawk types, this film never bores. I highly recommend tracking this down. It's a hoot and a half.",
+        "positive",
+        "baseline",
+    ),
+]
 
 
 def _disagreement_label(text: str, gold: str, right: str) -> str:
@@ -193,7 +229,17 @@ def _buckets(attributions: list[float]) -> list[str | None]:
     out = []
     for a in attributions:
         r = a / scale
-        out.append("strongly positive" if r > 0.5 else "positive" if r > 0.15 else "strongly negative" if r < -0.5 else "negative" if r < -0.15 else None)
+        out.append(
+            "strongly positive"
+            if r > 0.5
+            else "positive"
+            if r > 0.15
+            else "strongly negative"
+            if r < -0.5
+            else "negative"
+            if r < -0.15
+            else None
+        )
     return out
 
 
@@ -204,8 +250,10 @@ def _run_predict(text: str, predictor: Predictor, explain: bool = True) -> Predi
     if not isinstance(text, str) or not text.strip():
         raise gr.Error("Please enter a review first: the text box is empty.")
     if len(text) > MAX_REVIEW_CHARS:
-        raise gr.Error(f"The text is {len(text):,} characters long; this demo takes up to {MAX_REVIEW_CHARS:,} "
-                       f"(the model reads only the first {predictor.max_tokens:,} words). Paste one review at a time.")  # fmt: skip
+        raise gr.Error(
+            f"The text is {len(text):,} characters long; this demo takes up to {MAX_REVIEW_CHARS:,} "
+            f"(the model reads only the first {predictor.max_tokens:,} words). Paste one review at a time."
+        )
     torch.set_num_threads(PREDICT_THREADS)
     try:
         return predictor.predict(text, explain=explain)
@@ -220,7 +268,10 @@ def comparison(p: Prediction, name: str = "BiLSTM") -> str:
     b = p.baseline
     line = f"**Order-blind baseline** (counts words and phrases of up to 3 words, ignores their order): {b['label']}, {b['probability']:.1%} positive. "
     if b["label"] != p.label:
-        return line + f"**They disagree**: reading the words in order, the {name} says {p.label}; counting them, the baseline says {b['label']}."
+        return (
+            line
+            + f"**They disagree**: reading the words in order, the {name} says {p.label}; counting them, the baseline says {b['label']}."
+        )
     gap = p.probability - b["probability"]
     if abs(gap) < 0.2:
         return line + f"Both say {p.label}, about as surely: here word order changes little."
@@ -230,7 +281,9 @@ def comparison(p: Prediction, name: str = "BiLSTM") -> str:
 
 def _trajectory_frame(p: Prediction) -> pd.DataFrame:
     rows = [(i, prob, tok) for i, (tok, prob) in enumerate(zip(p.tokens, p.trajectory), start=1) if prob is not None]
-    return pd.DataFrame(rows, columns=["word", "positive", "token"]).astype({"word": int, "positive": float, "token": str})
+    return pd.DataFrame(rows, columns=["word", "positive", "token"]).astype(
+        {"word": int, "positive": float, "token": str}
+    )
 
 
 def analyze(text: str, model_choice: str, session: dict):
@@ -242,9 +295,11 @@ def analyze(text: str, model_choice: str, session: dict):
     compare = ""
     if trained is not None:
         ref = shipped_predictor().predict(text)
-        compare = (f"**{model_choice}** (trained here): {p.label}, {p.probability:.1%} positive · "
-                   f"**{SHIPPED}**: {ref.label}, {ref.probability:.1%} positive"
-                   + (" · they **disagree**" if ref.label != p.label else ""))  # fmt: skip
+        compare = (
+            f"**{model_choice}** (trained here): {p.label}, {p.probability:.1%} positive · "
+            f"**{SHIPPED}**: {ref.label}, {ref.probability:.1%} positive"
+            + (" · they **disagree**" if ref.label != p.label else "")
+        )
     table = pd.DataFrame(
         {
             "#": range(1, len(p.tokens) + 1),
@@ -259,11 +314,24 @@ def analyze(text: str, model_choice: str, session: dict):
         counts += f"; the review was cut to its first **{predictor.max_tokens:,}** tokens"
     highlighted = [(tok + " ", cat) for tok, cat in zip(p.tokens, _buckets(p.attributions))]
     computed = sum(v is not None for v in p.trajectory)
-    caption = f"After each of the {len(p.tokens):,} words read" if computed == len(p.tokens) else (
-        f"After {computed} evenly spaced words of the {len(p.tokens):,} read")
-    caption += "; the last point is the prediction." + (" The review was cut: the words after these were not read." if p.truncated else "")
-    return ({"positive": p.probability, "negative": 1 - p.probability}, round(p.probability, 4), table, counts, highlighted,
-            compare + ("\n\n" if compare else "") + comparison(p, model_choice if trained else "BiLSTM"), _trajectory_frame(p), caption)  # fmt: skip
+    caption = (
+        f"After each of the {len(p.tokens):,} words read"
+        if computed == len(p.tokens)
+        else (f"After {computed} evenly spaced words of the {len(p.tokens):,} read")
+    )
+    caption += "; the last point is the prediction." + (
+        " The review was cut: the words after these were not read." if p.truncated else ""
+    )
+    return (
+        {"positive": p.probability, "negative": 1 - p.probability},
+        round(p.probability, 4),
+        table,
+        counts,
+        highlighted,
+        compare + ("\n\n" if compare else "") + comparison(p, model_choice if trained else "BiLSTM"),
+        _trajectory_frame(p),
+        caption,
+    )
 
 
 def predict(text: str, explain: bool = True) -> dict:
@@ -284,9 +352,18 @@ def predict(text: str, explain: bool = True) -> dict:
 # ---------------------------------------------------------------- Train tab
 
 
-def check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start=FROM_SCRATCH) -> dict:
+def check_settings(
+    epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start=FROM_SCRATCH
+) -> dict:
     """Validate Train tab settings (from the UI or the API) before any work starts."""
-    values = {"epochs": epochs, "reviews": reviews, "embed_dim": embed_dim, "hidden_dim": hidden_dim, "batch_size": batch_size, "lr": lr}
+    values = {
+        "epochs": epochs,
+        "reviews": reviews,
+        "embed_dim": embed_dim,
+        "hidden_dim": hidden_dim,
+        "batch_size": batch_size,
+        "lr": lr,
+    }
     clean = {}
     for name, value in values.items():
         low, high = LIMITS[name]
@@ -296,7 +373,9 @@ def check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_d
             if isinstance(value, bool) or number != float(value):
                 raise ValueError
         except (TypeError, ValueError, OverflowError):
-            raise gr.Error(f"{name} must be a {'number' if kind is float else 'whole number'}, not {value!r}.") from None
+            raise gr.Error(
+                f"{name} must be a {'number' if kind is float else 'whole number'}, not {value!r}."
+            ) from None
         if not low <= number <= high:
             raise gr.Error(f"{name} must be between {low:g} and {high:g}; got {value!r}.")
         clean[name] = number
@@ -308,9 +387,13 @@ def check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_d
         raise gr.Error(f"start must be {FROM_SCRATCH!r} or {FROM_PRETRAINED!r}; got {start!r}.")
     if start == FROM_PRETRAINED:
         if pretrained_encoder() is None:
-            raise gr.Error(f"No pretrained encoder on this server ({PRETRAINED_PATH} is missing): start from random weights.")
+            raise gr.Error(
+                f"No pretrained encoder on this server ({PRETRAINED_PATH} is missing): start from random weights."
+            )
         if rnn_type != "lstm" or not bidirectional:
-            raise gr.Error("The pretrained encoder is a bidirectional LSTM: pick lstm and bidirectional to start from it.")
+            raise gr.Error(
+                "The pretrained encoder is a bidirectional LSTM: pick lstm and bidirectional to start from it."
+            )
     return clean | {"rnn_type": rnn_type, "bidirectional": bidirectional, "start": start}
 
 
@@ -335,16 +418,23 @@ def _curves(runs: list[dict], current: dict | None) -> tuple[gr.LinePlot, gr.Lin
         rows += [(e, acc, loss, train_series) for e, acc, loss in run["steps"]]
         rows += [(h["epoch"], h["valid_accuracy"], h["valid_loss"], valid_series) for h in run["history"]]
         colors |= {train_series: PALETTE[i % len(PALETTE)][0], valid_series: PALETTE[i % len(PALETTE)][1]}
-    df = pd.DataFrame(rows, columns=["epoch", "accuracy", "loss", "series"]).astype({"epoch": float, "accuracy": float, "loss": float, "series": str})
+    df = pd.DataFrame(rows, columns=["epoch", "accuracy", "loss", "series"]).astype(
+        {"epoch": float, "accuracy": float, "loss": float, "series": str}
+    )
     drawn = set(df["series"])
     colors = {name: color for name, color in colors.items() if name in drawn}
-    return (gr.LinePlot(value=df[["epoch", "accuracy", "series"]], color_map=colors),
-            gr.LinePlot(value=df[["epoch", "loss", "series"]], color_map=colors))  # fmt: skip
+    return (
+        gr.LinePlot(value=df[["epoch", "accuracy", "series"]], color_map=colors),
+        gr.LinePlot(value=df[["epoch", "loss", "series"]], color_map=colors),
+    )
 
 
 def _runs_table(runs: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(
-        [(r["name"], r["settings"], f"{r['best']:.1%}", f"{r['seconds']:.0f} s", f"{r['speed']:,.0f}", r["ended"]) for r in runs],
+        [
+            (r["name"], r["settings"], f"{r['best']:.1%}", f"{r['seconds']:.0f} s", f"{r['speed']:,.0f}", r["ended"])
+            for r in runs
+        ],
         columns=RUN_COLUMNS,
     )
 
@@ -368,8 +458,20 @@ def _drop_all_runs(session: dict) -> None:
     session["runs"] = []
 
 
-def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start, session: dict,
-                request: gr.Request = None, progress=gr.Progress()):  # fmt: skip
+def train_model(
+    epochs,
+    reviews,
+    rnn_type,
+    bidirectional,
+    embed_dim,
+    hidden_dim,
+    lr,
+    batch_size,
+    start,
+    session: dict,
+    request: gr.Request = None,
+    progress=gr.Progress(),
+):
     """Train tab: a short live run. Yields (accuracy plot, loss plot, log, summary, Predict's model choice, runs table, downloads)."""
     s = check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start)
     sweep_old_runs()
@@ -383,28 +485,50 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
         raise gr.Error(str(e).replace("\n", " ")) from None
     pretrained = pretrained_encoder() if s["start"] == FROM_PRETRAINED else None
     cfg = TrainConfig(
-        epochs=s["epochs"], batch_size=s["batch_size"], lr=s["lr"], train_limit=s["reviews"], valid_limit=VALID_REVIEWS,
-        evals_per_epoch=CHECKS_PER_EPOCH, max_tokens=TRAIN_TOKENS, min_freq=2, eval_at_start=True,
-    )  # fmt: skip
+        epochs=s["epochs"],
+        batch_size=s["batch_size"],
+        lr=s["lr"],
+        train_limit=s["reviews"],
+        valid_limit=VALID_REVIEWS,
+        evals_per_epoch=CHECKS_PER_EPOCH,
+        max_tokens=TRAIN_TOKENS,
+        min_freq=2,
+        eval_at_start=True,
+    )
     data = prepare(train_split, cfg, vocab=pretrained.vocab if pretrained else None)
     torch.manual_seed(cfg.seed)
     if pretrained:
-        model = start_from(pretrained, ModelConfig(**{**vars(pretrained.model_config), "fc_dim": 64, "pooling": "maxmean", "dropout": 0.2}))
+        model = start_from(
+            pretrained,
+            ModelConfig(**{**vars(pretrained.model_config), "fc_dim": 64, "pooling": "maxmean", "dropout": 0.2}),
+        )
     else:
-        model = SentimentRNN(ModelConfig(
-            vocab_size=len(data.vocab), embed_dim=s["embed_dim"], hidden_dim=s["hidden_dim"], fc_dim=64,
-            rnn_type=s["rnn_type"], bidirectional=s["bidirectional"], pooling="max", dropout=0.2,
-        ))  # fmt: skip
+        model = SentimentRNN(
+            ModelConfig(
+                vocab_size=len(data.vocab),
+                embed_dim=s["embed_dim"],
+                hidden_dim=s["hidden_dim"],
+                fc_dim=64,
+                rnn_type=s["rnn_type"],
+                bidirectional=s["bidirectional"],
+                pooling="max",
+                dropout=0.2,
+            )
+        )
     runs = session.setdefault("runs", [])
     session["count"] = session.get("count", 0) + 1
     current = {"name": run_name(session["count"], s), "steps": [], "history": []}
-    log = [f"{current['name']}: {len(data.train):,} training reviews, {len(data.valid):,} validation reviews, "
-           f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters"]  # fmt: skip
+    log = [
+        f"{current['name']}: {len(data.train):,} training reviews, {len(data.valid):,} validation reviews, "
+        f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters"
+    ]
     yield keep, keep, "\n".join(log), keep, keep, keep, keep
     every = max(1, -(-len(data.train) // cfg.batch_size) // (2 * CHECKS_PER_EPOCH))
     over_budget = lambda: time.monotonic() - began > budget  # noqa: E731
     last_yield = time.monotonic()
-    for event in _with_threads(fit(model, data, cfg, should_stop=lambda: session.get("stop", False) or over_budget()), TRAIN_THREADS):
+    for event in _with_threads(
+        fit(model, data, cfg, should_stop=lambda: session.get("stop", False) or over_budget()), TRAIN_THREADS
+    ):
         if isinstance(event, Step):
             progress((event.step, event.total_steps), desc=f"epoch {event.epoch}/{cfg.epochs}", unit="steps")
             if event.step % every == 0 or event.step == 1:
@@ -415,8 +539,10 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
         elif isinstance(event, Validation):
             current["history"].append(vars(event))
             if event.end_of_epoch:
-                log.append(f"epoch {round(event.epoch)}: train loss {event.train_loss:.3f} acc {event.train_accuracy:.3f}, "
-                           f"validation loss {event.valid_loss:.3f} acc {event.valid_accuracy:.3f}, {event.seconds:.1f}s")  # fmt: skip
+                log.append(
+                    f"epoch {round(event.epoch)}: train loss {event.train_loss:.3f} acc {event.train_accuracy:.3f}, "
+                    f"validation loss {event.valid_loss:.3f} acc {event.valid_accuracy:.3f}, {event.seconds:.1f}s"
+                )
             yield *_curves(runs, current), "\n".join(log), keep, keep, keep, keep
         elif isinstance(event, Done):
             done = event
@@ -430,14 +556,31 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
     visitor = session.setdefault("folder", str(session_folder(request)))
     Path(visitor).mkdir(parents=True, exist_ok=True)
     folder = Path(tempfile.mkdtemp(prefix="run-", dir=visitor)) / f"run-{slug}"
-    metrics = {"valid_accuracy": done.best_valid_accuracy, "train_reviews": len(data.train), "valid_reviews": len(data.valid),
-               "train_seconds": round(done.seconds, 1), "history": done.history, "trained_in": "app Train tab", "run": current["name"]}  # fmt: skip
+    metrics = {
+        "valid_accuracy": done.best_valid_accuracy,
+        "train_reviews": len(data.train),
+        "valid_reviews": len(data.valid),
+        "train_seconds": round(done.seconds, 1),
+        "history": done.history,
+        "trained_in": "app Train tab",
+        "run": current["name"],
+    }
     save_checkpoint(folder, model, data.vocab, metrics)
     archive = shutil.make_archive(str(folder), "zip", folder.parent, folder.name)
-    settings = (f"{'pretrained' if pretrained else 'random start'}, {s['epochs']} ep., {len(data.train):,} reviews, "
-                f"batch {s['batch_size']}, lr {s['lr']:g}" + ("" if pretrained else f", emb. {s['embed_dim']}"))  # fmt: skip
-    current |= {"folder": str(folder.parent), "checkpoint": str(folder), "archive": archive, "best": done.best_valid_accuracy,
-                "seconds": done.seconds, "speed": done.reviews_per_second, "settings": settings, "ended": ended}  # fmt: skip
+    settings = (
+        f"{'pretrained' if pretrained else 'random start'}, {s['epochs']} ep., {len(data.train):,} reviews, "
+        f"batch {s['batch_size']}, lr {s['lr']:g}" + ("" if pretrained else f", emb. {s['embed_dim']}")
+    )
+    current |= {
+        "folder": str(folder.parent),
+        "checkpoint": str(folder),
+        "archive": archive,
+        "best": done.best_valid_accuracy,
+        "seconds": done.seconds,
+        "speed": done.reviews_per_second,
+        "settings": settings,
+        "ended": ended,
+    }
     runs.append(current)
     while len(runs) > MAX_RUNS:
         _drop_run(runs.pop(0))
@@ -448,7 +591,14 @@ def train_model(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim,
     )
     if ended.startswith("stopped at"):
         summary = f"**Time budget reached**: this server gives each run {budget:g} s. " + summary
-    yield *_curves(runs, None), "\n".join(log), summary, _choices(runs, current["name"]), _runs_table(runs), _downloads(runs)
+    yield (
+        *_curves(runs, None),
+        "\n".join(log),
+        summary,
+        _choices(runs, current["name"]),
+        _runs_table(runs),
+        _downloads(runs),
+    )
 
 
 def encoder_controls(start: str):
@@ -456,8 +606,12 @@ def encoder_controls(start: str):
     c = pretrained_encoder().model_config if start == FROM_PRETRAINED and pretrained_encoder() else None
     if c is None:
         return (gr.update(interactive=True),) * 4
-    return (gr.update(value="lstm", interactive=False), gr.update(value=True, interactive=False),
-            gr.update(value=c.embed_dim, interactive=False), gr.update(value=c.hidden_dim, interactive=False))  # fmt: skip
+    return (
+        gr.update(value="lstm", interactive=False),
+        gr.update(value=True, interactive=False),
+        gr.update(value=c.embed_dim, interactive=False),
+        gr.update(value=c.hidden_dim, interactive=False),
+    )
 
 
 def stop_training(session: dict) -> None:
@@ -526,12 +680,18 @@ def _run_checkpoint(path: str) -> Predictor:
 def run_predictor(session: dict, name: str) -> Predictor:
     """The session's run called ``name``, loaded from its folder."""
     run = next((r for r in session.get("runs", []) if r["name"] == name), None)
-    if run is None:  # the server restarted, or dropped this page's state (SESSION_CAPACITY): never answer with another model
-        raise gr.Error(f"The server no longer knows {name} (it restarted, or dropped this page's state while busy): "
-                       f"reload the page and train it again, or pick the shipped model.")  # fmt: skip
+    if (
+        run is None
+    ):  # the server restarted, or dropped this page's state (SESSION_CAPACITY): never answer with another model
+        raise gr.Error(
+            f"The server no longer knows {name} (it restarted, or dropped this page's state while busy): "
+            f"reload the page and train it again, or pick the shipped model."
+        )
     if not Path(run["checkpoint"]).is_dir():
-        raise gr.Error(f"The files of {name} are gone (the page lost its connection to the server, or they were older than "
-                       f"{RUN_FILES_TTL_S // 3600} hours): train it again, or pick the shipped model.")  # fmt: skip
+        raise gr.Error(
+            f"The files of {name} are gone (the page lost its connection to the server, or they were older than "
+            f"{RUN_FILES_TTL_S // 3600} hours): train it again, or pick the shipped model."
+        )
     return _run_checkpoint(run["checkpoint"])
 
 
@@ -550,21 +710,46 @@ def model_card() -> tuple[str, pd.DataFrame]:
     direction = "bidirectional" if c.bidirectional else "unidirectional"
     pre, teacher = m.get("pretrained"), m.get("teachers")
     rows = [
-        ("architecture", f"embedding {c.embed_dim} → {direction} {c.rnn_type.upper()} × {c.num_layers}, {c.hidden_dim} units per direction → {c.pooling} pooling → FC {c.fc_dim} → 1 logit"),
-        ("started from", f"an encoder pretrained as a forward and a backward language model on IMDb's training and unlabeled reviews "
-                         f"(held-out perplexity {pre['heldout_perplexity']:.0f})" if pre
-                         else f"the model `{Path(m['init']['path']).name}` ({m['init']['test_accuracy']:.2%} test), continued" if m.get("init")
-                         else "random weights"),
-        ("distillation", f"also learned from teachers' probabilities on {m.get('unlabeled_reviews', 0):,} unlabeled IMDb reviews: "
-                         + ", ".join(f"`{Path(t['path']).name}` ({t['test_accuracy']:.2%} test)" for t in teacher) if teacher else "none"),
-        ("adversarial training", f"embeddings pushed by {adversarial:g} (L2 per review) the way that raises the loss most, learned from too"
-                                 if (adversarial := m.get("train_config", {}).get("adversarial")) else "none"),
+        (
+            "architecture",
+            f"embedding {c.embed_dim} → {direction} {c.rnn_type.upper()} × {c.num_layers}, {c.hidden_dim} units per direction → {c.pooling} pooling → FC {c.fc_dim} → 1 logit",
+        ),
+        (
+            "started from",
+            f"an encoder pretrained as a forward and a backward language model on IMDb's training and unlabeled reviews "
+            f"(held-out perplexity {pre['heldout_perplexity']:.0f})"
+            if pre
+            else f"the model `{Path(m['init']['path']).name}` ({m['init']['test_accuracy']:.2%} test), continued"
+            if m.get("init")
+            else "random weights",
+        ),
+        (
+            "distillation",
+            f"also learned from teachers' probabilities on {m.get('unlabeled_reviews', 0):,} unlabeled IMDb reviews: "
+            + ", ".join(f"`{Path(t['path']).name}` ({t['test_accuracy']:.2%} test)" for t in teacher)
+            if teacher
+            else "none",
+        ),
+        (
+            "adversarial training",
+            f"embeddings pushed by {adversarial:g} (L2 per review) the way that raises the loss most, learned from too"
+            if (adversarial := m.get("train_config", {}).get("adversarial"))
+            else "none",
+        ),
         ("parameters", f"{p.model.num_parameters():,}"),
         ("vocabulary", f"{len(p.vocab):,} tokens (`<pad>` = 0, `<unk>` = 1)"),
-        ("trained on", f"{m.get('train_reviews', '?'):,} IMDb training reviews, {m.get('valid_reviews', '?'):,} held out for validation" if m.get("train_reviews") else "unknown"),
+        (
+            "trained on",
+            f"{m.get('train_reviews', '?'):,} IMDb training reviews, {m.get('valid_reviews', '?'):,} held out for validation"
+            if m.get("train_reviews")
+            else "unknown",
+        ),
         ("validation accuracy", f"{m['valid_accuracy']:.2%}" if "valid_accuracy" in m else "unknown"),
         ("test accuracy (25,000 reviews)", f"{m['test_accuracy']:.2%}" if "test_accuracy" in m else "unknown"),
-        ("training time", f"{m['train_seconds'] / 60:.1f} min on {m.get('device', '?')}" if "train_seconds" in m else "unknown"),
+        (
+            "training time",
+            f"{m['train_seconds'] / 60:.1f} min on {m.get('device', '?')}" if "train_seconds" in m else "unknown",
+        ),
         ("training command", f"`{_as_typed(m['command'])}`" if "command" in m else "unknown"),
         ("longest review read", f"{p.max_tokens:,} tokens (longer ones are cut)"),
     ]
@@ -589,22 +774,32 @@ def model_card() -> tuple[str, pd.DataFrame]:
 
 
 def build_demo() -> gr.Blocks:
-    gr.set_static_paths([RUNS_ROOT])  # run checkpoints are offered for download from where they are, not copied to Gradio's cache
+    gr.set_static_paths(
+        [RUNS_ROOT]
+    )  # run checkpoints are offered for download from where they are, not copied to Gradio's cache
     with gr.Blocks(title="IMDb sentiment · BiLSTM") as demo:
         # this visitor's runs. Their files go when the page closes (end_session, below); Gradio calls the delete
         # callback only for state an event has returned, which this never is, so forget_session is a backstop.
         session = gr.State({}, delete_callback=forget_session)
-        gr.Markdown("# IMDb sentiment with a bidirectional LSTM\nType a movie review, see what the model reads and which words moved it, or train your own in a minute.")
+        gr.Markdown(
+            "# IMDb sentiment with a bidirectional LSTM\nType a movie review, see what the model reads and which words moved it, or train your own in a minute."
+        )
         with gr.Tab("Predict"):
             with gr.Row():
                 with gr.Column(scale=3):
                     review = gr.Textbox(label="Review", lines=6, placeholder="Type or paste a movie review…")
                     with gr.Row():
-                        model_choice = gr.Radio([SHIPPED], value=SHIPPED, label="Model (your Train tab runs appear here)", scale=3)
+                        model_choice = gr.Radio(
+                            [SHIPPED], value=SHIPPED, label="Model (your Train tab runs appear here)", scale=3
+                        )
                         analyze_btn = gr.Button("Analyze", variant="primary", scale=1)
                     gr.Examples(EXAMPLES, inputs=review, label="Try an example")
-                    gr.Examples([t for t, _, _ in DISAGREEMENTS], inputs=review, label="Real IMDb test reviews where the BiLSTM and the order-blind baseline disagree",
-                                example_labels=[_disagreement_label(*d) for d in DISAGREEMENTS])  # fmt: skip
+                    gr.Examples(
+                        [t for t, _, _ in DISAGREEMENTS],
+                        inputs=review,
+                        label="Real IMDb test reviews where the BiLSTM and the order-blind baseline disagree",
+                        example_labels=[_disagreement_label(*d) for d in DISAGREEMENTS],
+                    )
                 with gr.Column(scale=2):
                     label = gr.Label(label="Prediction", num_top_classes=2)
                     probability = gr.Number(label="Probability of positive", precision=4)
@@ -616,17 +811,32 @@ def build_demo() -> gr.Blocks:
                 "is from that of the same review with every word unknown. "
                 "The **push** column of the token table gives the numbers."
             )
-            highlights = gr.HighlightedText(label="Words that pushed the decision", color_map=COLORS, show_legend=True, combine_adjacent=False)
+            highlights = gr.HighlightedText(
+                label="Words that pushed the decision", color_map=COLORS, show_legend=True, combine_adjacent=False
+            )
             gr.Markdown(
                 "### While it reads\nThe probability of **positive** after the model has read only the first words, for every "
                 "length: the model applied to each beginning of the review, the last point being its verdict on the whole. "
                 "Hover a point to see the word. Where the line jumps, that word changed the model's mind."
             )
-            trajectory = gr.LinePlot(x="word", y="positive", tooltip=["word", "token", "positive"], y_lim=[0, 1],
-                                     x_title="words read", y_title="probability of positive", title="Running verdict", height=260)  # fmt: skip
+            trajectory = gr.LinePlot(
+                x="word",
+                y="positive",
+                tooltip=["word", "token", "positive"],
+                y_lim=[0, 1],
+                x_title="words read",
+                y_title="probability of positive",
+                title="Running verdict",
+                height=260,
+            )
             trajectory_note = gr.Markdown()
             counts = gr.Markdown()
-            tokens = gr.Dataframe(label="Tokens and vocabulary ids", headers=["#", "token", "id", "unknown", "push"], interactive=False, max_height=320)
+            tokens = gr.Dataframe(
+                label="Tokens and vocabulary ids",
+                headers=["#", "token", "id", "unknown", "push"],
+                interactive=False,
+                max_height=320,
+            )
             outputs = [label, probability, tokens, counts, highlights, compare, trajectory, trajectory_note]
             analyze_btn.click(analyze, [review, model_choice, session], outputs, api_visibility="private")
             review.submit(analyze, [review, model_choice, session], outputs, api_visibility="private")
@@ -638,17 +848,32 @@ def build_demo() -> gr.Blocks:
             )
             with gr.Row():
                 with gr.Column(scale=4):
-                    start = gr.Radio([FROM_SCRATCH, FROM_PRETRAINED], value=FROM_SCRATCH, label="Start from", visible=has_pretrained)
+                    start = gr.Radio(
+                        [FROM_SCRATCH, FROM_PRETRAINED], value=FROM_SCRATCH, label="Start from", visible=has_pretrained
+                    )
                     with gr.Row():
                         epochs = gr.Slider(*LIMITS["epochs"], value=DEFAULTS["epochs"], step=1, label="Epochs")
-                        reviews = gr.Slider(*LIMITS["reviews"], value=DEFAULTS["reviews"], step=100, label="Training reviews")
-                        batch_size = gr.Slider(*LIMITS["batch_size"], value=DEFAULTS["batch_size"], step=8, label="Batch size")
-                        lr = gr.Number(value=DEFAULTS["lr"], label="Learning rate", minimum=LIMITS["lr"][0], maximum=LIMITS["lr"][1])
+                        reviews = gr.Slider(
+                            *LIMITS["reviews"], value=DEFAULTS["reviews"], step=100, label="Training reviews"
+                        )
+                        batch_size = gr.Slider(
+                            *LIMITS["batch_size"], value=DEFAULTS["batch_size"], step=8, label="Batch size"
+                        )
+                        lr = gr.Number(
+                            value=DEFAULTS["lr"],
+                            label="Learning rate",
+                            minimum=LIMITS["lr"][0],
+                            maximum=LIMITS["lr"][1],
+                        )
                     with gr.Row():
                         rnn_type = gr.Dropdown(list(RNN_TYPES), value="lstm", label="Recurrent type")
                         bidirectional = gr.Checkbox(value=True, label="Bidirectional")
-                        embed_dim = gr.Slider(*LIMITS["embed_dim"], value=DEFAULTS["embed_dim"], step=8, label="Embedding size")
-                        hidden_dim = gr.Slider(*LIMITS["hidden_dim"], value=DEFAULTS["hidden_dim"], step=8, label="Hidden size")
+                        embed_dim = gr.Slider(
+                            *LIMITS["embed_dim"], value=DEFAULTS["embed_dim"], step=8, label="Embedding size"
+                        )
+                        hidden_dim = gr.Slider(
+                            *LIMITS["hidden_dim"], value=DEFAULTS["hidden_dim"], step=8, label="Hidden size"
+                        )
                 with gr.Column(scale=1, min_width=220):
                     gr.Markdown(limits_text())
             with gr.Row():
@@ -656,21 +881,40 @@ def build_demo() -> gr.Blocks:
                 stop_btn = gr.Button("Stop", variant="stop")
                 clear_btn = gr.Button("Clear runs")
             with gr.Row():
-                acc_plot = gr.LinePlot(x="epoch", y="accuracy", color="series", title="Accuracy", y_lim=[0.4, 1.0], height=300)
+                acc_plot = gr.LinePlot(
+                    x="epoch", y="accuracy", color="series", title="Accuracy", y_lim=[0.4, 1.0], height=300
+                )
                 loss_plot = gr.LinePlot(x="epoch", y="loss", color="series", title="Loss", height=300)
             summary = gr.Markdown()
             runs_table = gr.Dataframe(headers=RUN_COLUMNS, label="Your runs (the last 5 are kept)", interactive=False)
-            downloads = gr.File(label="Checkpoints of your runs (.zip)", file_count="multiple", visible=False, interactive=False)
+            downloads = gr.File(
+                label="Checkpoints of your runs (.zip)", file_count="multiple", visible=False, interactive=False
+            )
             train_log = gr.Textbox(label="Log", lines=4, interactive=False)
             settings = [epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start]
             run_outputs = [acc_plot, loss_plot, train_log, summary, model_choice, runs_table, downloads]
-            start.change(encoder_controls, start, [rnn_type, bidirectional, embed_dim, hidden_dim], queue=False, api_visibility="private")
-            train_btn.click(train_model, [*settings, session], run_outputs, api_name="train", concurrency_limit=1, concurrency_id="train")
+            start.change(
+                encoder_controls,
+                start,
+                [rnn_type, bidirectional, embed_dim, hidden_dim],
+                queue=False,
+                api_visibility="private",
+            )
+            train_btn.click(
+                train_model,
+                [*settings, session],
+                run_outputs,
+                api_name="train",
+                concurrency_limit=1,
+                concurrency_id="train",
+            )
             stop_btn.click(stop_training, session, None, queue=False, api_name="stop")
             clear_btn.click(clear_runs, session, run_outputs, queue=False, api_name="clear_runs")
         with gr.Tab("Model"):
             card = gr.Markdown()
-            history_plot = gr.LinePlot(x="epoch", y="accuracy", color="series", title="Training curves of the loaded model", height=280)
+            history_plot = gr.LinePlot(
+                x="epoch", y="accuracy", color="series", title="Training curves of the loaded model", height=280
+            )
         demo.load(model_card, None, [card, history_plot], api_visibility="private")
         demo.unload(end_session)
         gr.api(predict, api_name="predict")
@@ -709,7 +953,10 @@ def defer_session_configs() -> None:
     from gradio.state_holder import SessionState
 
     if gr.__version__ != GRADIO_PATCHED:
-        print(f"Gradio {gr.__version__}, not {GRADIO_PATCHED}: each session copies every component config, as Gradio does", file=sys.stderr)
+        print(
+            f"Gradio {gr.__version__}, not {GRADIO_PATCHED}: each session copies every component config, as Gradio does",
+            file=sys.stderr,
+        )
         return
     if hasattr(SessionState, "_gradio_init"):
         return
@@ -721,11 +968,17 @@ def defer_session_configs() -> None:
 
     def components(self):
         for k, v in self.blocks_config.blocks.items():
-            if k in self._blocks.blocks and k not in self.config_values:  # setdefault: an event's update made meanwhile wins
+            if (
+                k in self._blocks.blocks and k not in self.config_values
+            ):  # setdefault: an event's update made meanwhile wins
                 self.config_values.setdefault(k, self.blocks_config.config_for_block(k, [], v))
         return gradio_components.fget(self)
 
-    SessionState._gradio_init, SessionState.__init__, SessionState.components = gradio_init, __init__, property(components)
+    SessionState._gradio_init, SessionState.__init__, SessionState.components = (
+        gradio_init,
+        __init__,
+        property(components),
+    )
 
 
 def main() -> int:
@@ -740,8 +993,12 @@ def main() -> int:
     configure_queue(demo)
     signal.signal(signal.SIGTERM, _terminate)
     try:
-        demo.launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"), show_error=True, state_session_capacity=SESSION_CAPACITY,
-                    ssr_mode=False)  # server-side rendering would need Node and install its own SIGTERM handler over ours  # fmt: skip
+        demo.launch(
+            server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
+            show_error=True,
+            state_session_capacity=SESSION_CAPACITY,
+            ssr_mode=False,
+        )  # server-side rendering would need Node and install its own SIGTERM handler over ours
     finally:  # Ctrl+C
         shutil.rmtree(RUNS_ROOT, ignore_errors=True)  # every run file this server wrote
     return 0

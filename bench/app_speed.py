@@ -66,7 +66,9 @@ class Throughput:
         return self.line
 
 
-def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int = 25, server_pid: int | None = None) -> Throughput:
+def concurrent(
+    url: str, way: str, explain: bool, clients: int = 20, calls: int = 25, server_pid: int | None = None
+) -> Throughput:
     """``clients`` threads, each with its own client, each making ``calls`` calls at once; calls/s, p50, p95."""
     import httpx
     from gradio_client import Client
@@ -75,8 +77,11 @@ def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int 
 
     def worker():
         client = Client(url, verbose=False) if way == "gradio_client" else httpx.Client(timeout=120)
-        call = (lambda: client.predict(REVIEW, explain, api_name="/predict")) if way == "gradio_client" else (
-            lambda: http_predict(client, url, REVIEW, explain))  # fmt: skip
+        call = (
+            (lambda: client.predict(REVIEW, explain, api_name="/predict"))
+            if way == "gradio_client"
+            else (lambda: http_predict(client, url, REVIEW, explain))
+        )
         ready.wait()
         for _ in range(calls):
             t = time.perf_counter()
@@ -94,13 +99,22 @@ def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int 
     for th in threads:
         th.join()
     seconds = time.perf_counter() - start
-    server_cpu = f", server CPU {1000 * (cpu_seconds(server_pid) - cpu) / max(1, len(latencies)):.1f} ms per call" if server_pid else ""
+    server_cpu = (
+        f", server CPU {1000 * (cpu_seconds(server_pid) - cpu) / max(1, len(latencies)):.1f} ms per call"
+        if server_pid
+        else ""
+    )
     latencies.sort()
     p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
-    return Throughput(len(latencies) / seconds, len(failures), (
-        f"{clients} clients x {calls} calls, {way}, {'explained' if explain else 'label only'}: "
-        f"{len(latencies) / seconds:.1f} calls/s, p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, "
-        f"{len(failures)} failed{server_cpu}"))  # fmt: skip
+    return Throughput(
+        len(latencies) / seconds,
+        len(failures),
+        (
+            f"{clients} clients x {calls} calls, {way}, {'explained' if explain else 'label only'}: "
+            f"{len(latencies) / seconds:.1f} calls/s, p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, "
+            f"{len(failures)} failed{server_cpu}"
+        ),
+    )
 
 
 GRADIO_AS_IS = ("-c", "import sys, app; app.defer_session_configs = lambda: None; sys.exit(app.main())")  # the baseline
@@ -134,8 +148,10 @@ def session_copy_ratio(rounds: int = 2) -> None:
     if any(r.failed for results in found.values() for r in results):
         raise SystemExit("some calls failed: no ratio")
     ours, base = (statistics.median(r.rate for r in found[name]) for name in ("this app", "baseline"))
-    print(f"label only over HTTP, median of {2 * rounds} fresh servers each: {ours:.1f} calls/s vs {base:.1f} with Gradio's "
-          f"per-session config copy: {ours / base:.2f}x")
+    print(
+        f"label only over HTTP, median of {2 * rounds} fresh servers each: {ours:.1f} calls/s vs {base:.1f} with Gradio's "
+        f"per-session config copy: {ours / base:.2f}x"
+    )
 
 
 def main() -> None:
@@ -144,7 +160,9 @@ def main() -> None:
     port = free_port()
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
     start = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         client = None
         while client is None:
@@ -173,8 +191,10 @@ def main() -> None:
             t = time.perf_counter()
             p.predict(REVIEW, explain=True)
             inproc.append(1000 * (time.perf_counter() - t))
-        print(f"/predict through gradio_client: median {statistics.median(samples):.1f} ms, p95 {samples[94]:.1f} ms "
-              f"(the same prediction in-process: median {statistics.median(inproc):.1f} ms)")  # fmt: skip
+        print(
+            f"/predict through gradio_client: median {statistics.median(samples):.1f} ms, p95 {samples[94]:.1f} ms "
+            f"(the same prediction in-process: median {statistics.median(inproc):.1f} ms)"
+        )
 
         url = f"http://127.0.0.1:{port}/"
         for way in ("gradio_client", "HTTP"):
@@ -185,13 +205,17 @@ def main() -> None:
             trainer = Client(f"http://127.0.0.1:{port}/", verbose=False)
             t = time.perf_counter()
             job = trainer.submit(1, 2000, "lstm", True, 32, 32, 0.003, 32, "random weights", api_name="/train")
-            while not any(isinstance(o[0], dict) and (o[0].get("value") or {}).get("data") for o in job.outputs()):  # a plot with points
+            while not any(
+                isinstance(o[0], dict) and (o[0].get("value") or {}).get("data") for o in job.outputs()
+            ):  # a plot with points
                 if job.done():
                     raise SystemExit(f"training ended without a plot: {job.exception()}")
                 time.sleep(0.05)
             first_plot = time.perf_counter() - t
             job.result()
-            print(f"Train pressed to first plot update ({run} run, 2,000 reviews): {first_plot:.1f} s; whole run {time.perf_counter() - t:.1f} s")
+            print(
+                f"Train pressed to first plot update ({run} run, 2,000 reviews): {first_plot:.1f} s; whole run {time.perf_counter() - t:.1f} s"
+            )
     finally:
         server.terminate()
         server.wait()

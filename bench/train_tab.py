@@ -38,13 +38,23 @@ def measure(settings: dict, start: str) -> dict:
     total = time.perf_counter() - t0
     run = session["runs"][-1]
     app.forget_session(session)
-    return {"first_point": first_point, "reached_80": reached, "best": run["best"], "total": total, "speed": run["speed"], "ended": run["ended"]}
+    return {
+        "first_point": first_point,
+        "reached_80": reached,
+        "best": run["best"],
+        "total": total,
+        "speed": run["speed"],
+        "ended": run["ended"],
+    }
 
 
 def report(name: str, r: dict) -> None:
     reached = f"{r['reached_80']:.1f} s" if r["reached_80"] is not None else "never"
-    print(f"{name}: first point {r['first_point']:.1f} s · 80% validation at {reached} · best {r['best']:.1%} · "
-          f"run {r['total']:.1f} s ({r['speed']:,.0f} reviews/s, {r['ended']})", flush=True)  # fmt: skip
+    print(
+        f"{name}: first point {r['first_point']:.1f} s · 80% validation at {reached} · best {r['best']:.1%} · "
+        f"run {r['total']:.1f} s ({r['speed']:,.0f} reviews/s, {r['ended']})",
+        flush=True,
+    )
 
 
 def main() -> None:
@@ -53,11 +63,16 @@ def main() -> None:
         ap.add_argument("--" + name.replace("_", "-"), type=type(value), default=value)
     ap.add_argument("--start", default=app.FROM_SCRATCH, choices=[app.FROM_SCRATCH, app.FROM_PRETRAINED])
     ap.add_argument("--repeat", type=int, default=1, help="runs of the chosen settings")
-    ap.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True, help="also run the earlier defaults")
+    ap.add_argument(
+        "--baseline", action=argparse.BooleanOptionalAction, default=True, help="also run the earlier defaults"
+    )
     args = ap.parse_args()
     settings = {name: getattr(args, name) for name in app.DEFAULTS}
     for i in range(args.repeat):
-        report(f"{'defaults' if settings == app.DEFAULTS else 'chosen settings'} {settings}, start {args.start!r}, run {i + 1}", measure(settings, args.start))
+        report(
+            f"{'defaults' if settings == app.DEFAULTS else 'chosen settings'} {settings}, start {args.start!r}, run {i + 1}",
+            measure(settings, args.start),
+        )
     if args.baseline:
         report(f"baseline: earlier defaults {OLD_DEFAULTS}", measure(OLD_DEFAULTS, app.FROM_SCRATCH))
 

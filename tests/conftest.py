@@ -51,7 +51,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_app(env: dict | None = None, port: int | None = None, timeout: float = 120, args: tuple[str, ...] = ("app.py",)) -> tuple[subprocess.Popen, str]:
+def start_app(
+    env: dict | None = None, port: int | None = None, timeout: float = 120, args: tuple[str, ...] = ("app.py",)
+) -> tuple[subprocess.Popen, str]:
     """``python app.py`` (or ``python *args``) as its own process (``env`` added to this one's), on ``port`` or a
     free one; returns (process, url) once it serves its page. Its output goes to a temporary file, shown if it
     fails to start."""
@@ -84,6 +86,8 @@ def app_server(imdb_path):
 
     app.configure_queue(app.demo)
     app.defer_session_configs()
-    _, url, _ = app.demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, show_error=True)
+    _, url, _ = app.demo.launch(
+        server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True, quiet=True, show_error=True
+    )
     yield url
     app.demo.close()

@@ -11,8 +11,17 @@ import app
 from sentiment import TRAJECTORY_POINTS
 
 POSITIVE = "A wonderful, moving film with brilliant acting. I loved every minute and will watch it again."
-SETTINGS = dict(epochs=1, reviews=200, rnn_type="lstm", bidirectional=True, embed_dim=16, hidden_dim=16, lr=3e-3, batch_size=16,
-                start=app.FROM_SCRATCH)  # fmt: skip
+SETTINGS = dict(
+    epochs=1,
+    reviews=200,
+    rnn_type="lstm",
+    bidirectional=True,
+    embed_dim=16,
+    hidden_dim=16,
+    lr=3e-3,
+    batch_size=16,
+    start=app.FROM_SCRATCH,
+)
 
 
 def frame(plot) -> pd.DataFrame:
@@ -97,14 +106,26 @@ def test_a_run_can_start_from_the_pretrained_encoder(imdb_path, monkeypatch):
     session = {}
     last = list(app.train_model(**(SETTINGS | {"start": app.FROM_PRETRAINED, "reviews": 200}), session=session))[-1]
     run = session["runs"][0]
-    assert run["name"] == f"#1 BiLSTM {pretrained.model_config.hidden_dim} · pretrained" and run["settings"].startswith("pretrained,")
+    assert run["name"] == f"#1 BiLSTM {pretrained.model_config.hidden_dim} · pretrained" and run["settings"].startswith(
+        "pretrained,"
+    )
     model = app.run_predictor(session, run["name"]).model
-    assert model.config.vocab_size == pretrained.model_config.vocab_size and model.config.embed_dim == pretrained.model_config.embed_dim
+    assert (
+        model.config.vocab_size == pretrained.model_config.vocab_size
+        and model.config.embed_dim == pretrained.model_config.embed_dim
+    )
     assert f"{run['name']} · validation" in set(frame(last[0])["series"])
     # the controls follow the encoder: its type and sizes, locked
     updates = app.encoder_controls(app.FROM_PRETRAINED)
-    assert [u["value"] for u in updates] == ["lstm", True, pretrained.model_config.embed_dim, pretrained.model_config.hidden_dim]
-    assert all(u["interactive"] is False for u in updates) and all(u["interactive"] for u in app.encoder_controls(app.FROM_SCRATCH))
+    assert [u["value"] for u in updates] == [
+        "lstm",
+        True,
+        pretrained.model_config.embed_dim,
+        pretrained.model_config.hidden_dim,
+    ]
+    assert all(u["interactive"] is False for u in updates) and all(
+        u["interactive"] for u in app.encoder_controls(app.FROM_SCRATCH)
+    )
     app.forget_session(session)
 
 
@@ -117,7 +138,9 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(imdb
     name = session["runs"][0]["name"]
     assert name == "#1 BiLSTM 16"
     validation_points = [len(f[f["series"] == f"{name} · validation"]) for f in frames]
-    assert validation_points == sorted(validation_points) and validation_points[-1] == app.CHECKS_PER_EPOCH + 1  # and one before training
+    assert (
+        validation_points == sorted(validation_points) and validation_points[-1] == app.CHECKS_PER_EPOCH + 1
+    )  # and one before training
     assert len({len(f) for f in frames}) >= 4  # the plot grew several times during one epoch
     assert frames[-1]["epoch"].max() == pytest.approx(1.0)
     # every series the page receives has a colour in the map sent with it, so the chart redraws with it in its scale
@@ -127,7 +150,9 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(imdb
     assert "Best validation accuracy" in summary and f"{session['runs'][0]['best']:.1%}" in summary
     assert choice.value == name and choice.choices == [(app.SHIPPED, app.SHIPPED), (name, name)]
     assert list(table["run"]) == [name] and list(table.columns) == app.RUN_COLUMNS
-    assert [f["path"] for f in files.value] == [session["runs"][0]["archive"]] and files.value[0]["path"].endswith(".zip")
+    assert [f["path"] for f in files.value] == [session["runs"][0]["archive"]] and files.value[0]["path"].endswith(
+        ".zip"
+    )
     label, probability, table, _, _, compare, _, _ = app.analyze(POSITIVE, name, session)
     assert 0 <= probability <= 1 and len(table) > 5
     assert name in compare and app.SHIPPED in compare
@@ -147,7 +172,9 @@ def test_runs_are_compared_kept_up_to_five_and_cleaned_up(imdb_path, monkeypatch
     session = {}
     folders = []
     for hidden in (8, 16, 24):
-        last = list(app.train_model(**(SETTINGS | {"reviews": 200, "hidden_dim": hidden, "rnn_type": "gru"}), session=session))[-1]
+        last = list(
+            app.train_model(**(SETTINGS | {"reviews": 200, "hidden_dim": hidden, "rnn_type": "gru"}), session=session)
+        )[-1]
         folders.append(session["runs"][-1]["folder"])
     names = [r["name"] for r in session["runs"]]
     assert names == ["#2 BiGRU 16", "#3 BiGRU 24"]  # the oldest run was dropped
@@ -245,7 +272,9 @@ def test_the_baseline_sentence_says_what_differs():
         label = lambda q: "positive" if q >= 0.5 else "negative"  # noqa: E731
         return Prediction(label(p), p, ["x"], [2], baseline={"label": label(b), "probability": b})
 
-    assert "They disagree" in app.comparison(verdict(0.9, 0.2)) and "the BiLSTM says positive" in app.comparison(verdict(0.9, 0.2))
+    assert "They disagree" in app.comparison(verdict(0.9, 0.2)) and "the BiLSTM says positive" in app.comparison(
+        verdict(0.9, 0.2)
+    )
     assert "Both say negative; the BiLSTM is more sure" in app.comparison(verdict(0.01, 0.4))
     assert "Both say positive; the baseline is more sure" in app.comparison(verdict(0.6, 0.99))
     assert "word order changes little" in app.comparison(verdict(0.95, 0.9))
@@ -259,7 +288,9 @@ def test_the_disagreement_examples_say_truly_who_is_right(text, gold, right, imd
     ours, theirs = app.shipped_predictor().predict(text), app.baseline_predictor().predict(text)
     assert ours.label != theirs.label
     assert (ours if right == "BiLSTM" else theirs).label == gold
-    assert app._disagreement_label(text, gold, right).startswith(f"{gold} review, the {'BiLSTM' if right == 'BiLSTM' else 'order-blind baseline'} is right")
+    assert app._disagreement_label(text, gold, right).startswith(
+        f"{gold} review, the {'BiLSTM' if right == 'BiLSTM' else 'order-blind baseline'} is right"
+    )
 
 
 def test_unreachable_data_is_reported_plainly_in_the_train_tab(tmp_path, monkeypatch):
@@ -297,7 +328,10 @@ def test_model_tab_describes_the_loaded_model():
     metrics, c = predictor.metrics, predictor.model.config
     assert f"bidirectional LSTM × 1, {c.hidden_dim} units per direction" in text
     assert f"{metrics['test_accuracy']:.2%}" in text and "n-gram logit" not in text
-    assert f"teachers' probabilities on {metrics['unlabeled_reviews']:,} unlabeled IMDb reviews: `ngram-imdb` (91.41% test)" in text
+    assert (
+        f"teachers' probabilities on {metrics['unlabeled_reviews']:,} unlabeled IMDb reviews: `ngram-imdb` (91.41% test)"
+        in text
+    )
     assert "--data PATH" in text or "--data" not in metrics["command"]
     assert f"embeddings pushed by {metrics['train_config']['adversarial']:g} (L2 per review)" in text
     assert len(curves) == 2 * len(metrics["history"])

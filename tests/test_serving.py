@@ -21,7 +21,17 @@ from gradio_client import Client
 
 from .conftest import ROOT, SHIPPED, start_app
 
-TINY_RUN = (1, 200, "lstm", True, 16, 16, 0.003, 16, "random weights")  # /train: epochs, reviews, type, bidirectional, emb, hidden, lr, batch, start
+TINY_RUN = (
+    1,
+    200,
+    "lstm",
+    True,
+    16,
+    16,
+    0.003,
+    16,
+    "random weights",
+)  # /train: epochs, reviews, type, bidirectional, emb, hidden, lr, batch, start
 LONG_RUN = (5, 20000, "lstm", True, 128, 128, 0.003, 32, "random weights")  # tens of minutes, far past any timeout here
 REVIEW = "A wonderful, moving film with brilliant acting. I loved every minute."
 
@@ -60,8 +70,27 @@ def test_short_memory_soak_leaves_no_run_folders_and_bounded_memory(imdb_path):
     The bound is the issue's 100 MB after warm-up. What grows without the fixes in app.py is Gradio's
     per-session state (110 KB per session before defer_session_configs, 3 KB for a short API call's
     now) and glibc's per-thread arenas (capped at two); the full soak's figures are in bench/README.md."""
-    result = subprocess.run([sys.executable, "bench/soak.py", "--visitors", "3", "--predictions", "300", "--http-calls", "300", "--http-rounds", "1", "--max-growth-mb", "100"],
-                            cwd=ROOT, env=os.environ | {"IMDB_DATA": str(imdb_path)}, capture_output=True, text=True, timeout=600)  # fmt: skip
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/soak.py",
+            "--visitors",
+            "3",
+            "--predictions",
+            "300",
+            "--http-calls",
+            "300",
+            "--http-rounds",
+            "1",
+            "--max-growth-mb",
+            "100",
+        ],
+        cwd=ROOT,
+        env=os.environ | {"IMDB_DATA": str(imdb_path)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
     assert "run folders left on disk after every page closed: 0" in result.stdout
@@ -132,7 +161,10 @@ def test_clients_leaving_while_queued_or_mid_prediction_do_not_stop_the_others(s
     _, url = server
     long_review = "a fine film with a great cast but a weak ending " * 60
     with httpx.Client(timeout=120) as http:
-        events = [http.post(f"{url}gradio_api/call/predict", json={"data": [long_review, True]}).json()["event_id"] for _ in range(30)]
+        events = [
+            http.post(f"{url}gradio_api/call/predict", json={"data": [long_review, True]}).json()["event_id"]
+            for _ in range(30)
+        ]
         # ten callers hang up: they open the result stream and close it at once, while queued or being answered
         for event in events[:10]:
             with http.stream("GET", f"{url}gradio_api/call/predict/{event}") as stream:

@@ -32,8 +32,8 @@ from sentiment.pretrain import (
     PretrainConfig,
     PretrainedError,
     encoder_config,
-    pretrain,
     prepare_text,
+    pretrain,
     save_pretrained_encoder,
 )
 from sentiment.text import tokenize

@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import dataclasses
 import inspect
-import json
 import platform
 import re
 import shlex

@@ -172,7 +172,7 @@ def main() -> None:
             except Exception:
                 client = None
                 if server.poll() is not None or time.perf_counter() - start > 120:
-                    raise SystemExit("the app did not start")
+                    raise SystemExit("the app did not start") from None
                 time.sleep(0.1)
         print(f"start-up: {time.perf_counter() - start:.1f} s from `python app.py` to the first answered /predict")
 

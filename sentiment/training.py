@@ -18,7 +18,6 @@ from torch import nn
 from .data import EncodedSplit, Split, train_valid_split
 from .text import Vocab, tokenize
 
-
 LR_SCHEDULES = ("constant", "cosine")
 
 

@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from sentiment import MAX_TOKENS, load_predictor
-from sentiment.evaluate import accuracy, main as evaluate_main
+from sentiment.evaluate import accuracy
+from sentiment.evaluate import main as evaluate_main
 
 from .conftest import SHIPPED
 

@@ -215,8 +215,9 @@ def test_an_api_call_does_not_copy_the_page_config_and_a_deep_link_gets_the_same
     left them, all others as Gradio's own code builds them."""
     import copy
 
-    import app
     from gradio.state_holder import SessionState
+
+    import app
 
     holder = app.demo.state_holder
     before = set(holder.session_data)

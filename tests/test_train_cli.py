@@ -5,8 +5,6 @@ import json
 import subprocess
 import sys
 
-import pytest
-
 from sentiment import ModelConfig, NgramConfig, TrainConfig, load_predictor
 from sentiment.evaluate import main as evaluate_main
 
@@ -82,8 +80,8 @@ def test_a_short_run_writes_a_checkpoint_whose_test_accuracy_evaluate_reproduces
     printed = json.loads(capsys.readouterr().out)
     assert printed["accuracy"] == metrics["test_accuracy"]
     # the public API agrees: predict_batch over the same test reviews
-    from sentiment.evaluate import accuracy
     from sentiment import load_imdb
+    from sentiment.evaluate import accuracy
 
     assert accuracy(load_predictor(out, device="cpu"), load_imdb(imdb_path)["test"]) == metrics["test_accuracy"]
 

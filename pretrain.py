@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from sentiment.cli import field_comments
 from sentiment.data import DataUnavailableError, load_imdb, train_valid_split
 from sentiment.device import pick_device
 from sentiment.pretrain import (
@@ -38,7 +39,6 @@ from sentiment.pretrain import (
 )
 from sentiment.text import tokenize
 from sentiment.training import TrainConfig
-from train import field_comments
 
 
 def build_parser() -> argparse.ArgumentParser:

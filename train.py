@@ -15,9 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import inspect
 import platform
-import re
 import shlex
 import sys
 import time
@@ -37,12 +35,15 @@ from sentiment import (
     save_checkpoint,
 )
 from sentiment.checkpoint import CheckpointError
+from sentiment.cli import field_comments
 from sentiment.data import DataUnavailableError, EncodedSplit, Split
 from sentiment.device import pick_device
 from sentiment.evaluate import accuracies
+from sentiment.metrics import Metrics
 from sentiment.model import POOLINGS, RNN_TYPES
 from sentiment.ngram import NgramConfig, NgramModel, naive_bayes_scaling
-from sentiment.pretrain import ENCODER_SIZES, PretrainedError, load_pretrained, start_from
+from sentiment.pretrain import ENCODER_SIZES, PretrainedError, load_pretrained
+from sentiment.recipe import build_classifier
 from sentiment.training import LR_SCHEDULES, Done, Step, Validation, fit, prepare
 
 TEXTBOOK = dict(
@@ -69,11 +70,6 @@ SKIP = {"vocab_size"}  # set from the data, not a flag
 
 
 CHOICES = {"rnn_type": sorted(RNN_TYPES), "pooling": list(POOLINGS), "lr_schedule": list(LR_SCHEDULES)}
-
-
-def field_comments(cls) -> dict[str, str]:
-    """The one-line comment after each field of a config dataclass, used as its --help text."""
-    return dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.+)$", inspect.getsource(cls), re.M))
 
 
 def _flag(name: str) -> str:
@@ -223,17 +219,13 @@ def main(argv: list[str] | None = None) -> int:
         model = NgramModel(model_cfg)
     elif init:
         model, model_cfg = init.model.train(), init.model.config
-    elif pretrained:
-        for name in ENCODER_SIZES:  # sizes not given on the command line are the pretrained encoder's
-            if getattr(args, name, None) is None:
-                setattr(model_cfg, name, getattr(pretrained.model_config, name))
+    else:  # sizes not given on the command line are the pretrained encoder's
+        given = frozenset(name for name in ENCODER_SIZES if getattr(args, name, None) is not None)
         try:
-            model = start_from(pretrained, model_cfg)
+            model = build_classifier(model_cfg, len(data.vocab), pretrained, given)
         except PretrainedError as e:
             print(e, file=sys.stderr)
             return 2
-    else:
-        model = SentimentRNN(model_cfg)
     print(
         f"{len(data.train):,} training ({len(soft) if soft else 0:,} labelled by the teacher) / {len(data.valid):,} validation reviews, "
         f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters, device {device}"
@@ -250,41 +242,34 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"best validation accuracy {done.best_valid_accuracy:.4f} (epoch {done.best_epoch:g}); test accuracy {test_acc:.4f}"
     )
-    metrics = {
-        "valid_accuracy": done.best_valid_accuracy,
-        "test_accuracy": test_acc,
-        "best_epoch": done.best_epoch,
-        "epochs": train_cfg.epochs,
-        "train_reviews": len(data.train) - (len(soft) if soft else 0),
-        "unlabeled_reviews": len(soft) if soft else 0,
-        "valid_reviews": len(data.valid),
-        "test_reviews": len(splits["test"]),
-        "vocab_size": len(data.vocab),
-        "parameters": model.num_parameters(),
-        "train_seconds": round(done.seconds, 1),
-        "test_seconds": round(time.perf_counter() - test_start, 1),
-        "device": device,
-        "seed": train_cfg.seed,
-        "train_config": dataclasses.asdict(train_cfg),
-        "versions": {
+    metrics = Metrics(
+        valid_accuracy=done.best_valid_accuracy,
+        test_accuracy=test_acc,
+        best_epoch=done.best_epoch,
+        epochs=train_cfg.epochs,
+        train_reviews=len(data.train) - (len(soft) if soft else 0),
+        unlabeled_reviews=len(soft) if soft else 0,
+        valid_reviews=len(data.valid),
+        test_reviews=len(splits["test"]),
+        vocab_size=len(data.vocab),
+        parameters=model.num_parameters(),
+        train_seconds=round(done.seconds, 1),
+        test_seconds=round(time.perf_counter() - test_start, 1),
+        device=device,
+        seed=train_cfg.seed,
+        train_config=dataclasses.asdict(train_cfg),
+        versions={
             "python": platform.python_version(),
             **{p: version(p) for p in ("torch", "datasets", "huggingface_hub", "safetensors")},
         },
-        "command": "python " + shlex.join(sys.argv if argv is None else ["train.py", *argv]),
-        **(
-            {
-                "pretrained": {
-                    "path": args.pretrained,
-                    "heldout_perplexity": pretrained.metrics.get("heldout_perplexity"),
-                }
-            }
-            if pretrained
-            else {}
-        ),
-        **({"teachers": teacher} if teacher else {}),
-        **({"init": {"path": args.init, "test_accuracy": init.metrics.get("test_accuracy")}} if init else {}),
-        "history": done.history,
-    }
+        command="python " + shlex.join(sys.argv if argv is None else ["train.py", *argv]),
+        pretrained={"path": args.pretrained, "heldout_perplexity": pretrained.metrics.get("heldout_perplexity")}
+        if pretrained
+        else None,
+        teachers=teacher or None,
+        init={"path": args.init, "test_accuracy": init.metrics.get("test_accuracy")} if init else None,
+        history=done.history,
+    ).to_dict()
     out = save_checkpoint(args.out, model, data.vocab, metrics)
     print(f"saved {out}")
     if args.push_to_hub:

@@ -34,9 +34,9 @@ from .checkpoint import atomic_folder
 from .data import EncodedSplit
 from .model import ModelConfig, SentimentRNN
 from .text import Vocab
+from .training import ENCODER  # the classifier's parameters that pretraining trains
 
 KIND = "bidirectional-language-model"
-ENCODER_KEYS = ("embedding.", "layers.")  # the classifier's parameters that pretraining trains
 
 
 class PretrainedError(RuntimeError):
@@ -59,7 +59,7 @@ class PretrainConfig:
     heldout_reviews: int = 500  # unlabeled reviews kept aside to measure perplexity
     cutoffs: tuple[int, ...] = (1000, 5000, 20000)  # adaptive softmax: word-frequency ranks where its clusters begin
     predict_fraction: float = (
-        0.5  # while training, predict the words at this random fraction of positions (the softmax is most of the cost)
+        0.5  # while training, predict the words at this random fraction of positions (saves softmax time)
     )
     seed: int = 1  # seed of initial weights, held-out choice and batch order
     save_every: float = 120.0  # seconds between saves of the resumable state
@@ -330,7 +330,7 @@ def load_pretrained(folder: str | os.PathLike) -> Pretrained:
             f"{folder / 'vocab.json'}: holds {len(vocab)} tokens but config.json says vocab_size={model_config.vocab_size}"
         )
     encoder = {k.removeprefix("encoder."): v.float() for k, v in state.items() if k.startswith("encoder.")}
-    expected = {k: v.shape for k, v in SentimentRNN(model_config).state_dict().items() if k.startswith(ENCODER_KEYS)}
+    expected = {k: v.shape for k, v in SentimentRNN(model_config).state_dict().items() if k.startswith(ENCODER)}
     found = {k: v.shape for k, v in encoder.items()}
     if found != expected:
         diff = sorted(set(found.items()) ^ set(expected.items()))[:3]
@@ -355,5 +355,5 @@ def start_from(pretrained: Pretrained, config: ModelConfig) -> SentimentRNN:
         )
     model = SentimentRNN(config)
     missing, unexpected = model.load_state_dict(pretrained.encoder_state, strict=False)
-    assert not unexpected and all(not k.startswith(ENCODER_KEYS) for k in missing), (missing, unexpected)
+    assert not unexpected and all(not k.startswith(ENCODER) for k in missing), (missing, unexpected)
     return model

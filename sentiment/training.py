@@ -27,9 +27,7 @@ class TrainConfig:
     batch_size: int = 32  # reviews per optimisation step
     lr: float = 1e-3  # Adam learning rate
     lr_schedule: str = "constant"  # constant, or cosine decay to zero over the run
-    encoder_lr: float = (
-        0.0  # learning rate of the embedding and recurrent layers (0 = lr); lower when they start pretrained
-    )
+    encoder_lr: float = 0.0  # learning rate of the embedding and recurrent layers (0 = lr); lower when pretrained
     freeze_epochs: float = 0.0  # train only the head for this many epochs first, then everything (gradual unfreezing)
     weight_decay: float = 0.0  # AdamW weight decay
     grad_clip: float = 0.0  # clip the gradient norm to this (0 = no clipping)

@@ -5,10 +5,10 @@ import json
 import subprocess
 import sys
 
+from devtools import ROOT
 from sentiment import ModelConfig, NgramConfig, TrainConfig, load_predictor
+from sentiment.cli import field_comments
 from sentiment.evaluate import main as evaluate_main
-
-from .conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
 import train  # noqa: E402
@@ -19,9 +19,9 @@ def test_help_documents_every_config_field():
         [sys.executable, "train.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout
     docs = {
-        **train.field_comments(ModelConfig),
-        **train.field_comments(NgramConfig),
-        **train.field_comments(TrainConfig),
+        **field_comments(ModelConfig),
+        **field_comments(NgramConfig),
+        **field_comments(TrainConfig),
     }
     for f in dataclasses.fields(ModelConfig) + dataclasses.fields(NgramConfig) + dataclasses.fields(TrainConfig):
         if f.name not in train.SKIP:

@@ -5,7 +5,7 @@
     python deploy.py USER/SPACE                       # create the Space (Gradio, free CPU) if needed, then upload
     python deploy.py USER/SPACE --model-repo USER/bilstm-imdb   # the model in its own model repo instead
 
-The upload set is the app, the ``sentiment`` package, the trainers, requirements.txt, the README
+The upload set is the app, the ``sentiment`` and ``webapp`` packages, the trainers, requirements.txt, the README
 (whose front matter configures the Space), docs/ and checkpoints/; never tests, benchmarks,
 training runs or caches. Files over 10 MB go through Git LFS, as the Hub requires; the upload
 does that by itself. With ``--model-repo`` the shipped model goes to that model repository
@@ -29,6 +29,7 @@ UPLOAD = [
     "pretrain.py",
     "requirements.txt",
     "sentiment/*.py",
+    "webapp/*.py",
     "docs/*.md",
     "docs/screenshots/*.png",
     "checkpoints/*/*",

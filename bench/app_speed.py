@@ -10,15 +10,13 @@ through ``gradio_client`` and through plain HTTP (what ``curl`` does): calls/s, 
 the server's CPU time per call (the clients run on the same cores, so calls/s understates what
 the server alone could answer: cores / CPU per call bounds that); and
 the time from pressing Train (2,000 reviews, 1 epoch) to the first plot update, for a first
-and a second run (the second finds the reviews already loaded); and last, label-only calls over
-HTTP against fresh servers of this app and of the baseline, the app with Gradio's own copy of every
-component's config into each new session (before ``app.defer_session_configs``), alternating.
+and a second run (the second finds the reviews already loaded). Label-only throughput of the JSON
+route against in-process ``predict_batch`` is ``bench/http_speed.py``.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,26 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from devtools import free_port  # noqa: E402
+from devtools import gradio_predict as http_predict  # noqa: E402
+
 REVIEW = (
     "I went in with low expectations and came out delighted. The cast is terrific, the dialogue is witty "
     "and the story never drags, although the final act leans a little too hard on coincidence."
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_predict(http, url: str, text: str, explain: bool):
-    """One /predict call the way curl makes it: POST the inputs, then read the result's event stream."""
-    event = http.post(f"{url}gradio_api/call/predict", json={"data": [text, explain]}).json()["event_id"]
-    with http.stream("GET", f"{url}gradio_api/call/predict/{event}") as stream:
-        lines = list(stream.iter_lines())
-    if "event: complete" not in lines:
-        raise RuntimeError(f"no result: {lines[:4]}")
-    return lines
 
 
 def cpu_seconds(pid: int) -> float:
@@ -117,43 +104,6 @@ def concurrent(
     )
 
 
-GRADIO_AS_IS = ("-c", "import sys, app; app.defer_session_configs = lambda: None; sys.exit(app.main())")  # the baseline
-
-
-def fresh_server_http(args: tuple[str, ...], calls: int = 50) -> Throughput:
-    """Label-only /predict over HTTP from 20 clients against a fresh ``python *args`` server."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import start_app
-
-    server, url = start_app(args=args)
-    try:
-        concurrent(url, "HTTP", False, calls=3, server_pid=server.pid)  # warm-up
-        return concurrent(url, "HTTP", False, calls=calls, server_pid=server.pid)
-    finally:
-        server.terminate()
-        server.wait()
-
-
-def session_copy_ratio(rounds: int = 2) -> None:
-    """This app against the baseline, Gradio's own copy of every component config into each new session
-    (the app before ``app.defer_session_configs``): fresh servers in the order A B B A per round, so a
-    drift of the machine favours neither; medians and their ratio. Exits 1 if any call failed."""
-    found = {"this app": [], "baseline": []}
-    servers = {"this app": ("app.py",), "baseline": GRADIO_AS_IS}
-    for _ in range(rounds):
-        for name in ("this app", "baseline", "baseline", "this app"):
-            result = fresh_server_http(servers[name])
-            found[name].append(result)
-            print(f"  {name}: {result}")
-    if any(r.failed for results in found.values() for r in results):
-        raise SystemExit("some calls failed: no ratio")
-    ours, base = (statistics.median(r.rate for r in found[name]) for name in ("this app", "baseline"))
-    print(
-        f"label only over HTTP, median of {2 * rounds} fresh servers each: {ours:.1f} calls/s vs {base:.1f} with Gradio's "
-        f"per-session config copy: {ours / base:.2f}x"
-    )
-
-
 def main() -> None:
     from gradio_client import Client
 
@@ -219,7 +169,6 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait()
-    session_copy_ratio()
 
 
 if __name__ == "__main__":

@@ -21,9 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from conftest import start_app  # noqa: E402
+from devtools import start_app  # noqa: E402
 
 REVIEW = (
     "I went in with low expectations and came out delighted. The cast is terrific, the dialogue is witty "

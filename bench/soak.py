@@ -94,7 +94,8 @@ def predictions(url: str, total: int) -> int:
 def http_calls(url: str, total: int) -> int:
     """``total`` label-only /predict calls over plain HTTP, 20 threads; how many failed."""
     import httpx
-    from app_speed import http_predict
+
+    from devtools import gradio_predict as http_predict
 
     return in_threads(total, 20, lambda: httpx.Client(timeout=120), lambda http: http_predict(http, url, REVIEW, False))
 
@@ -112,9 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--http-rounds", type=int, default=3)
     ap.add_argument("--max-growth-mb", type=float, default=100.0)
     args = ap.parse_args(argv)
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import start_app
+    sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
+
+    from devtools import start_app
 
     server, url = start_app()
     try:

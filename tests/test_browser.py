@@ -156,7 +156,11 @@ def test_readme_picture_of_two_default_runs(page, tmp_path):
 
 
 def test_a_tiny_time_budget_stops_the_run_with_a_message(page, monkeypatch):
-    monkeypatch.setenv("TRAIN_BUDGET_SECONDS", "2")
+    import dataclasses
+
+    from webapp import settings
+
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, budget_s=2.0))
     page.get_by_role("tab", name="Train").click()
     set_number(page, "Training reviews", "5000")
     set_number(page, "Epochs", "3")

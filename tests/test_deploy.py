@@ -44,6 +44,8 @@ def test_upload_set_holds_what_the_app_needs_and_nothing_else():
         "README.md",
         "sentiment/__init__.py",
         "sentiment/predict.py",
+        "webapp/ui.py",
+        "webapp/serving.py",
         "checkpoints/bilstm-imdb/model.safetensors",
         "checkpoints/bilstm-imdb/config.json",
         "checkpoints/bilstm-imdb/vocab.json",

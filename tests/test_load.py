@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from gradio_client import Client
 from gradio_client.utils import Status
 
-import app
+from webapp import models
 
 REVIEWS = [
     "A wonderful, moving film. I loved it.",
@@ -19,7 +19,7 @@ TRAIN = (1, 2000, "lstm", True, 32, 32, 0.003, 32, "random weights")
 
 
 def test_200_predictions_from_20_concurrent_clients(app_server):
-    expected = {r: app.shipped_predictor().predict(r).label for r in REVIEWS}
+    expected = {r: models.shipped_predictor().predict(r).label for r in REVIEWS}
     clients = [Client(app_server, verbose=False) for _ in range(20)]
 
     def run(client_index):

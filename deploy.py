@@ -30,6 +30,7 @@ UPLOAD = [
     "requirements.txt",
     "sentiment/*.py",
     "webapp/*.py",
+    "webapp/*.json",
     "docs/*.md",
     "docs/screenshots/*.png",
     "checkpoints/*/*",

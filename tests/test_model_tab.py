@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from devtools import ROOT
 from sentiment.metrics import Metrics, MetricsError
 from webapp import models
 from webapp.model_tab import model_card
@@ -14,12 +15,16 @@ def test_model_tab_describes_the_loaded_model():
     predictor = models.shipped_predictor()
     m, c = Metrics.from_dict(predictor.metrics), predictor.model.config
     assert f"bidirectional LSTM × 1, {c.hidden_dim} units per direction" in text
-    assert f"| test accuracy ({m.test_reviews:,} reviews) | {m.test_accuracy:.2%} |" in text
+    assert f"- **test accuracy ({m.test_reviews:,} reviews)**: {m.test_accuracy:.2%}" in text
     for teacher in m.teachers or []:
         assert f"`{Path(teacher['path']).name}` ({teacher['test_accuracy']:.2%} test)" in text
     if m.teachers:
         assert f"teachers' probabilities on {m.unlabeled_reviews:,} unlabeled IMDb reviews" in text
     assert "--data PATH" in text or "--data" not in m.command
+    # the command exactly as the README gives it
+    command = text.split("- **training command**: `")[1].split("`")[0]
+    if Path(predictor.path).resolve() == (ROOT / "checkpoints" / "bilstm-imdb").resolve():
+        assert command in (ROOT / "README.md").read_text()
     if (m.train_config or {}).get("adversarial"):
         assert f"embeddings pushed by {m.train_config['adversarial']:g} (L2 per review)" in text
     assert len(curves) == len(m.history) + sum(h["train_accuracy"] is not None for h in m.history)

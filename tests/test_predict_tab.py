@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import gradio as gr
+import pandas as pd
 import pytest
 
 from sentiment import TRAJECTORY_POINTS, Prediction
@@ -12,6 +13,11 @@ from webapp.runs import Run, Visitor
 from webapp.settings import MAX_REVIEW_CHARS, SHIPPED
 
 POSITIVE = "A wonderful, moving film with brilliant acting. I loved every minute and will watch it again."
+
+
+def frame(plot) -> pd.DataFrame:
+    """The data a LinePlot update sends to the page."""
+    return pd.DataFrame(plot.value["data"], columns=plot.value["columns"])
 
 
 @pytest.fixture(scope="module")
@@ -27,10 +33,11 @@ def test_analyze_returns_every_output_for_a_real_review(tab):
     assert label["positive"] + label["negative"] == pytest.approx(1)
     assert list(table["token"]) == models.shipped_predictor().predict(POSITIVE).tokens
     assert list(table.columns) == ["#", "token", "id", "unknown", "push"]
-    assert f"**{len(table)}** tokens" in out[tab.counts]
+    assert f"**{len(table)} tokens**" in out[tab.counts]
     assert [tok.strip() for tok, _ in out[tab.highlights]] == list(table["token"])
     assert {cat for _, cat in out[tab.highlights]} <= {None, *predict_tab.COLORS}
-    trajectory = out[tab.trajectory]
+    trajectory = frame(out[tab.trajectory])
+    assert out[tab.trajectory].x_lim == [1, len(table)]  # the axis ends at the last word
     assert list(trajectory["word"]) == list(table["#"]) and list(trajectory["token"]) == list(table["token"])
     assert trajectory["positive"].iloc[-1] == pytest.approx(probability, abs=1e-4)
     assert out[tab.trajectory_note].startswith(f"After each of the {len(table)} words read")
@@ -38,9 +45,10 @@ def test_analyze_returns_every_output_for_a_real_review(tab):
 
 def test_unknown_tokens_are_marked_and_long_reviews_are_flagged(tab):
     out = tab.analyze("great qwzxvbnm movie " * 1200, SHIPPED, Visitor())
-    table, trajectory, note = out[tab.tokens], out[tab.trajectory], out[tab.trajectory_note]
+    table, trajectory, note = out[tab.tokens], frame(out[tab.trajectory]), out[tab.trajectory_note]
     assert set(table.loc[table["id"] == 1, "unknown"]) == {"<unk>"}
-    assert "cut to its first" in out[tab.counts] and len(table) == models.shipped_predictor().max_tokens
+    assert out[tab.counts].startswith("The review was cut to its first **3,000 tokens**; **3,000 tokens**")
+    assert len(table) == models.shipped_predictor().max_tokens
     # the running verdict covers what was read, at evenly spaced words, and says the rest was not read
     assert len(trajectory) == TRAJECTORY_POINTS and trajectory["word"].iloc[-1] == len(table)
     assert "evenly spaced" in note and "was cut" in note
@@ -57,11 +65,30 @@ def test_text_past_the_character_limit_is_refused_with_its_length(tab):
 
 
 @pytest.mark.parametrize("text", ["", "   \n\t "])
-def test_empty_review_gives_a_clear_message(tab, text):
-    with pytest.raises(gr.Error, match="empty"):
-        tab.analyze(text, SHIPPED, Visitor())
+def test_empty_review_gives_one_message_and_clears_the_previous_result(tab, text):
+    with pytest.warns(UserWarning, match="empty"):  # gr.Warning: one toast, no error on every output
+        out = tab.analyze(text, SHIPPED, Visitor())
+    assert out[tab.counts] == predict_tab.EMPTY
+    assert out[tab.label] is None and out[tab.probability] is None and out[tab.tokens] is None
     with pytest.raises(gr.Error, match="empty"):
         predict_tab.predict(text)
+
+
+def test_one_word_review_is_plotted_and_said_in_the_singular(tab):
+    out = tab.analyze("great", SHIPPED, Visitor())
+    assert out[tab.counts].startswith("**1 token**, **0** unknown")
+    assert out[tab.trajectory_note].startswith("After the one word read")
+    plot = out[tab.trajectory].value
+    assert len(plot["data"]) == 2 and len({row[1] for row in plot["data"]}) == 1  # a flat line, drawn
+
+
+def test_near_zero_pushes_stay_uncoloured_however_small_the_largest():
+    assert predict_tab.buckets([0.01, -0.01, 0.002]) == [None, None, None]
+    assert predict_tab.buckets([2.0, -1.5, 0.2, 0.01]) == ["strongly positive", "strongly negative", None, None]
+
+
+def test_gradio_api_explain_null_means_the_default_true():
+    assert "attributions" in predict_tab.predict(POSITIVE, None)
 
 
 def test_a_run_the_server_no_longer_has_is_refused_not_answered_by_the_shipped_model(tab, tmp_path):

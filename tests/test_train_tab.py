@@ -67,13 +67,16 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab,
     frames = [frame(p) for p in plots]
     run = visitor.runs[0]
     assert run.name == "#1 BiLSTM 16"
-    validation_points = [len(f[f["series"] == f"{run.name} · validation"]) for f in frames]
+    training, validation = "#1 training", "#1 validation"  # short names in the legend
+    validation_points = [len(f[f["series"] == validation]) for f in frames]
     assert validation_points == sorted(validation_points) and validation_points[-1] == CHECKS_PER_EPOCH + 1
     assert len({len(f) for f in frames}) >= 4  # the plot grew several times during one epoch
     assert frames[-1]["epoch"].max() == pytest.approx(1.0)
     # every series the page receives has a colour in the map sent with it, so the chart redraws with it in its scale
     assert all(set(f["series"]) == set(p.color_map) for f, p in zip(frames, plots))
-    assert set(plots[-1].color_map) == {f"{run.name} · training", f"{run.name} · validation"}
+    assert set(plots[-1].color_map) == {training, validation}
+    # both curves from the first plot on: the check before training is drawn with the first step
+    assert all({training, validation} <= set(f["series"]) for f in frames)
     last = updates[-1]
     assert "Best validation accuracy" in last[tab.summary] and f"{run.best:.1%}" in last[tab.summary]
     choice = last[tab.model_choice]
@@ -86,9 +89,16 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab,
     out = predict.analyze(POSITIVE, run.name, visitor)
     assert 0 <= out[predict.probability] <= 1 and len(out[predict.tokens]) > 5
     assert run.name in out[predict.compare] and SHIPPED in out[predict.compare]
+    card = (run.checkpoint / "README.md").read_text()
+    assert card.startswith(f"# {run.name}: an IMDb sentiment classifier trained in the demo's Train tab")
+    assert f"{run.best:.2%}" in card and "200 IMDb training reviews" in card and "batch 16" in card
+    assert f'load_predictor("{run.checkpoint.name}")' in card and "PytorchModelHubMixin" not in card
     cleared = tab.clear(visitor)
     assert visitor.runs == [] and not run.folder.exists()
-    assert frame(cleared[tab.acc_plot]).empty and cleared[tab.runs_table].empty and cleared[tab.summary] == ""
+    assert cleared[tab.acc_plot].value is None and cleared[tab.loss_plot].value is None  # no old legend or axes
+    assert cleared[tab.runs_table].empty and cleared[tab.summary] == ""
+    # the checkpoint carries its own README: what it is, settings, data, accuracy, how to load it
+    assert not run.checkpoint.exists()
 
 
 def test_a_run_can_start_from_the_pretrained_encoder(tab):
@@ -102,23 +112,41 @@ def test_a_run_can_start_from_the_pretrained_encoder(tab):
     assert run.name == f"#1 BiLSTM {c.hidden_dim} · pretrained" and run.settings.startswith("pretrained,")
     model = models.run_predictor(str(run.checkpoint)).model
     assert model.config.vocab_size == c.vocab_size and model.config.embed_dim == c.embed_dim
-    assert f"{run.name} · validation" in set(frame(last[tab.acc_plot])["series"])
-    # the controls follow the encoder: its type and sizes, locked
-    updates = tab.encoder_controls(FROM_PRETRAINED)
-    controls = [tab.rnn_type, tab.bidirectional, tab.embed_dim, tab.hidden_dim]
-    assert [updates[k]["value"] for k in controls] == ["lstm", True, c.embed_dim, c.hidden_dim]
-    assert all(updates[k]["interactive"] is False for k in controls)
-    assert all(u["interactive"] for u in tab.encoder_controls(FROM_SCRATCH).values())
+    assert "#1 validation" in set(frame(last[tab.acc_plot])["series"])
     models.run_store().forget(visitor)
 
 
-def test_a_run_stops_itself_at_the_time_budget_and_keeps_its_best_weights(tab, monkeypatch):
-    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, budget_s=1.0))
+def test_the_pretrained_start_locks_the_encoders_sizes_and_leaving_it_gives_the_visitors_back(tab):
+    pretrained = models.pretrained_encoder()
+    if pretrained is None:
+        pytest.skip("no pretrained encoder in checkpoints/bilstm-imdb-lm")
+    c, visitor = pretrained.model_config, Visitor()
+    controls = [tab.rnn_type, tab.bidirectional, tab.embed_dim, tab.hidden_dim]
+    own = ("gru", False, 24, 40)
+    updates = tab.encoder_controls(FROM_PRETRAINED, *own, visitor)
+    assert [updates[k]["value"] for k in controls] == ["lstm", True, c.embed_dim, c.hidden_dim]
+    assert all(updates[k]["interactive"] is False for k in controls)
+    back = tab.encoder_controls(FROM_SCRATCH, "lstm", True, c.embed_dim, c.hidden_dim, visitor)
+    assert [back[k]["value"] for k in controls] == list(own) and all(back[k]["interactive"] for k in controls)
+    assert all(u["interactive"] for u in tab.encoder_controls(FROM_SCRATCH, *own, visitor).values())
+
+
+def test_a_run_stops_itself_within_2_s_of_the_time_budget_and_keeps_its_best_weights(tab, monkeypatch):
+    import time
+
+    budget = 6.0
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, budget_s=budget))
     visitor = Visitor()
-    last = list(tab.train(**(SETTINGS | {"reviews": 2000, "epochs": 3}), visitor=visitor))[-1]
+    start = time.monotonic()
+    updates = tab.train(
+        **(SETTINGS | {"reviews": 10000, "epochs": 3, "embed_dim": 32, "hidden_dim": 32}), visitor=visitor
+    )
+    last = list(updates)[-1]
+    took = time.monotonic() - start  # from the press to the summary, saving and zipping included
     run = visitor.runs[0]
-    assert run.ended == "stopped at the 1 s budget"
-    assert "Time budget reached" in last[tab.summary] and "1 s" in last[tab.summary]
+    assert run.ended == f"stopped at the {budget:g} s budget"
+    assert took <= budget + 2, took
+    assert "Time budget reached" in last[tab.summary] and f"{budget:g} s" in last[tab.summary]
     assert run.best == max(h["valid_accuracy"] for h in run.history)
     models.run_store().forget(visitor)
     assert not run.folder.exists()

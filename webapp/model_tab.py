@@ -11,6 +11,7 @@ import pandas as pd
 from sentiment.metrics import Metrics
 
 from . import models
+from .settings import ROOT
 
 KNOWN_LIMITS = (
     "**Known limits.** Trained on movie reviews only: other domains (products, tweets), very short texts, "
@@ -21,9 +22,15 @@ KNOWN_LIMITS = (
 )
 
 
-def as_typed(command: str) -> str:
-    """A recorded command as a user would type it: the local data folder becomes PATH."""
-    return re.sub(r"--data \S+", "--data PATH", command)
+def as_typed(command: str, folder: str | None = None) -> str:
+    """A recorded command as the README gives it: the local data folder becomes PATH, and the output folder the
+    one the model is loaded from (relative to the project when inside it)."""
+    command = re.sub(r"--data \S+", "--data PATH", command)
+    if folder:
+        path = Path(folder).resolve()
+        out = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        command = re.sub(r"--out \S+", f"--out {out.as_posix()}", command)
+    return command
 
 
 def _started_from(m: Metrics) -> str:
@@ -72,7 +79,7 @@ def card_rows(m: Metrics) -> list[tuple[str, str]]:
             f"{m.test_accuracy:.2%}" if m.test_accuracy is not None else unknown,
         ),
         ("training time", f"{m.train_seconds / 60:.1f} min on {m.device or '?'}"),
-        ("training command", f"`{as_typed(m.command)}`" if m.command else unknown),
+        ("training command", f"`{as_typed(m.command, p.path)}`" if m.command else unknown),
         ("longest review read", f"{p.max_tokens:,} tokens (longer ones are cut)"),
     ]
 
@@ -84,7 +91,8 @@ def model_card() -> tuple[str, pd.DataFrame]:
         m = Metrics.from_dict(p.metrics)
     except ValueError as e:
         return f"The loaded model's metrics.json cannot be read: {e}\n\n{KNOWN_LIMITS}", pd.DataFrame()
-    text = "| the loaded model | |\n|---|---|\n" + "\n".join(f"| {k} | {v} |" for k, v in card_rows(m))
+    # label/value pairs, not a table: they fit a phone's width
+    text = "### The loaded model\n\n" + "\n".join(f"- **{k}**: {v}" for k, v in card_rows(m))
     history = m.history
     curves = pd.DataFrame(
         [(h["epoch"], h["train_accuracy"], "training") for h in history if h["train_accuracy"] is not None]

@@ -76,12 +76,15 @@ def disagreement_label(text: str, gold: str, right: str) -> str:
     return f"{gold} review, {who} is right: " + " ".join(text.split()[:9]) + " …"
 
 
+PUSH_FLOOR = 0.05  # pushes smaller than this (in logit units) stay uncoloured, however small the largest one is
+
+
 def buckets(attributions: list[float]) -> list[str | None]:
-    """Each push's colour name, relative to the largest push of the review."""
+    """Each push's colour name, relative to the largest push of the review; pushes under PUSH_FLOOR get none."""
     scale = max((abs(a) for a in attributions), default=0.0) or 1.0
     out = []
     for a in attributions:
-        r = a / scale
+        r = a / scale if abs(a) >= PUSH_FLOOR else 0.0
         out.append(
             "strongly positive"
             if r > 0.5
@@ -96,10 +99,18 @@ def buckets(attributions: list[float]) -> list[str | None]:
     return out
 
 
+def plural(n: int, word: str) -> str:
+    """Say "1 token" or "3,000 tokens"."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+EMPTY = "Please enter a review first: the text box is empty."
+
+
 def run_predict(text: str, predictor: Predictor, explain: bool = True) -> Prediction:
     """One prediction with the app's rules: a text is required and at most MAX_REVIEW_CHARS long; one CPU thread."""
     if not isinstance(text, str) or not text.strip():
-        raise gr.Error("Please enter a review first: the text box is empty.")
+        raise gr.Error(EMPTY)
     if len(text) > MAX_REVIEW_CHARS:
         raise gr.Error(
             f"The text is {len(text):,} characters long; this demo takes up to {MAX_REVIEW_CHARS:,} "
@@ -140,7 +151,7 @@ def trajectory_frame(p: Prediction) -> pd.DataFrame:
     )
 
 
-def predict(text: str, explain: bool = True) -> dict:
+def predict(text: str, explain: bool | None = True) -> dict:
     """Score one review with the shipped model.
 
     With explain (the default): label ("positive"/"negative"), probability (of positive), tokens, ids
@@ -148,7 +159,9 @@ def predict(text: str, explain: bool = True) -> dict:
     (per token: probability of positive after reading up to it; null where not computed), baseline
     (the order-blind n-gram model's label and probability), unknown (count of <unk> tokens) and
     truncated (the review was cut to the maximum length). With explain false: label and probability only, fast.
+    An explain of null is the default (true): Gradio's HTTP API needs every value sent, null included.
     """
+    explain = True if explain is None else explain
     if not isinstance(explain, bool):
         raise gr.Error(f"explain must be true or false; got {explain!r}.")
     p = run_predict(text, models.shipped_predictor(), explain)
@@ -168,17 +181,18 @@ class PredictTab:
                             [SHIPPED], value=SHIPPED, label="Model (your Train tab runs appear here)", scale=3
                         )
                         self.analyze_btn = gr.Button("Analyze", variant="primary", scale=1)
-                    gr.Examples(EXAMPLES, inputs=self.review, label="Try an example")
-                    gr.Examples(
-                        [t for t, _, _ in DISAGREEMENTS],
-                        inputs=self.review,
-                        label="Real IMDb test reviews where the BiLSTM and the order-blind baseline disagree",
-                        example_labels=[disagreement_label(*d) for d in DISAGREEMENTS],
-                    )
                 with gr.Column(scale=2):
                     self.label = gr.Label(label="Prediction", num_top_classes=2)
-                    self.probability = gr.Number(label="Probability of positive", precision=4)
+                    self.probability = gr.Number(value=None, label="Probability of positive", precision=4)
                     self.compare = gr.Markdown()
+            # below the verdict, so on a phone (where columns stack) the verdict comes first
+            gr.Examples(EXAMPLES, inputs=self.review, label="Try an example")
+            gr.Examples(
+                [t for t, _, _ in DISAGREEMENTS],
+                inputs=self.review,
+                label="Real IMDb test reviews where the BiLSTM and the order-blind baseline disagree",
+                example_labels=[disagreement_label(*d) for d in DISAGREEMENTS],
+            )
             gr.Markdown(WHY)
             self.highlights = gr.HighlightedText(
                 label="Words that pushed the decision", color_map=COLORS, show_legend=True, combine_adjacent=False
@@ -210,6 +224,9 @@ class PredictTab:
     def analyze(self, text: str, model_choice: str, visitor: Visitor) -> dict:
         """Label, probability, token table, counts, highlighted words, the running verdict, the baseline's
         verdict and, for a model trained in the Train tab, its verdict beside the shipped model's."""
+        if not isinstance(text, str) or not text.strip():  # one message, and no stale result left under it
+            gr.Warning(EMPTY)
+            return self.empty() | {self.counts: EMPTY}
         trained = None
         if model_choice != SHIPPED:
             try:
@@ -237,14 +254,14 @@ class PredictTab:
                 "push": [round(a, 4) for a in p.attributions],
             }
         )
-        counts = f"**{len(p.tokens)}** tokens, **{p.unknown}** unknown (`<unk>`, id {UNK_ID})"
+        counts = f"**{plural(len(p.tokens), 'token')}**, **{p.unknown:,}** unknown (`<unk>`, id {UNK_ID})"
         if p.truncated:
-            counts += f"; the review was cut to its first **{predictor.max_tokens:,}** tokens"
+            counts = f"The review was cut to its first **{plural(predictor.max_tokens, 'token')}**; " + counts
         computed = sum(v is not None for v in p.trajectory)
         caption = (
-            f"After each of the {len(p.tokens):,} words read"
+            ("After the one word read" if len(p.tokens) == 1 else f"After each of the {len(p.tokens):,} words read")
             if computed == len(p.tokens)
-            else f"After {computed} evenly spaced words of the {len(p.tokens):,} read"
+            else f"After {computed:,} evenly spaced words of the {len(p.tokens):,} read"
         )
         caption += "; the last point is the prediction."
         if p.truncated:
@@ -256,6 +273,29 @@ class PredictTab:
             self.counts: counts,
             self.highlights: [(tok + " ", cat) for tok, cat in zip(p.tokens, buckets(p.attributions))],
             self.compare: compare + comparison(p, model_choice if trained else "BiLSTM"),
-            self.trajectory: trajectory_frame(p),
+            self.trajectory: self.trajectory_plot(p),
             self.trajectory_note: caption,
+        }
+
+    def trajectory_plot(self, p: Prediction) -> gr.LinePlot:
+        """The running verdict, its axis from the first to the last word read. A one-word review is drawn as a
+        flat line across that word (a line through one point would not show)."""
+        frame = trajectory_frame(p)
+        if len(frame) == 1:
+            row = frame.iloc[0]
+            frame = pd.DataFrame({"word": [0.5, 1.5], "positive": [row.positive] * 2, "token": [row.token] * 2})
+            return gr.LinePlot(value=frame, x_lim=[0.5, 1.5])
+        return gr.LinePlot(value=frame, x_lim=[1, int(frame["word"].max())])
+
+    def empty(self) -> dict:
+        """Every output cleared."""
+        return {
+            self.label: None,
+            self.probability: None,
+            self.tokens: None,
+            self.counts: "",
+            self.highlights: None,
+            self.compare: "",
+            self.trajectory: gr.LinePlot(value=None),
+            self.trajectory_note: "",
         }

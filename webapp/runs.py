@@ -19,6 +19,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 
+def checkpoint_name(run_name: str) -> str:
+    """The folder name of a run's checkpoint (and of its zip), e.g. "run-2-bilstm-32"."""
+    return "run-" + re.sub(r"[^a-z0-9]+", "-", run_name.lower()).strip("-")
+
+
 class RunUnavailable(LookupError):
     """A run picked in Predict that this server cannot answer with; the message says why and what to do."""
 
@@ -48,6 +53,7 @@ class Visitor:
     stop: bool = False  # the current run stops after its current batch
     closed: bool = False  # the page closed: a run still going keeps nothing
     folder: Path | None = None  # where its runs are written, set with its first kept run
+    own_settings: tuple | None = None  # the visitor's type and sizes, kept while the pretrained start fixes them
 
 
 class RunStore:
@@ -67,9 +73,8 @@ class RunStore:
         if visitor.folder is None:
             visitor.folder = self.visitor_folder(session_hash)
         visitor.folder.mkdir(parents=True, exist_ok=True)
-        slug = re.sub(r"[^a-z0-9]+", "-", run.name.lower()).strip("-")
         run.folder = Path(tempfile.mkdtemp(prefix="run-", dir=visitor.folder))
-        run.checkpoint = run.folder / f"run-{slug}"
+        run.checkpoint = run.folder / checkpoint_name(run.name)
         write(run.checkpoint)
         run.archive = Path(shutil.make_archive(str(run.checkpoint), "zip", run.folder, run.checkpoint.name))
         visitor.runs.append(run)

@@ -28,6 +28,7 @@ MAX_RUNS = 5  # finished runs kept per visitor; the oldest is deleted first
 MAX_REVIEW_CHARS = 100_000  # longer texts are refused: the model reads the first 3,000 words (~16,000 characters)
 RUN_FILES_TTL_S = 2 * 3600  # a visitor folder without a new run for this long is deleted (API callers never leave)
 DEFAULT_BUDGET_S = 180.0  # a run stops itself after this many seconds (TRAIN_BUDGET_SECONDS)
+TYPICAL_RUN_FILE = ROOT / "webapp" / "typical_run.json"  # what default runs reached: written by bench/train_tab.py
 JSON_BATCH, JSON_EXPLAIN_BATCH = 64, 8  # most texts in one /api/v1/predict request, without and with explain
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import gradio as gr
@@ -15,9 +16,10 @@ from sentiment.recipe import build_classifier
 from sentiment.training import Done, Step, Validation, fit, prepare
 
 from . import models, settings
-from .runs import Run, Visitor
+from .runs import Run, Visitor, checkpoint_name
 from .settings import CHECKS_PER_EPOCH, DEFAULTS, FROM_PRETRAINED, FROM_SCRATCH, LIMITS, SHIPPED
 
+IDLE = "Press **Train** to start a run: its progress shows on this line, the curves below fill in as it learns."
 RUN_COLUMNS = ["run", "settings", "best validation", "time", "reviews/s", "ended"]
 PALETTE = [  # (training, validation) colours of one run
     ("#93c5fd", "#1d4ed8"),
@@ -28,14 +30,35 @@ PALETTE = [  # (training, validation) colours of one run
     ("#a5f3fc", "#0e7490"),
 ]
 HEAD = dict(fc_dim=64, dropout=0.2)  # the classifier head of a Train tab run; pooling: max, or maxmean when pretrained
-TYPICAL_RUN = (
-    "With the settings below (a BiLSTM of 32 units from random weights, 10,000 reviews, 3 epochs) a run on 2 CPU cores "
-    "drew its first point after 3.5 s, passed 80% validation accuracy after 17 s and ended at 87.9% after 36 s."
-)
+
+
+def typical_run() -> str:
+    """What default runs reached, from TYPICAL_RUN_FILE (written by bench/train_tab.py); empty without it."""
+    try:
+        t = json.loads(settings.TYPICAL_RUN_FILE.read_text(encoding="utf-8"))
+        if t["settings"] != DEFAULTS:
+            return ""
+        first, reached, best, run_s = t["first_point_s"], t["reached_80_s"], t["best_valid_accuracy"], t["run_s"]
+        passed = (
+            f"passed 80% validation accuracy after {reached['median']:.0f} s ({reached['min']:.0f}–{reached['max']:.0f})"
+            if reached
+            else "did not always pass 80% validation accuracy"
+        )
+        return (
+            f"With the settings below (a BiLSTM of {DEFAULTS['hidden_dim']} units from random weights, "
+            f"{DEFAULTS['reviews']:,} reviews, {DEFAULTS['epochs']} epochs), {t['runs']} runs on {t['cpu_cores']} CPU "
+            f"cores ({t['date']}) drew their first point after {first['median']:.1f} s, {passed} and reached a best of "
+            f"{best['median']:.1%} ({best['min']:.1%}–{best['max']:.1%}) in {run_s['median']:.0f} s "
+            f"({run_s['min']:.0f}–{run_s['max']:.0f}); medians, ranges in brackets."
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
 PRETRAINED_NOTE = (
     "**Start from: pretrained BiLSTM** fine-tunes the encoder pretrained as a language model on 70,000 reviews "
-    "(embedding 128, 128 units, fixed by it): with the same settings it passed 80% after 49 s and reached 89.8% in "
-    "2.8 minutes, a model four times as wide as the default (at equal size, random weights learned faster: see the model card)."
+    "(its embedding and hidden sizes fixed by it): a model four times as wide as the default, so its runs are slower "
+    "(bench/README.md has measured runs; at equal size, random weights learned faster: see the model card)."
 )
 
 
@@ -100,6 +123,12 @@ def run_name(number: int, s: dict) -> str:
     return name + (" · pretrained" if c else "")
 
 
+def series_names(run: Run) -> tuple[str, str]:
+    """The legend's names of a run's two curves: short ("#2 training"), so five runs fit beside the plot."""
+    number = run.name.split(" ", 1)[0]
+    return f"{number} training", f"{number} validation"
+
+
 def curves(runs: list[Run], current: Run | None) -> tuple[gr.LinePlot, gr.LinePlot]:
     """Accuracy and loss plots of every kept run and the current one, one colour per run and curve.
 
@@ -109,12 +138,14 @@ def curves(runs: list[Run], current: Run | None) -> tuple[gr.LinePlot, gr.LinePl
     """
     rows, colors = [], {}
     for i, run in enumerate([*runs, *([current] if current else [])]):
-        train_series, valid_series = f"{run.name} · training", f"{run.name} · validation"
+        train_series, valid_series = series_names(run)
         rows += [(e, acc, loss, train_series) for e, acc, loss in run.steps]
         rows += [(h["epoch"], h["valid_accuracy"], h["valid_loss"], valid_series) for h in run.history]
         colors |= {train_series: PALETTE[i % len(PALETTE)][0], valid_series: PALETTE[i % len(PALETTE)][1]}
     df = pd.DataFrame(rows, columns=["epoch", "accuracy", "loss", "series"])
     df = df.astype({"epoch": float, "accuracy": float, "loss": float, "series": str})
+    if df.empty:  # no data: the page shows empty plots, without the previous runs' legend and axes
+        return gr.LinePlot(value=None, color_map=None), gr.LinePlot(value=None, color_map=None)
     drawn = set(df["series"])
     colors = {name: color for name, color in colors.items() if name in drawn}
     return (
@@ -126,6 +157,31 @@ def curves(runs: list[Run], current: Run | None) -> tuple[gr.LinePlot, gr.LinePl
 def runs_table(runs: list[Run]) -> pd.DataFrame:
     rows = [(r.name, r.settings, f"{r.best:.1%}", f"{r.seconds:.0f} s", f"{r.speed:,.0f}", r.ended) for r in runs]
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
+def checkpoint_card(run: Run, s: dict, metrics: Metrics, parameters: int) -> str:
+    """The README.md of a Train-tab run's checkpoint: what it is, its settings and data, its accuracy, how to load it."""
+    start = "the pretrained BiLSTM encoder (fine-tuned)" if s["start"] == FROM_PRETRAINED else "random weights"
+    return (
+        f"# {run.name}: an IMDb sentiment classifier trained in the demo's Train tab\n\n"
+        f"A {'bidirectional ' if s['bidirectional'] else ''}{s['rnn_type'].upper()} classifier "
+        f"({parameters:,} parameters) that says whether a movie review is positive or negative. A short run on a "
+        "demo server: the shipped model of this project is far better trained.\n\n"
+        f"- started from: {start}\n"
+        f"- settings: {s['epochs']} epochs, batch {s['batch_size']}, learning rate {s['lr']:g}, "
+        f"embedding {s['embed_dim']}, hidden {s['hidden_dim']} (a pretrained start takes the encoder's sizes)\n"
+        f"- data: {metrics.train_reviews:,} IMDb training reviews (cut to {settings.TRAIN_TOKENS} tokens), "
+        f"validation on {metrics.valid_reviews:,} held-out training reviews\n"
+        f"- best validation accuracy: {metrics.valid_accuracy:.2%} (epoch {metrics.best_epoch:.2f}, these weights); "
+        f"not scored on the test set\n"
+        f"- ended: {run.ended} after {metrics.train_seconds:g} s\n\n"
+        "## Load it\n\n"
+        "Unzip the folder, then, from a checkout of the project (or with it installed: `pip install -e .`):\n\n"
+        "```python\nfrom sentiment import load_predictor\n\n"
+        f'predictor = load_predictor("{checkpoint_name(run.name)}")\n'
+        'predictor.predict("A wonderful film.").label\n```\n\n'
+        "`metrics.json` holds the validation history; `config.json` the model's sizes; `vocab.json` its vocabulary.\n"
+    )
 
 
 def with_threads(events, threads: int):
@@ -150,7 +206,7 @@ class TrainTab:
             has_pretrained = models.has_pretrained()
             gr.Markdown(
                 "Train a model on IMDb reviews, live, with the same training loop as `train.py`, and compare your runs. "
-                f"{TYPICAL_RUN}" + (f" {PRETRAINED_NOTE}" if has_pretrained else "")
+                f"{typical_run()}" + (f" {PRETRAINED_NOTE}" if has_pretrained else "")
             )
             with gr.Row():
                 with gr.Column(scale=4):
@@ -186,6 +242,8 @@ class TrainTab:
                 self.train_btn = gr.Button("Train", variant="primary")
                 self.stop_btn = gr.Button("Stop", variant="stop")
                 self.clear_btn = gr.Button("Clear runs")
+            # Gradio's progress (and the queue position while waiting) shows on this line only, covering no result
+            self.status = gr.Markdown(IDLE, elem_id="train-status", min_height=40)
             with gr.Row():
                 self.acc_plot = gr.LinePlot(
                     x="epoch", y="accuracy", color="series", title="Accuracy", y_lim=[0.4, 1.0], height=300
@@ -203,10 +261,26 @@ class TrainTab:
         inputs += [self.lr, self.batch_size, self.start, visitor]
         outputs = [self.acc_plot, self.loss_plot, self.log, self.summary, model_choice, self.runs_table, self.downloads]
         controls = [self.rnn_type, self.bidirectional, self.embed_dim, self.hidden_dim]
-        self.start.change(self.encoder_controls, self.start, controls, queue=False, api_visibility="private")
-        self.train_btn.click(self.train, inputs, outputs, api_name="train", concurrency_limit=1, concurrency_id="train")
-        self.stop_btn.click(self.stop, visitor, None, queue=False, api_name="stop")
-        self.clear_btn.click(self.clear, visitor, outputs, queue=False, api_name="clear_runs")
+        self.start.change(
+            self.encoder_controls,
+            [self.start, *controls, visitor],
+            controls,
+            queue=False,
+            api_visibility="private",
+            show_progress="hidden",
+        )
+        self.train_btn.click(
+            self.train,
+            inputs,
+            outputs,
+            api_name="train",
+            concurrency_limit=1,
+            concurrency_id="train",
+            show_progress="full",
+            show_progress_on=[self.status],
+        )
+        self.stop_btn.click(self.stop, visitor, None, queue=False, api_name="stop", show_progress="hidden")
+        self.clear_btn.click(self.clear, visitor, outputs, queue=False, api_name="clear_runs", show_progress="hidden")
 
     def _finished(self, runs: list[Run], chosen: str = SHIPPED) -> dict:
         """Plots, Predict's model picker, the runs table and the downloads, for the runs kept."""
@@ -274,19 +348,28 @@ class TrainTab:
         ]
         yield {self.log: "\n".join(log)}
         every = max(1, -(-len(data.train) // cfg.batch_size) // (2 * CHECKS_PER_EPOCH))
-        over_budget = lambda: time.monotonic() - began > budget
-        last_yield = time.monotonic()
+        # A stopped run scores the validation reviews once more before it ends: stop that long before the budget
+        check_s = [0.0]  # how long the last validation check took
+        over_budget = lambda: time.monotonic() - began + check_s[0] > budget
+        last_yield = last_step = time.monotonic()
         events = fit(model, data, cfg, should_stop=lambda: visitor.stop or over_budget())
         for event in with_threads(events, settings.SETTINGS.train_threads):
             if isinstance(event, Step):
+                last_step = time.monotonic()
                 progress((event.step, event.total_steps), desc=f"epoch {event.epoch}/{cfg.epochs}", unit="steps")
                 if event.step % every == 0 or event.step == 1:
                     run.steps.append((event.step / (event.total_steps / cfg.epochs), event.accuracy, event.loss))
-                if time.monotonic() - last_yield > 1.0:  # hand control back each second: a cancelled run ends promptly
+                # the first step draws both curves at once; then the plots update each second (and control goes
+                # back to Gradio, so a cancelled run ends promptly)
+                if event.step == 1 or time.monotonic() - last_yield > 1.0:
                     last_yield = time.monotonic()
                     yield dict(zip((self.acc_plot, self.loss_plot), curves(visitor.runs, run)))
             elif isinstance(event, Validation):
                 run.history.append(vars(event))
+                if event.step:
+                    check_s[0] = time.monotonic() - last_step
+                if not event.step:  # the check before training: drawn with the first step, beside its training point
+                    continue
                 if event.end_of_epoch:
                     log.append(
                         f"epoch {round(event.epoch)}: train loss {event.train_loss:.3f} acc {event.train_accuracy:.3f}, "
@@ -325,10 +408,11 @@ class TrainTab:
             run=run.name,
             settings={k: v for k, v in s.items()},
         )
+        card = checkpoint_card(run, s, metrics, model.num_parameters())
         store.keep(
             visitor,
             run,
-            lambda folder: save_checkpoint(folder, model, data.vocab, metrics.to_dict()),
+            lambda folder: save_checkpoint(folder, model, data.vocab, metrics.to_dict(), card=card),
             getattr(request, "session_hash", None),
         )
         summary = (
@@ -340,12 +424,18 @@ class TrainTab:
             summary = f"**Time budget reached**: this server gives each run {budget:g} s. " + summary
         yield self._finished(visitor.runs, run.name) | {self.log: "\n".join(log), self.summary: summary}
 
-    def encoder_controls(self, start: str) -> dict:
-        """Starting from the pretrained encoder fixes its type and sizes: show them and lock those controls."""
+    def encoder_controls(self, start: str, rnn_type, bidirectional, embed_dim, hidden_dim, visitor: Visitor) -> dict:
+        """Starting from the pretrained encoder fixes its type and sizes: show them and lock those controls,
+        keeping the visitor's own; leaving it gives theirs back, unlocked."""
         encoder = models.pretrained_encoder() if start == FROM_PRETRAINED else None
         controls = (self.rnn_type, self.bidirectional, self.embed_dim, self.hidden_dim)
         if encoder is None:
-            return {c: gr.update(interactive=True) for c in controls}
+            own, visitor.own_settings = visitor.own_settings, None
+            if own is None:
+                return {c: gr.update(interactive=True) for c in controls}
+            return {c: gr.update(value=v, interactive=True) for c, v in zip(controls, own)}
+        if visitor.own_settings is None:
+            visitor.own_settings = (rnn_type, bidirectional, embed_dim, hidden_dim)
         c = encoder.model_config
         values = ("lstm", True, c.embed_dim, c.hidden_dim)
         return {control: gr.update(value=v, interactive=False) for control, v in zip(controls, values)}

@@ -15,60 +15,16 @@ from dataclasses import dataclass
 from .data import Split
 from .edits import flip_review, neutral_sentences
 
-POSITIVE = [
-    "great",
-    "wonderful",
-    "amazing",
-    "enjoyable",
-    "superb",
-    "impressive",
-    "charming",
-    "funny",
-    "memorable",
-    "gripping",
-    "lovely",
-    "perfect",
-    "powerful",
-    "solid",
-    "fascinating",
-    "marvelous",
-    "splendid",
-    "riveting",
-    "compelling",
-    "witty",
-    "heartwarming",
-    "exciting",
-    "sublime",
-    "magnificent",
-    "fun",
-]
-NEGATIVE = [
-    "terrible",
-    "boring",
-    "dull",
-    "poor",
-    "dreadful",
-    "mediocre",
-    "annoying",
-    "pathetic",
-    "predictable",
-    "bland",
-    "unfunny",
-    "messy",
-    "lousy",
-    "painful",
-    "atrocious",
-    "awkward",
-    "lifeless",
-    "tiresome",
-    "incoherent",
-    "amateurish",
-    "uninspired",
-    "wooden",
-    "cheesy",
-    "laughable",
-    "dire",
-]
+POSITIVE = (
+    "great wonderful amazing enjoyable superb impressive charming funny memorable gripping lovely perfect "
+    "powerful solid fascinating marvelous splendid riveting compelling witty heartwarming exciting "
+    "sublime magnificent fun"
+).split()
+NEGATIVE = (
+    "terrible boring dull poor dreadful mediocre annoying pathetic predictable bland unfunny messy lousy "
+    "painful atrocious awkward lifeless tiresome incoherent amateurish uninspired wooden cheesy laughable "
+    "dire"
+).split()
 NOUNS = [
     "film",
     "script",

@@ -46,65 +46,21 @@ READ_FILE = Path(__file__).with_name("edits_read.json")  # which of the suite's 
 SEED = 20261130
 
 # The suite's own word lists (the training augmentation uses none of these words in its templates).
-POSITIVE = [
-    "good",
-    "excellent",
-    "brilliant",
-    "fantastic",
-    "beautiful",
-    "entertaining",
-    "delightful",
-    "outstanding",
-    "terrific",
-    "touching",
-    "clever",
-    "moving",
-    "stunning",
-    "engaging",
-    "hilarious",
-]
-NEGATIVE = [
-    "bad",
-    "awful",
-    "horrible",
-    "stupid",
-    "weak",
-    "pointless",
-    "tedious",
-    "lame",
-    "disappointing",
-    "forgettable",
-    "silly",
-    "ridiculous",
-    "clumsy",
-    "shallow",
-    "sloppy",
-]
-NOUNS = ["movie", "story", "plot", "ending", "direction", "soundtrack", "screenplay", "acting"]
+POSITIVE = (
+    "good excellent brilliant fantastic beautiful entertaining delightful outstanding terrific touching "
+    "clever moving stunning engaging hilarious"
+).split()
+NEGATIVE = (
+    "bad awful horrible stupid weak pointless tedious lame disappointing forgettable silly ridiculous "
+    "clumsy shallow sloppy"
+).split()
+NOUNS = ("movie story plot ending direction soundtrack screenplay acting").split()
 LIKE_VERBS = [("enjoy", "enjoyed"), ("love", "loved"), ("like", "liked")]
-NAMES = [
-    "John",
-    "Michael",
-    "David",
-    "James",
-    "Robert",
-    "Mary",
-    "Susan",
-    "Paul",
-    "Peter",
-    "George",
-    "Richard",
-    "Jack",
-    "Tom",
-    "Frank",
-    "Steve",
-    "Anne",
-    "Kate",
-    "Sarah",
-    "Linda",
-    "Helen",
-]
-OTHER_NAMES = ["Arthur", "Oscar", "Hugo", "Walter", "Edith", "Marion", "Felix", "Vera"]
+NAMES = (
+    "John Michael David James Robert Mary Susan Paul Peter George Richard Jack Tom Frank Steve Anne Kate "
+    "Sarah Linda Helen"
+).split()
+OTHER_NAMES = ("Arthur Oscar Hugo Walter Edith Marion Felix Vera").split()
 TITLES = [
     "Harbor Lights",
     "The Long Way North",
@@ -139,68 +95,15 @@ CONTRASTS = [
 EDIT_OPPOSITES = {
     w: o for w, o in OPPOSITES.items() if w not in {"recommend", "recommended", "avoid", "avoided", "waste", "treat"}
 }
-EDIT_CUES = CUES | {
-    "recommend",
-    "recommended",
-    "avoid",
-    "avoided",
-    "waste",
-    "skip",
-    "miss",
-    "yawn",
-    "sadly",
-    "unfortunately",
-    "fortunately",
-    "wish",
-    "cheated",
-    "muddled",
-    "slow",
-    "slowest",
-    "dreary",
-    "butchered",
-    "laughs",
-    "laughing",
-    "funniest",
-    "bizarre",
-    "plus",
-    "fabulous",
-    "ingenious",
-    "catchy",
-    "remarkable",
-    "striking",
-    "potent",
-    "honest",
-    "sincerity",
-    "intriguing",
-    "impeccable",
-    "highlights",
-    "cool",
-    "happy",
-    "glad",
-    "sad",
-    "lacks",
-    "lacking",
-    "boredom",
-    "bored",
-    "joke",
-    "cliche",
-    "cliches",
-    "clich",
-    "insomnia",
-    "nonsense",
-    "plagiarized",
-    "forget",
-    "enjoyed",
-    "enjoy",
-    "enjoyable",
-    "fun",
-    "thrills",
-    "thrilling",
-    "excitement",
-    "pleasure",
-    "treat",
-    "wow",
-}
+EDIT_CUES = CUES | set(
+    (
+        "recommend recommended avoid avoided waste skip miss yawn sadly unfortunately fortunately wish "
+        "cheated muddled slow slowest dreary butchered laughs laughing funniest bizarre plus fabulous "
+        "ingenious catchy remarkable striking potent honest sincerity intriguing impeccable highlights cool "
+        "happy glad sad lacks lacking boredom bored joke cliche cliches clich insomnia nonsense plagiarized "
+        "forget enjoyed enjoy enjoyable fun thrills thrilling excitement pleasure treat wow"
+    ).split()
+)
 EDIT_MAX_TOKENS = 60  # short reviews, where swapping the decisive words is likeliest to flip the whole
 
 

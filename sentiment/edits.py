@@ -11,188 +11,57 @@ from __future__ import annotations
 
 import re
 
-# Pairs of opposites; each word maps to the first partner it is listed with.
+# Pairs of opposites, "word/opposite" (_ for a space); each word maps to the first partner it is listed with.
 PAIRS = [
-    ("good", "bad"),
-    ("great", "terrible"),
-    ("excellent", "awful"),
-    ("best", "worst"),
-    ("better", "worse"),
-    ("love", "hate"),
-    ("loved", "hated"),
-    ("loves", "hates"),
-    ("loving", "hating"),
-    ("liked", "disliked"),
-    ("enjoyed", "disliked"),
-    ("enjoyable", "unbearable"),
-    ("wonderful", "horrible"),
-    ("beautiful", "ugly"),
-    ("brilliant", "dreadful"),
-    ("amazing", "awful"),
-    ("fantastic", "horrible"),
-    ("interesting", "boring"),
-    ("funny", "unfunny"),
-    ("hilarious", "unfunny"),
-    ("entertaining", "boring"),
-    ("perfect", "flawed"),
-    ("perfectly", "poorly"),
-    ("superb", "abysmal"),
-    ("outstanding", "mediocre"),
-    ("masterpiece", "disaster"),
-    ("gem", "mess"),
-    ("recommend", "avoid"),
-    ("recommended", "avoided"),
-    ("strong", "weak"),
-    ("powerful", "weak"),
-    ("impressive", "unimpressive"),
-    ("fascinating", "tedious"),
-    ("exciting", "dull"),
-    ("memorable", "forgettable"),
-    ("clever", "stupid"),
-    ("smart", "dumb"),
-    ("intelligent", "stupid"),
-    ("original", "derivative"),
-    ("fresh", "stale"),
-    ("believable", "unbelievable"),
-    ("convincing", "unconvincing"),
-    ("engaging", "tedious"),
-    ("gripping", "tedious"),
-    ("charming", "annoying"),
-    ("delightful", "dreadful"),
-    ("pleasant", "unpleasant"),
-    ("solid", "weak"),
-    ("nice", "lousy"),
-    ("greatest", "worst"),
-    ("success", "failure"),
-    ("successful", "unsuccessful"),
-    ("succeeds", "fails"),
-    ("succeeded", "failed"),
-    ("stunning", "dreadful"),
-    ("magnificent", "miserable"),
-    ("terrific", "terrible"),
-    ("poorly", "superbly"),
-    ("pointless", "meaningful"),
-    ("lame", "witty"),
-    ("pathetic", "impressive"),
-    ("disappointing", "satisfying"),
-    ("disappointed", "impressed"),
-    ("disappointment", "triumph"),
-    ("predictable", "surprising"),
-    ("cheesy", "polished"),
-    ("amateurish", "polished"),
-    ("bland", "vibrant"),
-    ("garbage", "gem"),
-    ("trash", "gem"),
-    ("crap", "gem"),
-    ("beautifully", "clumsily"),
-    ("brilliantly", "clumsily"),
-    ("wonderfully", "horribly"),
-    ("terribly", "wonderfully"),
-    ("awesome", "awful"),
-    ("fun", "tedious"),
-    ("enjoy", "hate"),
-    ("enjoying", "hating"),
-    ("favorite", "least favorite"),
-    ("favourite", "least favourite"),
-    ("excellently", "dreadfully"),
-    ("mess", "gem"),
-    ("waste", "treat"),
-    ("horrible", "wonderful"),
-    ("stupid", "clever"),
-    ("ridiculous", "sensible"),
-    ("silly", "sensible"),
-    ("poor", "fine"),
-    ("fine", "poor"),
-    ("worthless", "worthwhile"),
-    ("worthwhile", "worthless"),
-    ("flawless", "flawed"),
-    ("touching", "hollow"),
-    ("sweet", "sour"),
-    ("lovely", "ugly"),
-    ("classic", "flop"),
+    tuple(pair.replace("_", " ").split("/"))
+    for pair in (
+        "good/bad great/terrible excellent/awful best/worst better/worse love/hate loved/hated loves/hates "
+        "loving/hating liked/disliked enjoyed/disliked enjoyable/unbearable wonderful/horrible beautiful/ugly "
+        "brilliant/dreadful amazing/awful fantastic/horrible interesting/boring funny/unfunny hilarious/unfunny "
+        "entertaining/boring perfect/flawed perfectly/poorly superb/abysmal outstanding/mediocre "
+        "masterpiece/disaster gem/mess recommend/avoid recommended/avoided strong/weak powerful/weak "
+        "impressive/unimpressive fascinating/tedious exciting/dull memorable/forgettable clever/stupid smart/dumb "
+        "intelligent/stupid original/derivative fresh/stale believable/unbelievable convincing/unconvincing "
+        "engaging/tedious gripping/tedious charming/annoying delightful/dreadful pleasant/unpleasant solid/weak "
+        "nice/lousy greatest/worst success/failure successful/unsuccessful succeeds/fails succeeded/failed "
+        "stunning/dreadful magnificent/miserable terrific/terrible poorly/superbly pointless/meaningful "
+        "lame/witty pathetic/impressive disappointing/satisfying disappointed/impressed disappointment/triumph "
+        "predictable/surprising cheesy/polished amateurish/polished bland/vibrant garbage/gem trash/gem crap/gem "
+        "beautifully/clumsily brilliantly/clumsily wonderfully/horribly terribly/wonderfully awesome/awful "
+        "fun/tedious enjoy/hate enjoying/hating favorite/least_favorite favourite/least_favourite "
+        "excellently/dreadfully mess/gem waste/treat horrible/wonderful stupid/clever ridiculous/sensible "
+        "silly/sensible poor/fine fine/poor worthless/worthwhile worthwhile/worthless flawless/flawed "
+        "touching/hollow sweet/sour lovely/ugly classic/flop"
+    ).split()
 ]
 OPPOSITES: dict[str, str] = {}
 for _a, _b in PAIRS:
     OPPOSITES.setdefault(_a, _b)
     OPPOSITES.setdefault(_b, _a)
 
-# Words that decide reviews but have no clean opposite here: a review holding one is not edited.
-UNSWAPPABLE = {
-    "worst",
-    "worth",
-    "avoid",
-    "crappy",
-    "sucks",
-    "sucked",
-    "suck",
-    "awfully",
-    "badly",
-    "rubbish",
-    "unwatchable",
-    "insult",
-    "laughable",
-    "pretentious",
-    "overrated",
-    "underrated",
-    "wasted",
-    "wasting",
-    "excruciating",
-    "painful",
-    "painfully",
-    "embarrassing",
-    "incompetent",
-    "idiotic",
-    "lousy",
-    "atrocious",
-    "horrendous",
-    "horrid",
-    "junk",
-    "dire",
-    "superior",
-    "inferior",
-    "moving",
-    "masterful",
-    "genius",
-    "refreshing",
-    "enjoyment",
-    "stinker",
-    "stinks",
-    "bomb",
-    "fail",
-    "failed",
-    "fails",
-    "failure",
-    "highly",
-    "must",
-    "gorgeous",
-    "hilariously",
-    "annoyingly",
-    "tedious",
-    "dull",
-    "boring",
-    "mediocre",
-    "weak",
-    "mess",
-    "terrible",
-    "awful",
-    "bad",
-    "disaster",
-    "unfunny",
-    "dreadful",
-    "horrible",
-    "ugly",
-    # where an expectation or irony is voiced, swapping words turns it around instead of flipping the verdict
-    "hoping",
-    "hoped",
-    "expected",
-    "expecting",
-    "expectations",
-    "supposed",
-    "sarcasm",
-    "sarcastic",
-    "irony",
-    "ironic",
-}
+# Words that decide reviews but have no clean opposite here, and words that voice an expectation or irony
+# (swapping words there turns the sentence around instead of flipping the verdict): a review with one is not edited.
+UNSWAPPABLE = set(
+    (
+        "annoyingly atrocious avoid awful awfully bad badly bomb boring crappy dire disaster dreadful dull "
+        "embarrassing enjoyment excruciating fail failed fails failure genius gorgeous highly hilariously "
+        "horrendous horrible horrid idiotic incompetent inferior insult junk laughable lousy masterful mediocre "
+        "mess moving must overrated painful painfully pretentious refreshing rubbish stinker stinks suck sucked "
+        "sucks superior tedious terrible ugly underrated unfunny unwatchable wasted wasting weak worst worth"
+    ).split()
+    + [
+        "hoping",
+        "hoped",
+        "expected",
+        "expecting",
+        "expectations",
+        "supposed",
+        "sarcasm",
+        "sarcastic",
+        "irony",
+        "ironic",
+    ]
+)
 CUES = UNSWAPPABLE - set(OPPOSITES)  # cues with no opposite here
 _RATING = re.compile(r"\b\d+(?:\.\d+)?\s*(?:/|out\s+of)\s*(?:10|ten|5|five|4|four)\b|\*\s*/|stars?\b", re.IGNORECASE)
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
@@ -231,120 +100,16 @@ def flip_review(
 SENTIMENT_WORDS = (
     set(OPPOSITES)
     | UNSWAPPABLE
-    | {
-        "not",
-        "no",
-        "never",
-        "nothing",
-        "but",
-        "however",
-        "although",
-        "though",
-        "yet",
-        "hardly",
-        "barely",
-        "love",
-        "loved",
-        "enjoy",
-        "enjoyed",
-        "like",
-        "liked",
-        "fan",
-        "disappoint",
-        "recommend",
-        "worth",
-        "wow",
-        "oh",
-        "sadly",
-        "unfortunately",
-        "fortunately",
-        "luckily",
-        "thankfully",
-        "cheap",
-        "lacks",
-        "lacking",
-        "problem",
-        "problems",
-        "fault",
-        "faults",
-        "flaw",
-        "flaws",
-        "stupid",
-        "silly",
-        "dumb",
-        "bored",
-        "sleep",
-        "asleep",
-        "slow",
-        "stinks",
-        "joke",
-        "insult",
-        "okay",
-        "ok",
-        "decent",
-        "average",
-        "alright",
-        "well",
-        "really",
-        "just",
-        "even",
-        "only",
-        "enough",
-        "too",
-        "quite",
-        "rather",
-        "so",
-        "pretty",
-        "very",
-        "!",
-        "?",
-        "funny",
-        "laugh",
-        "laughs",
-        "laughed",
-        "cry",
-        "cried",
-        "tears",
-        "fun",
-        "hope",
-        "wish",
-        "should",
-        "could",
-        "would",
-        "tried",
-        "trying",
-        "try",
-        "supposed",
-        "minutes",
-        "hours",
-        "money",
-        "time",
-        "watchable",
-        "save",
-        "annoying",
-        "waste",
-        "clich",
-        "pleasure",
-        "disgrace",
-        "shocking",
-        "favorite",
-        "favourite",
-        "masterpiece",
-        "brilliant",
-        "mightily",
-        "awesome",
-        "dreadful",
-        "thrilling",
-        "hoping",
-        "hoped",
-        "expected",
-        "expecting",
-        "seriously",
-        "honestly",
-        "maybe",
-        "perhaps",
-        "least",
-    }
+    | set(
+        (
+            "! ? alright although asleep average barely bored but cheap clich could cried cry decent disappoint "
+            "disgrace enough even fan fault faults flaw flaws fortunately hardly honestly hope hours however joke "
+            "just lacking lacks laugh laughed laughs least like luckily maybe mightily minutes money never no not "
+            "nothing oh ok okay only perhaps pleasure pretty problem problems quite rather really sadly save "
+            "seriously shocking should sleep slow so tears thankfully though thrilling time too tried try trying "
+            "unfortunately very watchable well wish would wow yet"
+        ).split()
+    )
 )
 _SENTENCE = re.compile(r"[^.!?]+[.]")
 

@@ -55,7 +55,9 @@ def main() -> None:
         med, p95 = timings(lambda: p.predict(text), args.repeat)
         print(f"predict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms")
         med, p95 = timings(lambda: p.predict(text, explain=True), max(20, args.repeat // 5))
-        print(f"predict(explain=True): attributions and running verdict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms")
+        print(
+            f"predict(explain=True): attributions and running verdict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms"
+        )
         ids = p.predict(text).ids
         med, p95 = timings(lambda: p.trajectory(ids), max(20, args.repeat // 5))
         points = min(n, TRAJECTORY_POINTS)
@@ -71,9 +73,11 @@ def main() -> None:
     start = time.perf_counter()
     p.predict_batch(texts[:200], explain=True)
     explained = 200 / (time.perf_counter() - start)
-    print(f"{len(texts)} test reviews: predict one by one {one_by_one:.0f} reviews/s (baseline), "
-          f"predict_batch {batched:.0f} reviews/s ({batched / one_by_one:.1f}x); "
-          f"predict_batch with attributions {explained:.0f} reviews/s")  # fmt: skip
+    print(
+        f"{len(texts)} test reviews: predict one by one {one_by_one:.0f} reviews/s (baseline), "
+        f"predict_batch {batched:.0f} reviews/s ({batched / one_by_one:.1f}x); "
+        f"predict_batch with attributions {explained:.0f} reviews/s"
+    )
 
 
 if __name__ == "__main__":

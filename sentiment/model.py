@@ -65,7 +65,9 @@ def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tenso
     return x.gather(1, index.unsqueeze(-1).expand_as(x))
 
 
-class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags=["sentiment-analysis", "imdb", "lstm"]):
+class SentimentRNN(
+    nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags=["sentiment-analysis", "imdb", "lstm"]
+):
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
@@ -92,7 +94,9 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
         drop = torch.rand(ids.shape, device=ids.device) < self.config.word_dropout
         return ids.masked_fill(drop & (ids != PAD_ID), UNK_ID)  # (batch, seq)
 
-    def loss(self, ids: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor, adversarial: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss(
+        self, ids: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor, adversarial: float = 0.0
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits (batch,) and the binary cross-entropy with ``labels``: 0/1, or a teacher's probabilities.
 
         ``adversarial`` > 0 adds adversarial training on the embeddings (Goodfellow et al., 2015; Miyato
@@ -189,11 +193,17 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
         k, hidden = len(ends), self.config.hidden_dim
         h, cell, total = x.new_zeros(k, hidden), x.new_zeros(k, hidden), x.new_zeros(k, hidden)
         top = x.new_full((k, hidden), float("-inf"))
-        active = (ends_sorted.unsqueeze(0) > torch.arange(int(ends_sorted[0]), device=x.device).unsqueeze(1)).sum(1).tolist()
+        active = (
+            (ends_sorted.unsqueeze(0) > torch.arange(int(ends_sorted[0]), device=x.device).unsqueeze(1)).sum(1).tolist()
+        )
         weight = lstm.weight_hh_l0.t()  # (hidden, 4*hidden)
         for step, n in enumerate(active):
             gates = torch.addmm(inputs[ends_sorted[:n] - 1 - step], h[:n], weight)  # (n, 4*hidden): i, f, g, o
-            i, f, o = gates[:, :hidden].sigmoid(), gates[:, hidden : 2 * hidden].sigmoid(), gates[:, 3 * hidden :].sigmoid()
+            i, f, o = (
+                gates[:, :hidden].sigmoid(),
+                gates[:, hidden : 2 * hidden].sigmoid(),
+                gates[:, 3 * hidden :].sigmoid(),
+            )
             cell[:n] = f * cell[:n] + i * gates[:, 2 * hidden : 3 * hidden].tanh()  # (n, hidden)
             h[:n] = o * cell[:n].tanh()  # (n, hidden)
             top[:n] = torch.maximum(top[:n], h[:n])

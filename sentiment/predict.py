@@ -28,7 +28,9 @@ from .ngram import NgramModel
 from .text import UNK_ID, tokenize
 
 MAX_TOKENS = 3000  # longer reviews are cut to their first MAX_TOKENS tokens (the longest IMDb review has ~2,500)
-TRAJECTORY_POINTS = 256  # the running verdict is computed after every token up to this many tokens, else at this many points
+TRAJECTORY_POINTS = (
+    256  # the running verdict is computed after every token up to this many tokens, else at this many points
+)
 
 
 @dataclass
@@ -39,7 +41,9 @@ class Prediction:
     ids: list[int]  # their vocabulary ids (1 = <unk>)
     truncated: bool = False  # the review was cut to max_tokens
     attributions: list[float] | None = None  # per token: + pushed toward positive, - toward negative
-    trajectory: list[float | None] | None = None  # per token: probability of positive after reading up to it (None: not computed)
+    trajectory: list[float | None] | None = (
+        None  # per token: probability of positive after reading up to it (None: not computed)
+    )
     baseline: dict | None = None  # the order-blind baseline's {"label", "probability"} for the same review
 
     @property
@@ -54,8 +58,13 @@ class Predictor:
     """A loaded checkpoint ready to score reviews; ``baseline``, another predictor (the bag-of-n-grams
     model), is asked too when explaining."""
 
-    def __init__(self, checkpoint: Checkpoint, device: str | torch.device | None = None, max_tokens: int = MAX_TOKENS,
-                 baseline: Predictor | None = None):  # fmt: skip
+    def __init__(
+        self,
+        checkpoint: Checkpoint,
+        device: str | torch.device | None = None,
+        max_tokens: int = MAX_TOKENS,
+        baseline: Predictor | None = None,
+    ):
         self.device = torch.device(device) if device else torch.device(next(checkpoint.model.parameters()).device)
         self.model = checkpoint.model.to(self.device).eval()
         self.vocab = checkpoint.vocab
@@ -92,8 +101,10 @@ class Predictor:
             for idx in data.batches(batch_size, shuffle=False):
                 ids, lengths, _ = data.batch(idx)
                 probs[idx] = torch.sigmoid(self.model(ids.to(self.device), lengths.to(self.device)).float().cpu())
-        results = [Prediction("positive" if p >= 0.5 else "negative", p, tokens, ids, truncated)
-                   for (tokens, ids, truncated), p in zip(encoded, probs.tolist())]  # fmt: skip
+        results = [
+            Prediction("positive" if p >= 0.5 else "negative", p, tokens, ids, truncated)
+            for (tokens, ids, truncated), p in zip(encoded, probs.tolist())
+        ]
         if explain:
             others = self.baseline.predict_batch(texts, batch_size) if self.baseline else [None] * len(results)
             for r, other in zip(results, others):
@@ -108,7 +119,9 @@ class Predictor:
         n = len(ids)
         ends = torch.arange(1, n + 1) if n <= points else torch.linspace(1, n, points).round().long().unique()
         with torch.inference_mode():
-            probs = torch.sigmoid(self.model.prefix_logits(torch.tensor(ids, device=self.device), ends.to(self.device)).float().cpu())
+            probs = torch.sigmoid(
+                self.model.prefix_logits(torch.tensor(ids, device=self.device), ends.to(self.device)).float().cpu()
+            )
         out: list[float | None] = [None] * n
         for end, p in zip(ends.tolist(), probs.tolist()):
             out[end - 1] = p
@@ -133,8 +146,12 @@ class Predictor:
         return shares.float().cpu().tolist()
 
 
-def load_predictor(path_or_repo: str | os.PathLike = "checkpoints/bilstm-imdb", device: str | None = None, max_tokens: int = MAX_TOKENS,
-                   baseline: str | os.PathLike | None = None) -> Predictor:  # fmt: skip
+def load_predictor(
+    path_or_repo: str | os.PathLike = "checkpoints/bilstm-imdb",
+    device: str | None = None,
+    max_tokens: int = MAX_TOKENS,
+    baseline: str | os.PathLike | None = None,
+) -> Predictor:
     """Load a checkpoint folder or Hugging Face Hub repo id; device: cuda, mps, cpu or None for the best available.
     ``baseline``: a second checkpoint (e.g. "checkpoints/ngram-imdb") that explained predictions compare with."""
     device = pick_device(device)

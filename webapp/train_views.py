@@ -1,0 +1,147 @@
+"""What the Train tab shows, apart from its layout and handlers: the curves, the runs table, the texts (limits,
+the typical run read from the benchmark's file) and the README of a run's checkpoint."""
+
+from __future__ import annotations
+
+import json
+
+import gradio as gr
+import pandas as pd
+import torch
+
+from sentiment.metrics import Metrics
+
+from . import settings
+from .runs import Run, checkpoint_name
+from .settings import DEFAULTS, FROM_PRETRAINED, LIMITS
+
+RUN_COLUMNS = ["run", "settings", "best validation", "time", "reviews/s", "ended"]
+PALETTE = [  # (training, validation) colours of one run
+    ("#93c5fd", "#1d4ed8"),
+    ("#fdba74", "#c2410c"),
+    ("#86efac", "#15803d"),
+    ("#d8b4fe", "#7e22ce"),
+    ("#fca5a5", "#b91c1c"),
+    ("#a5f3fc", "#0e7490"),
+]
+
+
+def typical_run(settings_are: str = "below") -> str:
+    """What default runs reached, from TYPICAL_RUN_FILE (written by bench/train_tab.py); empty without it.
+    ``settings_are`` says where the reader finds the settings: "below" (the tab) or "the tab's defaults"."""
+    try:
+        t = json.loads(settings.TYPICAL_RUN_FILE.read_text(encoding="utf-8"))
+        if t["settings"] != DEFAULTS:
+            return ""
+        first, reached, best, run_s = t["first_point_s"], t["reached_80_s"], t["best_valid_accuracy"], t["run_s"]
+        passed = (
+            f"passed 80% validation accuracy after {reached['median']:.0f} s ({reached['min']:.0f}–{reached['max']:.0f})"
+            if reached
+            else "did not always pass 80% validation accuracy"
+        )
+        return (
+            f"With {'the settings below' if settings_are == 'below' else settings_are} "
+            f"(a BiLSTM of {DEFAULTS['hidden_dim']} units from random weights, "
+            f"{DEFAULTS['reviews']:,} reviews, {DEFAULTS['epochs']} epochs), {t['runs']} runs on {t['cpu_cores']} CPU "
+            f"cores ({t['date']}) drew their first point after {first['median']:.1f} s, {passed} and reached a best of "
+            + (
+                f"{best['median']:.1%} in every run"
+                if best["min"] == best["max"]
+                else f"{best['median']:.1%} ({best['min']:.1%}–{best['max']:.1%})"
+            )
+            + f" in {run_s['median']:.0f} s ({run_s['min']:.0f}–{run_s['max']:.0f}); medians, ranges in brackets."
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return ""
+
+
+PRETRAINED_NOTE = (
+    "**Start from: pretrained BiLSTM** fine-tunes the encoder pretrained as a language model on 70,000 reviews "
+    "(its embedding and hidden sizes fixed by it): a model four times as wide as the default, so its runs are slower "
+    "(bench/README.md has measured runs; at equal size, random weights learned faster: see the model card)."
+)
+
+
+def limits_text() -> str:
+    s = settings.SETTINGS
+    return (
+        f"**Limits on this server**\n\n- {LIMITS['epochs'][1]} epochs, {LIMITS['reviews'][1]:,} reviews at most\n"
+        f"- each run stops itself after **{s.budget_s:g} s** and keeps its best weights\n"
+        f"- reviews cut to {settings.TRAIN_TOKENS} tokens; validation on {settings.VALID_REVIEWS:,} held-out reviews\n"
+        f"- one run at a time: others wait in the queue, their place shown on the plots\n"
+        f"- your last {settings.MAX_RUNS} runs are kept until you leave "
+        f"(or for {settings.RUN_FILES_TTL_S // 3600} hours after your last run)"
+    )
+
+
+def series_names(run: Run) -> tuple[str, str]:
+    """The legend's names of a run's two curves: short ("#2 training"), so five runs fit beside the plot."""
+    number = run.name.split(" ", 1)[0]
+    return f"{number} training", f"{number} validation"
+
+
+def curves(runs: list[Run], current: Run | None) -> tuple[gr.LinePlot, gr.LinePlot]:
+    """Accuracy and loss plots of every kept run and the current one, one colour per run and curve.
+
+    The chart builds its colour scale from the series present when it is first drawn and only
+    swaps the data afterwards, so the colour map (which names every series) is sent with each
+    update: a new series changes it and makes the chart redraw with that series in its scale.
+    """
+    rows, colors = [], {}
+    for i, run in enumerate([*runs, *([current] if current else [])]):
+        train_series, valid_series = series_names(run)
+        rows += [(e, acc, loss, train_series) for e, acc, loss in run.steps]
+        rows += [(h["epoch"], h["valid_accuracy"], h["valid_loss"], valid_series) for h in run.history]
+        colors |= {train_series: PALETTE[i % len(PALETTE)][0], valid_series: PALETTE[i % len(PALETTE)][1]}
+    df = pd.DataFrame(rows, columns=["epoch", "accuracy", "loss", "series"])
+    df = df.astype({"epoch": float, "accuracy": float, "loss": float, "series": str})
+    if df.empty:  # no data: the page shows empty plots, without the previous runs' legend and axes
+        return gr.LinePlot(value=None, color_map=None), gr.LinePlot(value=None, color_map=None)
+    drawn = set(df["series"])
+    colors = {name: color for name, color in colors.items() if name in drawn}
+    return (
+        gr.LinePlot(value=df[["epoch", "accuracy", "series"]], color_map=colors),
+        gr.LinePlot(value=df[["epoch", "loss", "series"]], color_map=colors),
+    )
+
+
+def runs_table(runs: list[Run]) -> pd.DataFrame:
+    rows = [(r.name, r.settings, f"{r.best:.1%}", f"{r.seconds:.0f} s", f"{r.speed:,.0f}", r.ended) for r in runs]
+    return pd.DataFrame(rows, columns=RUN_COLUMNS)
+
+
+def checkpoint_card(run: Run, s: dict, metrics: Metrics, parameters: int) -> str:
+    """The README.md of a Train-tab run's checkpoint: what it is, its settings and data, its accuracy, how to load it."""
+    start = "the pretrained BiLSTM encoder (fine-tuned)" if s["start"] == FROM_PRETRAINED else "random weights"
+    return (
+        f"# {run.name}: an IMDb sentiment classifier trained in the demo's Train tab\n\n"
+        f"A {'bidirectional ' if s['bidirectional'] else ''}{s['rnn_type'].upper()} classifier "
+        f"({parameters:,} parameters) that says whether a movie review is positive or negative. A short run on a "
+        "demo server: the shipped model of this project is far better trained.\n\n"
+        f"- started from: {start}\n"
+        f"- settings: {s['epochs']} epochs, batch {s['batch_size']}, learning rate {s['lr']:g}, "
+        f"embedding {s['embed_dim']}, hidden {s['hidden_dim']} (a pretrained start takes the encoder's sizes)\n"
+        f"- data: {metrics.train_reviews:,} IMDb training reviews (cut to {settings.TRAIN_TOKENS} tokens), "
+        f"validation on {metrics.valid_reviews:,} held-out training reviews\n"
+        f"- best validation accuracy: {metrics.valid_accuracy:.2%} (epoch {metrics.best_epoch:.2f}, these weights); "
+        f"not scored on the test set\n"
+        f"- ended: {run.ended} after {metrics.train_seconds:g} s\n\n"
+        "## Load it\n\n"
+        "Unzip the folder, then, from a checkout of the project (or with it installed: `pip install -e .`):\n\n"
+        "```python\nfrom sentiment import load_predictor\n\n"
+        f'predictor = load_predictor("{checkpoint_name(run.name)}")\n'
+        'predictor.predict("A wonderful film.").label\n```\n\n'
+        "`metrics.json` holds the validation history; `config.json` the model's sizes; `vocab.json` its vocabulary.\n"
+    )
+
+
+def with_threads(events, threads: int):
+    """Drive ``events`` with ``threads`` CPU threads for each step: Gradio resumes a generator on whichever
+    worker thread is free, and torch's thread count belongs to the thread."""
+    while True:
+        torch.set_num_threads(threads)
+        try:
+            event = next(events)
+        except StopIteration:
+            return
+        yield event

@@ -127,7 +127,7 @@ class Predictor:
             out[end - 1] = p
         return out
 
-    def attributions(self, ids: list[int], steps: int = 16) -> list[float]:
+    def attributions(self, ids: list[int], steps: int = 24) -> list[float]:
         """Integrated gradients of the logit for each token (midpoint rule, ``steps`` points)."""
         ids_t = torch.tensor([ids], device=self.device)
         if isinstance(self.model, NgramModel):

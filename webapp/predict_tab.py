@@ -57,6 +57,14 @@ DISAGREEMENTS = [
         "baseline",
     ),
 ]
+# Sentences of the behaviour suite's kinds where the shipped BiLSTM is right and the order-blind baseline is not
+# (tests/test_predict_tab.py checks each): (text, the label a reader gives it, capability).
+READING = [
+    ("The movie was not great.", "negative", "negated positive"),
+    ("I did not like the ending.", "negative", "negated positive"),
+    ("I didn't enjoy this movie.", "negative", "negated positive"),
+    ("The acting was weak, but the story was wonderful.", "positive", "contrast"),
+]
 COLORS = {"strongly positive": "#16a34a", "positive": "#86efac", "negative": "#fca5a5", "strongly negative": "#dc2626"}
 WHY = (
     "### Why\nEach word is coloured by how much it pushed the prediction: green toward **positive**, "
@@ -187,6 +195,12 @@ class PredictTab:
                     self.compare = gr.Markdown()
             # below the verdict, so on a phone (where columns stack) the verdict comes first
             gr.Examples(EXAMPLES, inputs=self.review, label="Try an example")
+            gr.Examples(
+                [t for t, _, _ in READING],
+                inputs=self.review,
+                label="Where word order decides: the BiLSTM is right here, the word-counting baseline is not",
+                example_labels=[f"{capability}: {text}" for text, _, capability in READING],
+            )
             gr.Examples(
                 [t for t, _, _ in DISAGREEMENTS],
                 inputs=self.review,

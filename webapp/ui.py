@@ -48,7 +48,12 @@ def build() -> UI:
         predict_tab = PredictTab(visitor)
         train_tab = TrainTab(visitor, predict_tab.model_choice)
         model_tab = ModelTab()
-        demo.load(model_tab.load, None, [model_tab.card, model_tab.history_plot], api_visibility="private")
+        demo.load(
+            model_tab.load,
+            None,
+            [model_tab.card, model_tab.history_plot, model_tab.behaviour_intro, model_tab.behaviour],
+            api_visibility="private",
+        )
         demo.unload(end_session)
         gr.api(predict, api_name="predict")
     return UI(demo, predict_tab, train_tab, model_tab)

@@ -5,7 +5,7 @@
     python deploy.py USER/SPACE                       # create the Space (Gradio, free CPU) if needed, then upload
     python deploy.py USER/SPACE --model-repo USER/bilstm-imdb   # the model in its own model repo instead
 
-The upload set is the app, the ``sentiment`` package, the trainers, requirements.txt, the README
+The upload set is the app, the ``sentiment`` and ``webapp`` packages, the trainers, requirements.txt, the README
 (whose front matter configures the Space), docs/ and checkpoints/; never tests, benchmarks,
 training runs or caches. Files over 10 MB go through Git LFS, as the Hub requires; the upload
 does that by itself. With ``--model-repo`` the shipped model goes to that model repository
@@ -23,9 +23,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 UPLOAD = [
-    "README.md", "app.py", "train.py", "pretrain.py", "requirements.txt",
-    "sentiment/*.py", "docs/*.md", "docs/screenshots/*.png", "checkpoints/*/*",
-]  # fmt: skip
+    "README.md",
+    "app.py",
+    "train.py",
+    "pretrain.py",
+    "requirements.txt",
+    "sentiment/*.py",
+    "webapp/*.py",
+    "webapp/*.json",
+    "docs/*.md",
+    "docs/screenshots/*.png",
+    "checkpoints/*/*",
+]
 MODEL = "checkpoints/bilstm-imdb"
 LFS_BYTES = 10 * 1024 * 1024  # the Hub refuses larger files outside Git LFS
 
@@ -73,7 +82,9 @@ def _upload(api, repo_id: str, repo_type: str, folder: Path, allow: list[str], m
     if not existed:
         api.create_repo(repo_id, repo_type=repo_type, **create)
     try:
-        api.upload_folder(repo_id=repo_id, repo_type=repo_type, folder_path=str(folder), allow_patterns=allow, commit_message=message)
+        api.upload_folder(
+            repo_id=repo_id, repo_type=repo_type, folder_path=str(folder), allow_patterns=allow, commit_message=message
+        )
     except Exception:
         if not existed:
             api.delete_repo(repo_id, repo_type=repo_type, missing_ok=True)
@@ -88,13 +99,17 @@ def deploy(space: str, model_repo: str | None, private: bool) -> str:
     from huggingface_hub import HfApi, get_token
 
     if not get_token():
-        raise DeployError("Not logged in to the Hugging Face Hub: run `hf auth login` with a token that can write, or set HF_TOKEN.")
+        raise DeployError(
+            "Not logged in to the Hugging Face Hub: run `hf auth login` with a token that can write, or set HF_TOKEN."
+        )
     api = HfApi()
     if model_repo:
         try:
             _upload(api, model_repo, "model", ROOT / MODEL, ["*"], "Upload the BiLSTM sentiment model", private=private)
         except Exception as e:  # network, authorisation, quota
-            raise DeployFailed(f"Deploy failed uploading the model to {model_repo}, nothing changed on the Hub ({_short(e)})") from e
+            raise DeployFailed(
+                f"Deploy failed uploading the model to {model_repo}, nothing changed on the Hub ({_short(e)})"
+            ) from e
         print(f"model: https://huggingface.co/{model_repo}")
     files = [f.as_posix() for f in upload_set(without_model=bool(model_repo))]
     create = {"space_sdk": "gradio", "private": private}
@@ -113,7 +128,11 @@ def deploy(space: str, model_repo: str | None, private: bool) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("space", metavar="USER/SPACE", help="the Space to create or update")
-    ap.add_argument("--model-repo", metavar="USER/NAME", help="also push the shipped model to this model repository and load it from there")
+    ap.add_argument(
+        "--model-repo",
+        metavar="USER/NAME",
+        help="also push the shipped model to this model repository and load it from there",
+    )
     ap.add_argument("--private", action="store_true", help="create the repositories private")
     ap.add_argument("--dry-run", action="store_true", help="list what would be uploaded and stop")
     args = ap.parse_args(argv)

@@ -23,21 +23,44 @@ from pathlib import Path
 import torch
 from tqdm import tqdm
 
+from sentiment.cli import field_comments
 from sentiment.data import DataUnavailableError, load_imdb, train_valid_split
 from sentiment.device import pick_device
-from sentiment.pretrain import BiLanguageModel, LMHeldout, LMStep, PretrainConfig, PretrainedError, encoder_config, pretrain, prepare_text, save_pretrained_encoder
+from sentiment.pretrain import (
+    BiLanguageModel,
+    LMHeldout,
+    LMStep,
+    PretrainConfig,
+    PretrainedError,
+    encoder_config,
+    prepare_text,
+    pretrain,
+    save_pretrained_encoder,
+)
 from sentiment.text import tokenize
 from sentiment.training import TrainConfig
-from train import field_comments
 
 
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--data", default=None, help="local IMDb folder with train.parquet and unsupervised.parquet; default $IMDB_DATA, else the Hugging Face Hub")
-    ap.add_argument("--out", default="checkpoints/bilstm-imdb-lm", help="pretrained encoder folder to write (default: %(default)s)")
-    ap.add_argument("--state", default=None, help="folder for the resumable state (default: runs/pretrain-<out folder name>)")
+    ap.add_argument(
+        "--data",
+        default=None,
+        help="local IMDb folder with train.parquet and unsupervised.parquet; default $IMDB_DATA, else the Hugging Face Hub",
+    )
+    ap.add_argument(
+        "--out", default="checkpoints/bilstm-imdb-lm", help="pretrained encoder folder to write (default: %(default)s)"
+    )
+    ap.add_argument(
+        "--state", default=None, help="folder for the resumable state (default: runs/pretrain-<out folder name>)"
+    )
     ap.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available, or $SENTIMENT_DEVICE)")
-    ap.add_argument("--limit", type=int, default=0, help="read only the first N training and N unlabeled reviews (0 = all), for a quick try")
+    ap.add_argument(
+        "--limit",
+        type=int,
+        default=0,
+        help="read only the first N training and N unlabeled reviews (0 = all), for a quick try",
+    )
     docs = field_comments(PretrainConfig)
     for f in dataclasses.fields(PretrainConfig):
         flag = "--" + f.name.replace("_", "-")
@@ -51,11 +74,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    cfg = PretrainConfig(**{f.name: (tuple(v) if f.name == "cutoffs" else v) for f in dataclasses.fields(PretrainConfig) if (v := getattr(args, f.name)) is not None})
+    cfg = PretrainConfig(
+        **{
+            f.name: (tuple(v) if f.name == "cutoffs" else v)
+            for f in dataclasses.fields(PretrainConfig)
+            if (v := getattr(args, f.name)) is not None
+        }
+    )
     device = pick_device(args.device)
     state = args.state or f"runs/pretrain-{args.out.rstrip('/').split('/')[-1]}"
     done_file = Path(state) / "state.json"
-    if done_file.is_file() and (saved := json.loads(done_file.read_text()))["step"] >= saved.get("total_steps", float("inf")):
+    if done_file.is_file() and (saved := json.loads(done_file.read_text()))["step"] >= saved.get(
+        "total_steps", float("inf")
+    ):
         print(f"this run already finished ({done_file}); delete {state} to pretrain again", file=sys.stderr)
         return 0
     try:
@@ -75,9 +106,11 @@ def main(argv: list[str] | None = None) -> int:
     data = prepare_text(tokens, heldout, cfg)
     torch.manual_seed(cfg.seed)
     lm = BiLanguageModel(encoder_config(len(data.vocab), cfg), cfg)
-    print(f"{len(train):,} training + {len(unlabeled) - heldout_n:,} unlabeled reviews ({data.train.n_tokens:,} tokens in "
-          f"{len(data.train):,} pieces), {heldout_n} held out; vocabulary {len(data.vocab):,}; "
-          f"{sum(p.numel() for p in lm.trained_parameters().values()):,} parameters; device {device}; state in {state}")  # fmt: skip
+    print(
+        f"{len(train):,} training + {len(unlabeled) - heldout_n:,} unlabeled reviews ({data.train.n_tokens:,} tokens in "
+        f"{len(data.train):,} pieces), {heldout_n} held out; vocabulary {len(data.vocab):,}; "
+        f"{sum(p.numel() for p in lm.trained_parameters().values()):,} parameters; device {device}; state in {state}"
+    )
 
     bar, perplexity, last = None, None, None
     try:
@@ -86,7 +119,11 @@ def main(argv: list[str] | None = None) -> int:
                 if bar is None:
                     bar = tqdm(total=event.total_steps, initial=event.step - 1, unit="step", dynamic_ncols=True)
                 bar.update(1)
-                bar.set_postfix(tok_s=f"{event.tokens / max(event.seconds, 1e-9):,.0f}", ppl=f"{math.exp(event.loss):.0f}", refresh=False)
+                bar.set_postfix(
+                    tok_s=f"{event.tokens / max(event.seconds, 1e-9):,.0f}",
+                    ppl=f"{math.exp(event.loss):.0f}",
+                    refresh=False,
+                )
                 last = event
             elif isinstance(event, LMHeldout):
                 perplexity = event.perplexity
@@ -112,11 +149,16 @@ def main(argv: list[str] | None = None) -> int:
         "tokens_per_second": round(data.train.n_tokens * cfg.epochs / last.seconds),
         "vocab_size": len(data.vocab),
         "device": device,
-        "versions": {"python": platform.python_version(), **{p: version(p) for p in ("torch", "datasets", "safetensors")}},
+        "versions": {
+            "python": platform.python_version(),
+            **{p: version(p) for p in ("torch", "datasets", "safetensors")},
+        },
         "command": "python " + shlex.join(sys.argv if argv is None else ["pretrain.py", *argv]),
     }
     out = save_pretrained_encoder(args.out, lm, data.vocab, cfg, metrics)
-    print(f"held-out perplexity {perplexity:.1f}; {metrics['tokens_per_second']:,} tokens/s; {last.seconds / 60:.1f} min; saved {out}")
+    print(
+        f"held-out perplexity {perplexity:.1f}; {metrics['tokens_per_second']:,} tokens/s; {last.seconds / 60:.1f} min; saved {out}"
+    )
     return 0
 
 

@@ -15,10 +15,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import dataclasses
-import inspect
-import json
 import platform
-import re
 import shlex
 import sys
 import time
@@ -27,21 +24,47 @@ from importlib.metadata import version
 import torch
 from tqdm import tqdm
 
-from sentiment import MAX_TOKENS, ModelConfig, SentimentRNN, TrainConfig, load_checkpoint, load_imdb, load_predictor, save_checkpoint
+from sentiment import (
+    MAX_TOKENS,
+    ModelConfig,
+    SentimentRNN,
+    TrainConfig,
+    load_checkpoint,
+    load_imdb,
+    load_predictor,
+    save_checkpoint,
+)
 from sentiment.checkpoint import CheckpointError
+from sentiment.cli import field_comments
 from sentiment.data import DataUnavailableError, EncodedSplit, Split
 from sentiment.device import pick_device
 from sentiment.evaluate import accuracies
+from sentiment.metrics import Metrics
 from sentiment.model import POOLINGS, RNN_TYPES
 from sentiment.ngram import NgramConfig, NgramModel, naive_bayes_scaling
-from sentiment.pretrain import ENCODER_SIZES, PretrainedError, load_pretrained, start_from
+from sentiment.pretrain import ENCODER_SIZES, PretrainedError, load_pretrained
+from sentiment.recipe import build_classifier
 from sentiment.training import LR_SCHEDULES, Done, Step, Validation, fit, prepare
 
 TEXTBOOK = dict(
-    embed_dim=20, hidden_dim=64, fc_dim=64, rnn_type="lstm", bidirectional=False, num_layers=1, dropout=0.0,
-    pooling="last", batch_size=32, lr=1e-3, lr_schedule="constant", epochs=10, weight_decay=0.0,
-    grad_clip=0.0, min_freq=1, max_vocab=0, max_tokens=0,
-)  # fmt: skip
+    embed_dim=20,
+    hidden_dim=64,
+    fc_dim=64,
+    rnn_type="lstm",
+    bidirectional=False,
+    num_layers=1,
+    dropout=0.0,
+    pooling="last",
+    batch_size=32,
+    lr=1e-3,
+    lr_schedule="constant",
+    epochs=10,
+    weight_decay=0.0,
+    grad_clip=0.0,
+    min_freq=1,
+    max_vocab=0,
+    max_tokens=0,
+)
 PRESETS = {"textbook": TEXTBOOK, "textbook-bilstm": TEXTBOOK | {"bidirectional": True}}
 SKIP = {"vocab_size"}  # set from the data, not a flag
 
@@ -49,28 +72,57 @@ SKIP = {"vocab_size"}  # set from the data, not a flag
 CHOICES = {"rnn_type": sorted(RNN_TYPES), "pooling": list(POOLINGS), "lr_schedule": list(LR_SCHEDULES)}
 
 
-def field_comments(cls) -> dict[str, str]:
-    """The one-line comment after each field of a config dataclass, used as its --help text."""
-    return dict(re.findall(r"^\s+(\w+):[^#\n]*#\s*(.+)$", inspect.getsource(cls), re.M))
-
-
 def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog="Flags left out take the preset's value, else the default shown.")
-    ap.add_argument("--data", default=None, help="local IMDb folder (train.parquet + test.parquet, or aclImdb/); default $IMDB_DATA, else the Hugging Face Hub")
-    ap.add_argument("--out", default="checkpoints/bilstm-imdb", help="checkpoint folder to write (default: %(default)s)")
-    ap.add_argument("--preset", choices=sorted(PRESETS), help="start from a named recipe: textbook (the book's LSTM), textbook-bilstm")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], epilog="Flags left out take the preset's value, else the default shown."
+    )
+    ap.add_argument(
+        "--data",
+        default=None,
+        help="local IMDb folder (train.parquet + test.parquet, or aclImdb/); default $IMDB_DATA, else the Hugging Face Hub",
+    )
+    ap.add_argument(
+        "--out", default="checkpoints/bilstm-imdb", help="checkpoint folder to write (default: %(default)s)"
+    )
+    ap.add_argument(
+        "--preset",
+        choices=sorted(PRESETS),
+        help="start from a named recipe: textbook (the book's LSTM), textbook-bilstm",
+    )
     ap.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available, or $SENTIMENT_DEVICE)")
-    ap.add_argument("--push-to-hub", metavar="REPO_ID", help="also upload the checkpoint folder to this Hugging Face Hub model repo")
-    ap.add_argument("--model", choices=("bilstm", "ngram"), default="bilstm", help="bilstm: the recurrent classifier; ngram: the bag-of-n-grams baseline (NBSVM)")
-    ap.add_argument("--pretrained", metavar="FOLDER", help="start the encoder (and take the vocabulary) from this pretrained language model (pretrain.py)")
-    ap.add_argument("--init", metavar="CHECKPOINT", help="continue from this trained BiLSTM checkpoint (its weights, sizes and vocabulary)")
-    ap.add_argument("--teacher", metavar="CHECKPOINT", action="append", help="also learn from this model's probabilities on IMDb's unlabeled "
-                    "reviews (distillation); given twice or more, from the mean of the teachers' logits")
-    ap.add_argument("--unlabeled", type=int, default=0, help="with --teacher: how many unlabeled reviews to use (0 = all 50,000)")
+    ap.add_argument(
+        "--push-to-hub", metavar="REPO_ID", help="also upload the checkpoint folder to this Hugging Face Hub model repo"
+    )
+    ap.add_argument(
+        "--model",
+        choices=("bilstm", "ngram"),
+        default="bilstm",
+        help="bilstm: the recurrent classifier; ngram: the bag-of-n-grams baseline (NBSVM)",
+    )
+    ap.add_argument(
+        "--pretrained",
+        metavar="FOLDER",
+        help="start the encoder (and take the vocabulary) from this pretrained language model (pretrain.py)",
+    )
+    ap.add_argument(
+        "--init",
+        metavar="CHECKPOINT",
+        help="continue from this trained BiLSTM checkpoint (its weights, sizes and vocabulary)",
+    )
+    ap.add_argument(
+        "--teacher",
+        metavar="CHECKPOINT",
+        action="append",
+        help="also learn from this model's probabilities on IMDb's unlabeled "
+        "reviews (distillation); given twice or more, from the mean of the teachers' logits",
+    )
+    ap.add_argument(
+        "--unlabeled", type=int, default=0, help="with --teacher: how many unlabeled reviews to use (0 = all 50,000)"
+    )
     for group_name, cls in (("model", ModelConfig), ("n-gram baseline", NgramConfig), ("training", TrainConfig)):
         group = ap.add_argument_group(f"{group_name} options")
         docs = field_comments(cls)
@@ -78,7 +130,9 @@ def build_parser() -> argparse.ArgumentParser:
             if f.name in SKIP:
                 continue
             if cls is NgramConfig:  # its defaults are the baseline's; a model with --model ngram takes them from here
-                group.add_argument(_flag(f.name), type=int, default=None, help=f"{docs.get(f.name, '')} (default: {f.default})")
+                group.add_argument(
+                    _flag(f.name), type=int, default=None, help=f"{docs.get(f.name, '')} (default: {f.default})"
+                )
                 continue
             help_text = f"{docs.get(f.name, '')} (default: {f.default})"
             if f.type in ("bool", bool):
@@ -102,7 +156,9 @@ def teacher_labels(paths: list[str], unlabeled: Split, device: str) -> tuple[Spl
     logits, about = torch.zeros(len(unlabeled)), []
     for path in paths:
         teacher = load_predictor(path, device=device)
-        probs = torch.tensor([p.probability for p in teacher.predict_batch(unlabeled.texts, batch_size=256)], dtype=torch.float64)
+        probs = torch.tensor(
+            [p.probability for p in teacher.predict_batch(unlabeled.texts, batch_size=256)], dtype=torch.float64
+        )
         logits += torch.logit(probs, eps=1e-7).float() / len(paths)
         about.append({"path": path, "test_accuracy": teacher.metrics.get("test_accuracy")})
     return Split(unlabeled.texts, torch.sigmoid(logits).tolist()), about
@@ -114,7 +170,11 @@ def _train(run, train_cfg: TrainConfig):
     for event in run:
         if isinstance(event, Step):
             if bar is None:
-                bar = tqdm(total=event.total_steps // train_cfg.epochs, desc=f"epoch {event.epoch}/{train_cfg.epochs}", leave=False)
+                bar = tqdm(
+                    total=event.total_steps // train_cfg.epochs,
+                    desc=f"epoch {event.epoch}/{train_cfg.epochs}",
+                    leave=False,
+                )
             bar.update(1)
             bar.set_postfix(loss=f"{event.loss:.3f}", acc=f"{event.accuracy:.3f}", refresh=False)
         elif isinstance(event, Validation) and event.end_of_epoch or isinstance(event, Done) and event.stopped:
@@ -122,8 +182,10 @@ def _train(run, train_cfg: TrainConfig):
                 bar.close()
                 bar = None
             if isinstance(event, Validation):
-                tqdm.write(f"epoch {round(event.epoch):>2}  train loss {event.train_loss:.4f} acc {event.train_accuracy:.4f}  "
-                           f"valid loss {event.valid_loss:.4f} acc {event.valid_accuracy:.4f}  {event.seconds:7.1f}s")  # fmt: skip
+                tqdm.write(
+                    f"epoch {round(event.epoch):>2}  train loss {event.train_loss:.4f} acc {event.train_accuracy:.4f}  "
+                    f"valid loss {event.valid_loss:.4f} acc {event.valid_accuracy:.4f}  {event.seconds:7.1f}s"
+                )
         yield event
 
 
@@ -143,7 +205,9 @@ def main(argv: list[str] | None = None) -> int:
         soft, teacher = None, None
         if args.teacher:
             unlabeled = splits["unsupervised"]
-            soft, teacher = teacher_labels(args.teacher, unlabeled.take(range(args.unlabeled or len(unlabeled))), device)
+            soft, teacher = teacher_labels(
+                args.teacher, unlabeled.take(range(args.unlabeled or len(unlabeled))), device
+            )
     except (DataUnavailableError, PretrainedError, CheckpointError) as e:
         print(e, file=sys.stderr)
         return 2
@@ -155,19 +219,17 @@ def main(argv: list[str] | None = None) -> int:
         model = NgramModel(model_cfg)
     elif init:
         model, model_cfg = init.model.train(), init.model.config
-    elif pretrained:
-        for name in ENCODER_SIZES:  # sizes not given on the command line are the pretrained encoder's
-            if getattr(args, name, None) is None:
-                setattr(model_cfg, name, getattr(pretrained.model_config, name))
+    else:  # sizes not given on the command line are the pretrained encoder's
+        given = frozenset(name for name in ENCODER_SIZES if getattr(args, name, None) is not None)
         try:
-            model = start_from(pretrained, model_cfg)
+            model = build_classifier(model_cfg, len(data.vocab), pretrained, given)
         except PretrainedError as e:
             print(e, file=sys.stderr)
             return 2
-    else:
-        model = SentimentRNN(model_cfg)
-    print(f"{len(data.train):,} training ({len(soft) if soft else 0:,} labelled by the teacher) / {len(data.valid):,} validation reviews, "
-          f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters, device {device}")  # fmt: skip
+    print(
+        f"{len(data.train):,} training ({len(soft) if soft else 0:,} labelled by the teacher) / {len(data.valid):,} validation reviews, "
+        f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters, device {device}"
+    )
 
     scaling = naive_bayes_scaling(model, data.train) if args.model == "ngram" else contextlib.nullcontext()
     with scaling:
@@ -177,30 +239,37 @@ def main(argv: list[str] | None = None) -> int:
     test_start = time.perf_counter()
     test = accuracies(model, EncodedSplit.encode(splits["test"], data.vocab, MAX_TOKENS), device)
     test_acc = test["accuracy"]
-    print(f"best validation accuracy {done.best_valid_accuracy:.4f} (epoch {done.best_epoch:g}); test accuracy {test_acc:.4f}")
-    metrics = {
-        "valid_accuracy": done.best_valid_accuracy,
-        "test_accuracy": test_acc,
-        "best_epoch": done.best_epoch,
-        "epochs": train_cfg.epochs,
-        "train_reviews": len(data.train) - (len(soft) if soft else 0),
-        "unlabeled_reviews": len(soft) if soft else 0,
-        "valid_reviews": len(data.valid),
-        "test_reviews": len(splits["test"]),
-        "vocab_size": len(data.vocab),
-        "parameters": model.num_parameters(),
-        "train_seconds": round(done.seconds, 1),
-        "test_seconds": round(time.perf_counter() - test_start, 1),
-        "device": device,
-        "seed": train_cfg.seed,
-        "train_config": dataclasses.asdict(train_cfg),
-        "versions": {"python": platform.python_version(), **{p: version(p) for p in ("torch", "datasets", "huggingface_hub", "safetensors")}},
-        "command": "python " + shlex.join(sys.argv if argv is None else ["train.py", *argv]),
-        **({"pretrained": {"path": args.pretrained, "heldout_perplexity": pretrained.metrics.get("heldout_perplexity")}} if pretrained else {}),
-        **({"teachers": teacher} if teacher else {}),
-        **({"init": {"path": args.init, "test_accuracy": init.metrics.get("test_accuracy")}} if init else {}),
-        "history": done.history,
-    }
+    print(
+        f"best validation accuracy {done.best_valid_accuracy:.4f} (epoch {done.best_epoch:g}); test accuracy {test_acc:.4f}"
+    )
+    metrics = Metrics(
+        valid_accuracy=done.best_valid_accuracy,
+        test_accuracy=test_acc,
+        best_epoch=done.best_epoch,
+        epochs=train_cfg.epochs,
+        train_reviews=len(data.train) - (len(soft) if soft else 0),
+        unlabeled_reviews=len(soft) if soft else 0,
+        valid_reviews=len(data.valid),
+        test_reviews=len(splits["test"]),
+        vocab_size=len(data.vocab),
+        parameters=model.num_parameters(),
+        train_seconds=round(done.seconds, 1),
+        test_seconds=round(time.perf_counter() - test_start, 1),
+        device=device,
+        seed=train_cfg.seed,
+        train_config=dataclasses.asdict(train_cfg),
+        versions={
+            "python": platform.python_version(),
+            **{p: version(p) for p in ("torch", "datasets", "huggingface_hub", "safetensors")},
+        },
+        command="python " + shlex.join(sys.argv if argv is None else ["train.py", *argv]),
+        pretrained={"path": args.pretrained, "heldout_perplexity": pretrained.metrics.get("heldout_perplexity")}
+        if pretrained
+        else None,
+        teachers=teacher or None,
+        init={"path": args.init, "test_accuracy": init.metrics.get("test_accuracy")} if init else None,
+        history=done.history,
+    ).to_dict()
     out = save_checkpoint(args.out, model, data.vocab, metrics)
     print(f"saved {out}")
     if args.push_to_hub:

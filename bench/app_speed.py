@@ -10,15 +10,13 @@ through ``gradio_client`` and through plain HTTP (what ``curl`` does): calls/s, 
 the server's CPU time per call (the clients run on the same cores, so calls/s understates what
 the server alone could answer: cores / CPU per call bounds that); and
 the time from pressing Train (2,000 reviews, 1 epoch) to the first plot update, for a first
-and a second run (the second finds the reviews already loaded); and last, label-only calls over
-HTTP against fresh servers of this app and of the baseline, the app with Gradio's own copy of every
-component's config into each new session (before ``app.defer_session_configs``), alternating.
+and a second run (the second finds the reviews already loaded). Label-only throughput of the JSON
+route against in-process ``predict_batch`` is ``bench/http_speed.py``.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,26 +26,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from devtools import free_port  # noqa: E402
+from devtools import gradio_predict as http_predict  # noqa: E402
+
 REVIEW = (
     "I went in with low expectations and came out delighted. The cast is terrific, the dialogue is witty "
     "and the story never drags, although the final act leans a little too hard on coincidence."
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def http_predict(http, url: str, text: str, explain: bool):
-    """One /predict call the way curl makes it: POST the inputs, then read the result's event stream."""
-    event = http.post(f"{url}gradio_api/call/predict", json={"data": [text, explain]}).json()["event_id"]
-    with http.stream("GET", f"{url}gradio_api/call/predict/{event}") as stream:
-        lines = list(stream.iter_lines())
-    if "event: complete" not in lines:
-        raise RuntimeError(f"no result: {lines[:4]}")
-    return lines
 
 
 def cpu_seconds(pid: int) -> float:
@@ -66,7 +53,9 @@ class Throughput:
         return self.line
 
 
-def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int = 25, server_pid: int | None = None) -> Throughput:
+def concurrent(
+    url: str, way: str, explain: bool, clients: int = 20, calls: int = 25, server_pid: int | None = None
+) -> Throughput:
     """``clients`` threads, each with its own client, each making ``calls`` calls at once; calls/s, p50, p95."""
     import httpx
     from gradio_client import Client
@@ -75,8 +64,11 @@ def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int 
 
     def worker():
         client = Client(url, verbose=False) if way == "gradio_client" else httpx.Client(timeout=120)
-        call = (lambda: client.predict(REVIEW, explain, api_name="/predict")) if way == "gradio_client" else (
-            lambda: http_predict(client, url, REVIEW, explain))  # fmt: skip
+        call = (
+            (lambda: client.predict(REVIEW, explain, api_name="/predict"))
+            if way == "gradio_client"
+            else (lambda: http_predict(client, url, REVIEW, explain))
+        )
         ready.wait()
         for _ in range(calls):
             t = time.perf_counter()
@@ -94,48 +86,22 @@ def concurrent(url: str, way: str, explain: bool, clients: int = 20, calls: int 
     for th in threads:
         th.join()
     seconds = time.perf_counter() - start
-    server_cpu = f", server CPU {1000 * (cpu_seconds(server_pid) - cpu) / max(1, len(latencies)):.1f} ms per call" if server_pid else ""
+    server_cpu = (
+        f", server CPU {1000 * (cpu_seconds(server_pid) - cpu) / max(1, len(latencies)):.1f} ms per call"
+        if server_pid
+        else ""
+    )
     latencies.sort()
     p95 = latencies[int(0.95 * (len(latencies) - 1))] if latencies else float("nan")
-    return Throughput(len(latencies) / seconds, len(failures), (
-        f"{clients} clients x {calls} calls, {way}, {'explained' if explain else 'label only'}: "
-        f"{len(latencies) / seconds:.1f} calls/s, p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, "
-        f"{len(failures)} failed{server_cpu}"))  # fmt: skip
-
-
-GRADIO_AS_IS = ("-c", "import sys, app; app.defer_session_configs = lambda: None; sys.exit(app.main())")  # the baseline
-
-
-def fresh_server_http(args: tuple[str, ...], calls: int = 50) -> Throughput:
-    """Label-only /predict over HTTP from 20 clients against a fresh ``python *args`` server."""
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import start_app
-
-    server, url = start_app(args=args)
-    try:
-        concurrent(url, "HTTP", False, calls=3, server_pid=server.pid)  # warm-up
-        return concurrent(url, "HTTP", False, calls=calls, server_pid=server.pid)
-    finally:
-        server.terminate()
-        server.wait()
-
-
-def session_copy_ratio(rounds: int = 2) -> None:
-    """This app against the baseline, Gradio's own copy of every component config into each new session
-    (the app before ``app.defer_session_configs``): fresh servers in the order A B B A per round, so a
-    drift of the machine favours neither; medians and their ratio. Exits 1 if any call failed."""
-    found = {"this app": [], "baseline": []}
-    servers = {"this app": ("app.py",), "baseline": GRADIO_AS_IS}
-    for _ in range(rounds):
-        for name in ("this app", "baseline", "baseline", "this app"):
-            result = fresh_server_http(servers[name])
-            found[name].append(result)
-            print(f"  {name}: {result}")
-    if any(r.failed for results in found.values() for r in results):
-        raise SystemExit("some calls failed: no ratio")
-    ours, base = (statistics.median(r.rate for r in found[name]) for name in ("this app", "baseline"))
-    print(f"label only over HTTP, median of {2 * rounds} fresh servers each: {ours:.1f} calls/s vs {base:.1f} with Gradio's "
-          f"per-session config copy: {ours / base:.2f}x")
+    return Throughput(
+        len(latencies) / seconds,
+        len(failures),
+        (
+            f"{clients} clients x {calls} calls, {way}, {'explained' if explain else 'label only'}: "
+            f"{len(latencies) / seconds:.1f} calls/s, p50 {statistics.median(latencies):.0f} ms, p95 {p95:.0f} ms, "
+            f"{len(failures)} failed{server_cpu}"
+        ),
+    )
 
 
 def main() -> None:
@@ -144,7 +110,9 @@ def main() -> None:
     port = free_port()
     env = dict(os.environ, GRADIO_SERVER_PORT=str(port), GRADIO_ANALYTICS_ENABLED="False")
     start = time.perf_counter()
-    server = subprocess.Popen([sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "app.py"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         client = None
         while client is None:
@@ -154,7 +122,7 @@ def main() -> None:
             except Exception:
                 client = None
                 if server.poll() is not None or time.perf_counter() - start > 120:
-                    raise SystemExit("the app did not start")
+                    raise SystemExit("the app did not start") from None
                 time.sleep(0.1)
         print(f"start-up: {time.perf_counter() - start:.1f} s from `python app.py` to the first answered /predict")
 
@@ -173,8 +141,10 @@ def main() -> None:
             t = time.perf_counter()
             p.predict(REVIEW, explain=True)
             inproc.append(1000 * (time.perf_counter() - t))
-        print(f"/predict through gradio_client: median {statistics.median(samples):.1f} ms, p95 {samples[94]:.1f} ms "
-              f"(the same prediction in-process: median {statistics.median(inproc):.1f} ms)")  # fmt: skip
+        print(
+            f"/predict through gradio_client: median {statistics.median(samples):.1f} ms, p95 {samples[94]:.1f} ms "
+            f"(the same prediction in-process: median {statistics.median(inproc):.1f} ms)"
+        )
 
         url = f"http://127.0.0.1:{port}/"
         for way in ("gradio_client", "HTTP"):
@@ -185,17 +155,20 @@ def main() -> None:
             trainer = Client(f"http://127.0.0.1:{port}/", verbose=False)
             t = time.perf_counter()
             job = trainer.submit(1, 2000, "lstm", True, 32, 32, 0.003, 32, "random weights", api_name="/train")
-            while not any(isinstance(o[0], dict) and (o[0].get("value") or {}).get("data") for o in job.outputs()):  # a plot with points
+            while not any(
+                isinstance(o[0], dict) and (o[0].get("value") or {}).get("data") for o in job.outputs()
+            ):  # a plot with points
                 if job.done():
                     raise SystemExit(f"training ended without a plot: {job.exception()}")
                 time.sleep(0.05)
             first_plot = time.perf_counter() - t
             job.result()
-            print(f"Train pressed to first plot update ({run} run, 2,000 reviews): {first_plot:.1f} s; whole run {time.perf_counter() - t:.1f} s")
+            print(
+                f"Train pressed to first plot update ({run} run, 2,000 reviews): {first_plot:.1f} s; whole run {time.perf_counter() - t:.1f} s"
+            )
     finally:
         server.terminate()
         server.wait()
-    session_copy_ratio()
 
 
 if __name__ == "__main__":

@@ -30,12 +30,33 @@ from sentiment.diff import diff_texts  # noqa: E402
 
 # Opposites for rule-made edits, both ways; a word is replaced with its case kept.
 OPPOSITES = {
-    "great": "terrible", "best": "worst", "excellent": "awful", "wonderful": "dreadful", "good": "bad",
-    "loved": "hated", "love": "hate", "enjoyed": "hated", "brilliant": "dreadful", "beautiful": "ugly",
-    "amazing": "awful", "fantastic": "horrible", "perfect": "pathetic", "superb": "abysmal", "masterpiece": "disaster",
-    "entertaining": "boring", "interesting": "dull", "fun": "tedious", "enjoyable": "unbearable", "recommend": "avoid",
-    "highly": "hardly", "funny": "unfunny", "strong": "weak", "better": "worse", "well": "badly", "favorite": "least favorite",
-}  # fmt: skip
+    "great": "terrible",
+    "best": "worst",
+    "excellent": "awful",
+    "wonderful": "dreadful",
+    "good": "bad",
+    "loved": "hated",
+    "love": "hate",
+    "enjoyed": "hated",
+    "brilliant": "dreadful",
+    "beautiful": "ugly",
+    "amazing": "awful",
+    "fantastic": "horrible",
+    "perfect": "pathetic",
+    "superb": "abysmal",
+    "masterpiece": "disaster",
+    "entertaining": "boring",
+    "interesting": "dull",
+    "fun": "tedious",
+    "enjoyable": "unbearable",
+    "recommend": "avoid",
+    "highly": "hardly",
+    "funny": "unfunny",
+    "strong": "weak",
+    "better": "worse",
+    "well": "badly",
+    "favorite": "least favorite",
+}
 OPPOSITES |= {v: k for k, v in OPPOSITES.items() if " " not in v}
 RATING = re.compile(r"\b(10|[0-9])(\s*/\s*10|\s+out\s+of\s+10)\b")
 
@@ -59,8 +80,12 @@ def rule_edits(text: str) -> list[tuple[str, str]]:
         for m in hits:
             edited += [text[at : m.start()], swap(m)]
             at = m.end()
-        out.append(("every sentiment word swapped: " + ", ".join(f"{m.group()}->{swap(m)}" for m in hits),
-                    "".join(edited) + text[at:]))  # fmt: skip
+        out.append(
+            (
+                "every sentiment word swapped: " + ", ".join(f"{m.group()}->{swap(m)}" for m in hits),
+                "".join(edited) + text[at:],
+            )
+        )
     rating = list(RATING.finditer(text))
     if rating:
         m = rating[-1]
@@ -83,15 +108,21 @@ def find(test, both, count: int, max_tokens: int) -> None:
                 continue
             key = outcome(c, gold)
             groups.setdefault(key, []).append((i, gold, what, edited, c))
-    names = {(True, False): "BiLSTM follows, baseline does not", (False, False): "neither follows",
-             (True, True): "both follow", (False, True): "baseline follows, BiLSTM does not"}  # fmt: skip
+    names = {
+        (True, False): "BiLSTM follows, baseline does not",
+        (False, False): "neither follows",
+        (True, True): "both follow",
+        (False, True): "baseline follows, BiLSTM does not",
+    }
     for key, name in names.items():
         found = groups.get(key, [])
         print(f"\n=== {name}: {len(found)} candidates")
         for i, gold, what, edited, c in found[:count]:
-            print(f"\n[test {i}, {gold}] {what}\n  {test.texts[i]}\n  BiLSTM {c.original.probability:.3f} -> "
-                  f"{c.edited.probability:.3f}; baseline {c.original.baseline['probability']:.3f} -> "
-                  f"{c.edited.baseline['probability']:.3f}")  # fmt: skip
+            print(
+                f"\n[test {i}, {gold}] {what}\n  {test.texts[i]}\n  -> {edited}\n  BiLSTM {c.original.probability:.3f} -> "
+                f"{c.edited.probability:.3f}; baseline {c.original.baseline['probability']:.3f} -> "
+                f"{c.edited.baseline['probability']:.3f}"
+            )
 
 
 def main(argv=None) -> int:
@@ -124,14 +155,19 @@ def main(argv=None) -> int:
         wrong += not ok
         derived.append(ex.with_claim(*follows))
         b0, b1 = c.original.baseline["probability"], c.edited.baseline["probability"]
-        print(f"{ex.name:<28} {c.original.probability:.3f} -> {c.edited.probability:.3f}   "
-              f"{b0:.3f} -> {b1:.3f}   {'' if ok else 'WRONG: '}{follows}  {len(diff_texts(ex.original, ex.edited).changes)} change(s)")  # fmt: skip
+        print(
+            f"{ex.name:<28} {c.original.probability:.3f} -> {c.edited.probability:.3f}   "
+            f"{b0:.3f} -> {b1:.3f}   {'' if ok else 'WRONG: '}{follows}  {len(diff_texts(ex.original, ex.edited).changes)} change(s)"
+        )
     missing = coverage(derived)
     if args.write:
         save_examples(derived, args.examples)
         print(f"claims written to {args.examples} ({wrong} changed)")
     else:
-        print(f"{len(examples) - wrong} of {len(examples)} claims hold" + ("" if not wrong else "; --write sets them to what the models do"))
+        print(
+            f"{len(examples) - wrong} of {len(examples)} claims hold"
+            + ("" if not wrong else "; --write sets them to what the models do")
+        )
     if missing:
         print("missing among the examples: " + "; ".join(missing) + " (--find proposes candidates)")
     return 1 if (wrong and not args.write) or missing else 0

@@ -55,7 +55,9 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", default=None, help="local IMDb folder; default $IMDB_DATA, else the Hub")
     ap.add_argument("--checkpoint", default="checkpoints/bilstm-imdb")
-    ap.add_argument("--baseline", default="checkpoints/ngram-imdb", help="the order-blind baseline that compare also asks")
+    ap.add_argument(
+        "--baseline", default="checkpoints/ngram-imdb", help="the order-blind baseline that compare also asks"
+    )
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--repeat", type=int, default=200)
     ap.add_argument("--compare-only", action="store_true", help="time compare alone")
@@ -75,7 +77,9 @@ def main() -> None:
         med, p95 = timings(lambda: p.predict(text), args.repeat)
         print(f"predict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms")
         med, p95 = timings(lambda: p.predict(text, explain=True), max(20, args.repeat // 5))
-        print(f"predict(explain=True): attributions and running verdict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms")
+        print(
+            f"predict(explain=True): attributions and running verdict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms"
+        )
         ids = p.predict(text).ids
         med, p95 = timings(lambda: p.trajectory(ids), max(20, args.repeat // 5))
         points = min(n, TRAJECTORY_POINTS)
@@ -85,8 +89,10 @@ def main() -> None:
     for where, at in (("near its start", 2), ("in its middle", n // 2)):
         edited = one_word_edited(typical, at)
         med, p95 = timings(lambda: both.compare(typical, edited), max(20, args.repeat // 5))
-        print(f"compare, typical review ({n} tokens) and a copy with one word replaced {where} (word {at}), with both "
-              f"running verdicts and the baseline: median {med:.2f} ms, p95 {p95:.2f} ms")
+        print(
+            f"compare, typical review ({n} tokens) and a copy with one word replaced {where} (word {at}), with both "
+            f"running verdicts and the baseline: median {med:.2f} ms, p95 {p95:.2f} ms"
+        )
     if args.compare_only:
         return
     start = time.perf_counter()
@@ -99,9 +105,11 @@ def main() -> None:
     start = time.perf_counter()
     p.predict_batch(texts[:200], explain=True)
     explained = 200 / (time.perf_counter() - start)
-    print(f"{len(texts)} test reviews: predict one by one {one_by_one:.0f} reviews/s (baseline), "
-          f"predict_batch {batched:.0f} reviews/s ({batched / one_by_one:.1f}x); "
-          f"predict_batch with attributions {explained:.0f} reviews/s")  # fmt: skip
+    print(
+        f"{len(texts)} test reviews: predict one by one {one_by_one:.0f} reviews/s (baseline), "
+        f"predict_batch {batched:.0f} reviews/s ({batched / one_by_one:.1f}x); "
+        f"predict_batch with attributions {explained:.0f} reviews/s"
+    )
 
 
 if __name__ == "__main__":

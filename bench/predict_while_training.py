@@ -21,9 +21,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))
 
-from conftest import start_app  # noqa: E402
+from devtools import start_app  # noqa: E402
 
 REVIEW = (
     "I went in with low expectations and came out delighted. The cast is terrific, the dialogue is witty "
@@ -86,8 +86,12 @@ def main() -> None:
         alone, _ = timed_run(url)
         with_load, busy = timed_run(url, during=lambda: load(url))
         print(f"TRAIN_THREADS={os.environ.get('TRAIN_THREADS', 'default')}")
-        print(f"/predict idle: p50 {statistics.median(idle):.0f} ms, p95 {p95(idle):.0f} ms ({len(idle)} calls, 4 clients)")
-        print(f"/predict while training: p50 {statistics.median(busy):.0f} ms, p95 {p95(busy):.0f} ms: p95 ratio {p95(busy) / p95(idle):.2f}x (target <= 3)")
+        print(
+            f"/predict idle: p50 {statistics.median(idle):.0f} ms, p95 {p95(idle):.0f} ms ({len(idle)} calls, 4 clients)"
+        )
+        print(
+            f"/predict while training: p50 {statistics.median(busy):.0f} ms, p95 {p95(busy):.0f} ms: p95 ratio {p95(busy) / p95(idle):.2f}x (target <= 3)"
+        )
         print(f"default Train run: {alone:.1f} s alone, {with_load:.1f} s with the prediction load beside it")
     finally:
         server.terminate()

@@ -45,7 +45,11 @@ def visit_and_train(browser, url: str) -> None:
     page.goto(url)
     page.get_by_role("tab", name="Train").click()
     for label, value in (("Training reviews", "200"), ("Epochs", "1")):
-        box = page.get_by_label(label, exact=False).locator("xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']").first
+        box = (
+            page.get_by_label(label, exact=False)
+            .locator("xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']")
+            .first
+        )
         box.fill(value)
         box.press("Enter")
     page.get_by_role("button", name="Train", exact=True).click()
@@ -82,13 +86,16 @@ def predictions(url: str, total: int) -> int:
     """``total`` explained /predict calls through gradio_client, 20 threads; how many failed."""
     from gradio_client import Client
 
-    return in_threads(total, 20, lambda: Client(url, verbose=False), lambda c: c.predict(REVIEW, True, api_name="/predict"))
+    return in_threads(
+        total, 20, lambda: Client(url, verbose=False), lambda c: c.predict(REVIEW, True, api_name="/predict")
+    )
 
 
 def http_calls(url: str, total: int) -> int:
     """``total`` label-only /predict calls over plain HTTP, 20 threads; how many failed."""
     import httpx
-    from app_speed import http_predict
+
+    from devtools import gradio_predict as http_predict
 
     return in_threads(total, 20, lambda: httpx.Client(timeout=120), lambda http: http_predict(http, url, REVIEW, False))
 
@@ -106,14 +113,18 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--http-rounds", type=int, default=3)
     ap.add_argument("--max-growth-mb", type=float, default=100.0)
     args = ap.parse_args(argv)
-    sys.path.insert(0, str(ROOT / "tests"))
-    from conftest import start_app
+    sys.path.insert(0, str(ROOT))
     from playwright.sync_api import sync_playwright
+
+    from devtools import start_app
 
     server, url = start_app()
     try:
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            browser = p.chromium.launch(
+                executable_path=CHROMIUM,
+                args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+            )
             start = time.perf_counter()
             visit_and_train(browser, url)  # warm-up: the reviews are read, kernels and pools allocated
             predictions(url, 100)
@@ -122,22 +133,34 @@ def main(argv: list[str] | None = None) -> int:
             for _ in range(args.visitors):
                 visit_and_train(browser, url)
             after_runs = rss_mb(server.pid)
-            print(f"after {args.visitors} more visitors each trained a run and left: {after_runs:.0f} MB ({after_runs - warm:+.0f} MB)")
+            print(
+                f"after {args.visitors} more visitors each trained a run and left: {after_runs:.0f} MB ({after_runs - warm:+.0f} MB)"
+            )
             browser.close()
         failed = predictions(url, args.predictions)
         after_predictions = rss_mb(server.pid)
-        print(f"after {args.predictions} predictions ({failed} failed): {after_predictions:.0f} MB ({after_predictions - warm:+.0f} MB since warm-up)")
+        print(
+            f"after {args.predictions} predictions ({failed} failed): {after_predictions:.0f} MB ({after_predictions - warm:+.0f} MB since warm-up)"
+        )
         for round_ in range(1, args.http_rounds + 1):
             failed += http_calls(url, args.http_calls)
             after_http = rss_mb(server.pid)
-            print(f"after {round_ * args.http_calls} label-only calls over plain HTTP, each a new session: "
-                  f"{after_http:.0f} MB ({after_http - warm:+.0f} MB since warm-up; {failed} calls failed so far)")
+            print(
+                f"after {round_ * args.http_calls} label-only calls over plain HTTP, each a new session: "
+                f"{after_http:.0f} MB ({after_http - warm:+.0f} MB since warm-up; {failed} calls failed so far)"
+            )
         time.sleep(5)  # Gradio notices a closed page when its heartbeat stops
         left = run_folders(server.pid)
-        print(f"run folders left on disk after every page closed: {len(left)}; {time.perf_counter() - start:.0f} s in all")
+        print(
+            f"run folders left on disk after every page closed: {len(left)}; {time.perf_counter() - start:.0f} s in all"
+        )
         growth = max(after_runs, after_predictions) - warm
         ok = growth <= args.max_growth_mb and not left and not failed
-        print("OK" if ok else f"FAILED: growth {growth:.0f} MB (bound {args.max_growth_mb:g}), {len(left)} folders left, {failed} failed")
+        print(
+            "OK"
+            if ok
+            else f"FAILED: growth {growth:.0f} MB (bound {args.max_growth_mb:g}), {len(left)} folders left, {failed} failed"
+        )
         return 0 if ok else 1
     finally:
         server.terminate()

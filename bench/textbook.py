@@ -58,7 +58,9 @@ def main() -> None:
     ap.add_argument("--data", required=True, help="folder with train.parquet and test.parquet")
     ap.add_argument("--reviews", type=int, default=2000, help="training reviews (the first N after the seeded split)")
     ap.add_argument("--bidirectional", action=argparse.BooleanOptionalAction, default=True)
-    ap.add_argument("--full", action="store_true", help="time the whole run: data, vocabulary, epoch, validation and test")
+    ap.add_argument(
+        "--full", action="store_true", help="time the whole run: data, vocabulary, epoch, validation and test"
+    )
     args = ap.parse_args()
     start = time.perf_counter()
     train_df = pd.read_parquet(Path(args.data) / "train.parquet")
@@ -121,7 +123,9 @@ def main() -> None:
     result["valid_accuracy"] = evaluate(valid_dl)
     if args.full:
         test_df = pd.read_parquet(Path(args.data) / "test.parquet")
-        test_dl = torch.utils.data.DataLoader(list(zip(test_df["text"], test_df["label"])), batch_size=32, collate_fn=collate_batch)
+        test_dl = torch.utils.data.DataLoader(
+            list(zip(test_df["text"], test_df["label"])), batch_size=32, collate_fn=collate_batch
+        )
         result["test_accuracy"] = evaluate(test_dl)
         result["total_seconds"] = round(time.perf_counter() - start, 2)
     print(json.dumps(result))

@@ -33,7 +33,16 @@ def ours_epoch(data: str, reviews: int, batch_size: int) -> dict:
     from sentiment.training import Step, Validation
     from train import build_parser, configs
 
-    args = ["--preset", "textbook-bilstm", "--epochs", "1", "--batch-size", str(batch_size), "--train-limit", str(reviews)]
+    args = [
+        "--preset",
+        "textbook-bilstm",
+        "--epochs",
+        "1",
+        "--batch-size",
+        str(batch_size),
+        "--train-limit",
+        str(reviews),
+    ]
     model_cfg, cfg = configs(build_parser().parse_args(args))
     prepared = prepare(load_imdb(data)["train"], cfg)
     model_cfg.vocab_size = len(prepared.vocab)
@@ -67,15 +76,19 @@ def wall(cmd: list[str]) -> float:
 
 
 def show(r: dict) -> None:
-    print(f"  {r['loop']:<24} {r['epoch_seconds']:8.1f} s   {r['reviews'] / r['epoch_seconds']:8.0f} reviews/s   "
-          f"{r['tokens'] / r['epoch_seconds']:9.0f} tokens/s   validation accuracy {r['valid_accuracy']:.4f}")  # fmt: skip
+    print(
+        f"  {r['loop']:<24} {r['epoch_seconds']:8.1f} s   {r['reviews'] / r['epoch_seconds']:8.0f} reviews/s   "
+        f"{r['tokens'] / r['epoch_seconds']:9.0f} tokens/s   validation accuracy {r['valid_accuracy']:.4f}"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--data", required=True, help="folder with train.parquet and test.parquet")
     ap.add_argument("--reviews", type=int, default=2000, help="training reviews for the one-epoch comparison")
-    ap.add_argument("--full-reviews", type=int, default=4000, help="training reviews for the whole-run comparison (0 = skip it)")
+    ap.add_argument(
+        "--full-reviews", type=int, default=4000, help="training reviews for the whole-run comparison (0 = skip it)"
+    )
     ap.add_argument("--batch-sizes", default="32", help="comma-separated batch sizes for this project's loop")
     ap.add_argument("--ours", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--batch-size", type=int, default=32, help=argparse.SUPPRESS)
@@ -89,18 +102,53 @@ def main() -> None:
     base = run_json([py, "bench/textbook.py", "--data", args.data, "--reviews", str(args.reviews)])
     show(base)
     for bs in [int(b) for b in args.batch_sizes.split(",")]:
-        ours = run_json([py, "bench/train_speed.py", "--ours", "--data", args.data, "--reviews", str(args.reviews), "--batch-size", str(bs)])
+        ours = run_json(
+            [
+                py,
+                "bench/train_speed.py",
+                "--ours",
+                "--data",
+                args.data,
+                "--reviews",
+                str(args.reviews),
+                "--batch-size",
+                str(bs),
+            ]
+        )
         show(ours)
-        print(f"  -> {base['epoch_seconds'] / ours['epoch_seconds']:.1f}x faster per epoch; "
-              f"validation accuracy {100 * (ours['valid_accuracy'] - base['valid_accuracy']):+.2f} points")  # fmt: skip
+        print(
+            f"  -> {base['epoch_seconds'] / ours['epoch_seconds']:.1f}x faster per epoch; "
+            f"validation accuracy {100 * (ours['valid_accuracy'] - base['valid_accuracy']):+.2f} points"
+        )
 
     if args.full_reviews:
         n = str(args.full_reviews)
-        print(f"\nWhole run, textbook LSTM, 1 epoch on {args.full_reviews:,} reviews (data, vocabulary, epoch, validation, test):")
-        base_total = wall([py, "bench/textbook.py", "--data", args.data, "--reviews", n, "--full", "--no-bidirectional"])
+        print(
+            f"\nWhole run, textbook LSTM, 1 epoch on {args.full_reviews:,} reviews (data, vocabulary, epoch, validation, test):"
+        )
+        base_total = wall(
+            [py, "bench/textbook.py", "--data", args.data, "--reviews", n, "--full", "--no-bidirectional"]
+        )
         with tempfile.TemporaryDirectory() as tmp:
-            ours_total = wall([py, "train.py", "--data", args.data, "--preset", "textbook", "--epochs", "1", "--train-limit", n, "--out", tmp + "/ck"])
-        print(f"  textbook loop {base_total:8.1f} s\n  train.py      {ours_total:8.1f} s\n  -> {base_total / ours_total:.1f}x faster")
+            ours_total = wall(
+                [
+                    py,
+                    "train.py",
+                    "--data",
+                    args.data,
+                    "--preset",
+                    "textbook",
+                    "--epochs",
+                    "1",
+                    "--train-limit",
+                    n,
+                    "--out",
+                    tmp + "/ck",
+                ]
+            )
+        print(
+            f"  textbook loop {base_total:8.1f} s\n  train.py      {ours_total:8.1f} s\n  -> {base_total / ours_total:.1f}x faster"
+        )
 
 
 if __name__ == "__main__":

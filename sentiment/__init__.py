@@ -17,7 +17,24 @@ from .text import Vocab, tokenize  # noqa: E402
 from .training import TrainConfig, fit, prepare  # noqa: E402
 
 __all__ = [
-    "MAX_TOKENS", "Checkpoint", "CheckpointError", "DataUnavailableError", "ModelConfig", "NgramConfig", "NgramModel", "Prediction",
-    "Predictor", "SentimentRNN", "TRAJECTORY_POINTS", "TrainConfig", "Vocab", "fit", "load_checkpoint", "load_imdb",
-    "load_predictor", "prepare", "save_checkpoint", "tokenize",
+    "MAX_TOKENS",
+    "Checkpoint",
+    "CheckpointError",
+    "DataUnavailableError",
+    "ModelConfig",
+    "NgramConfig",
+    "NgramModel",
+    "Prediction",
+    "Predictor",
+    "SentimentRNN",
+    "TRAJECTORY_POINTS",
+    "TrainConfig",
+    "Vocab",
+    "fit",
+    "load_checkpoint",
+    "load_imdb",
+    "load_predictor",
+    "prepare",
+    "save_checkpoint",
+    "tokenize",
 ]

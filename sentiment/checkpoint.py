@@ -76,7 +76,13 @@ def atomic_folder(folder: str | os.PathLike):
             shutil.rmtree(tmp, ignore_errors=True)
 
 
-def save_checkpoint(folder: str | os.PathLike, model: SentimentRNN | NgramModel, vocab: Vocab, metrics: dict | None = None, card: str | None = None) -> Path:
+def save_checkpoint(
+    folder: str | os.PathLike,
+    model: SentimentRNN | NgramModel,
+    vocab: Vocab,
+    metrics: dict | None = None,
+    card: str | None = None,
+) -> Path:
     """Write the checkpoint folder atomically (replacing any previous one) and return its path.
 
     The weights are stored in float16 where they fit; ``model``'s own weights are rounded the same
@@ -105,7 +111,9 @@ def _resolve(path_or_repo: str | os.PathLike) -> Path:
         try:
             return Path(snapshot_download(text, allow_patterns=[WEIGHTS, CONFIG, VOCAB, METRICS, "README.md"]))
         except Exception as e:
-            raise CheckpointError(f"{text}: not a local folder, and not downloadable from the Hugging Face Hub ({type(e).__name__}: {e})") from e
+            raise CheckpointError(
+                f"{text}: not a local folder, and not downloadable from the Hugging Face Hub ({type(e).__name__}: {e})"
+            ) from e
     raise CheckpointError(f"{path}: no such checkpoint folder")
 
 
@@ -126,8 +134,12 @@ def load_checkpoint(path_or_repo: str | os.PathLike, device: str = "cpu") -> Che
         raise CheckpointError(f"{folder / CONFIG}: not a valid model configuration (expected a JSON object)")
     if raw.get("ngram_buckets") and "embed_dim" in raw:
         raise CheckpointError(f"{folder / CONFIG}: " + OLD_BRANCH.format(buckets=raw["ngram_buckets"]))
-    kind, config_cls = (NgramModel, NgramConfig) if "embed_dim" not in raw and "ngram_buckets" in raw else (SentimentRNN, ModelConfig)
-    raw = {k: v for k, v in raw.items() if not (k in ("ngram_buckets", "ngram_n") and config_cls is ModelConfig)}  # 0 = off, as before
+    kind, config_cls = (
+        (NgramModel, NgramConfig) if "embed_dim" not in raw and "ngram_buckets" in raw else (SentimentRNN, ModelConfig)
+    )
+    raw = {
+        k: v for k, v in raw.items() if not (k in ("ngram_buckets", "ngram_n") and config_cls is ModelConfig)
+    }  # 0 = off, as before
     try:
         config = config_cls(**raw)
     except (TypeError, ValueError) as e:
@@ -141,7 +153,9 @@ def load_checkpoint(path_or_repo: str | os.PathLike, device: str = "cpu") -> Che
     if vocab is None:
         raise CheckpointError(f"{folder / VOCAB}: expected a JSON list of token strings")
     if len(vocab) != config.vocab_size:
-        raise CheckpointError(f"{folder / VOCAB}: holds {len(vocab)} tokens but config.json says vocab_size={config.vocab_size}")
+        raise CheckpointError(
+            f"{folder / VOCAB}: holds {len(vocab)} tokens but config.json says vocab_size={config.vocab_size}"
+        )
 
     weights_file = folder / WEIGHTS
     if not weights_file.is_file():

@@ -96,7 +96,9 @@ def _read_parquet(file: str | Path, name: str, source: str) -> Split:
     try:
         split = _split(load_dataset("parquet", data_files={name: str(file)}, split=name))
     except Exception as e:  # datasets raises many types for a malformed file
-        raise DataUnavailableError(f"{file}: malformed parquet file ({type(e).__name__}: {e})\n" + _fix_hint(source, (name,))) from e
+        raise DataUnavailableError(
+            f"{file}: malformed parquet file ({type(e).__name__}: {e})\n" + _fix_hint(source, (name,))
+        ) from e
     return _check(split, str(file), _labels(name))
 
 
@@ -147,10 +149,14 @@ def _from_hub(names: tuple[str, ...], notify: Callable[[str], None]) -> dict[str
             info = HfApi().get_paths_info(HUB_DATASET, [hub_file(name)], repo_type="dataset")
             if not info:
                 raise FileNotFoundError(f"{hub_file(name)} is not in {HUB_DATASET}")
-            notify(f"Downloading IMDb's {name} reviews from the Hugging Face Hub ({info[0].size / 1e6:.0f} MB, once: later runs read the local cache)")
+            notify(
+                f"Downloading IMDb's {name} reviews from the Hugging Face Hub ({info[0].size / 1e6:.0f} MB, once: later runs read the local cache)"
+            )
             files[name] = hf_hub_download(HUB_DATASET, hub_file(name), repo_type="dataset")
         except Exception as e:  # network, HTTP and file errors all mean the same to the user
-            raise DataUnavailableError(f"Downloading {hub_file(name)} failed ({type(e).__name__}: {e})\n" + _fix_hint(source, names)) from e
+            raise DataUnavailableError(
+                f"Downloading {hub_file(name)} failed ({type(e).__name__}: {e})\n" + _fix_hint(source, names)
+            ) from e
     return {name: _read_parquet(file, name, source) for name, file in files.items()}
 
 
@@ -161,7 +167,11 @@ def _to_stderr(message: str) -> None:
 def _from_aclimdb(folder: Path, names: tuple[str, ...]) -> dict[str, Split]:
     splits = {}
     for name in names:
-        parts = ((UNLABELED, folder / "train" / "unsup"),) if name == "unsupervised" else ((0, folder / name / "neg"), (1, folder / name / "pos"))
+        parts = (
+            ((UNLABELED, folder / "train" / "unsup"),)
+            if name == "unsupervised"
+            else ((0, folder / name / "neg"), (1, folder / name / "pos"))
+        )
         texts, labels = [], []
         for label, sub in parts:
             for f in sorted(sub.glob("*.txt")):
@@ -174,8 +184,11 @@ def _from_aclimdb(folder: Path, names: tuple[str, ...]) -> dict[str, Split]:
     return splits
 
 
-def load_imdb(data: str | os.PathLike | None = None, splits: tuple[str, ...] = ("train", "test"),
-              notify: Callable[[str], None] | None = None) -> dict[str, Split]:  # fmt: skip
+def load_imdb(
+    data: str | os.PathLike | None = None,
+    splits: tuple[str, ...] = ("train", "test"),
+    notify: Callable[[str], None] | None = None,
+) -> dict[str, Split]:
     """Return ``{name: Split}`` for the named splits: ``train`` and ``test`` (25,000 labeled reviews each)
     and ``unsupervised`` (50,000 unlabeled reviews, label -1), from a local folder or the Hub.
     ``notify`` (default: standard error) is told, before a download from the Hub, what is downloaded and how large."""

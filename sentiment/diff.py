@@ -139,7 +139,13 @@ def _fewest_edits(a: tuple[str, ...], b: tuple[str, ...]) -> list[tuple[str, int
             ops.append([kind, i, i + di, j, j + dj])
         i, j = i + di, j + dj
     return [
-        (op if op == "equal" else "replace" if i2 > i1 and j2 > j1 else "delete" if i2 > i1 else "insert", i1, i2, j1, j2)
+        (
+            op if op == "equal" else "replace" if i2 > i1 and j2 > j1 else "delete" if i2 > i1 else "insert",
+            i1,
+            i2,
+            j1,
+            j2,
+        )
         for op, i1, i2, j1, j2 in ops
     ]
 

@@ -26,7 +26,9 @@ def accuracy(predictor: Predictor, split: Split, batch_size: int = 128) -> float
     return sum((p.probability >= 0.5) == bool(y) for p, y in zip(predictions, split.labels)) / len(split)
 
 
-def accuracies(model: torch.nn.Module, data: EncodedSplit, device: str | torch.device = "cpu", batch_size: int = 128) -> dict:
+def accuracies(
+    model: torch.nn.Module, data: EncodedSplit, device: str | torch.device = "cpu", batch_size: int = 128
+) -> dict:
     """{"accuracy": ...} of ``model`` on ``data``, from one pass. A review counts as positive as a
     ``Prediction`` labels it (probability >= 0.5), so this agrees with ``accuracy``."""
     logits, labels = scores(model, data, device, batch_size)
@@ -34,9 +36,15 @@ def accuracies(model: torch.nn.Module, data: EncodedSplit, device: str | torch.d
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    ap.add_argument("--checkpoint", default="checkpoints/bilstm-imdb", help="checkpoint folder or Hugging Face Hub repo id")
-    ap.add_argument("--data", default=None, help="local IMDb folder (parquet or aclImdb); default $IMDB_DATA, else the Hub")
+    ap = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    ap.add_argument(
+        "--checkpoint", default="checkpoints/bilstm-imdb", help="checkpoint folder or Hugging Face Hub repo id"
+    )
+    ap.add_argument(
+        "--data", default=None, help="local IMDb folder (parquet or aclImdb); default $IMDB_DATA, else the Hub"
+    )
     ap.add_argument("--limit", type=int, default=0, help="score only the first N test reviews (0 = all 25,000)")
     ap.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
     args = ap.parse_args(argv)
@@ -49,7 +57,9 @@ def main(argv: list[str] | None = None) -> int:
         test = test.take(range(min(args.limit, len(test))))
     predictor = load_predictor(args.checkpoint, device=args.device)
     start = time.perf_counter()
-    found = accuracies(predictor.model, EncodedSplit.encode(test, predictor.vocab, predictor.max_tokens), predictor.device)
+    found = accuracies(
+        predictor.model, EncodedSplit.encode(test, predictor.vocab, predictor.max_tokens), predictor.device
+    )
     result = {"accuracy": found["accuracy"], "n": len(test), "seconds": round(time.perf_counter() - start, 2)}
     print(json.dumps(result))
     return 0

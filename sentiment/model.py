@@ -65,7 +65,9 @@ def reverse_within_length(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tenso
     return x.gather(1, index.unsqueeze(-1).expand_as(x))
 
 
-class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags=["sentiment-analysis", "imdb", "lstm"]):
+class SentimentRNN(
+    nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags=["sentiment-analysis", "imdb", "lstm"]
+):
     def __init__(self, config: ModelConfig):
         super().__init__()
         self.config = config
@@ -92,7 +94,9 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
         drop = torch.rand(ids.shape, device=ids.device) < self.config.word_dropout
         return ids.masked_fill(drop & (ids != PAD_ID), UNK_ID)  # (batch, seq)
 
-    def loss(self, ids: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor, adversarial: float = 0.0) -> tuple[torch.Tensor, torch.Tensor]:
+    def loss(
+        self, ids: torch.Tensor, lengths: torch.Tensor, labels: torch.Tensor, adversarial: float = 0.0
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Logits (batch,) and the binary cross-entropy with ``labels``: 0/1, or a teacher's probabilities.
 
         ``adversarial`` > 0 adds adversarial training on the embeddings (Goodfellow et al., 2015; Miyato
@@ -173,22 +177,30 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
             out = []
             for ids, e in zip(reviews, ends):
                 chunks = e.split(16)  # 16 prefixes per pass bounds the activations held at once
-                out.append(torch.cat([self(ids[: int(p.max())].expand(len(p), -1), p) for p in chunks]) if len(e) else e.float())
+                out.append(
+                    torch.cat([self(ids[: int(p.max())].expand(len(p), -1), p) for p in chunks])
+                    if len(e)
+                    else e.float()
+                )
             return out
         xs = [self.embedding(ids) for ids in reviews]  # [(seq_r, embed)]
         parts = []
         for x, e in zip(xs, ends):
             forward = self.layers[0][0](x.unsqueeze(0))[0][0]  # (seq, hidden)
             last = e - 1
-            parts.append({
-                "last": [forward[last]],  # (k, hidden)
-                "max": [forward.cummax(0).values[last]],  # (k, hidden)
-                "mean": [forward.cumsum(0)[last] / e.unsqueeze(1)],  # (k, hidden)
-            })
+            parts.append(
+                {
+                    "last": [forward[last]],  # (k, hidden)
+                    "max": [forward.cummax(0).values[last]],  # (k, hidden)
+                    "mean": [forward.cumsum(0)[last] / e.unsqueeze(1)],  # (k, hidden)
+                }
+            )
         if c.bidirectional:
             offsets = torch.tensor([0] + [len(x) for x in xs[:-1]], device=xs[0].device).cumsum(0).tolist()
             starts = torch.cat([torch.full_like(e, o) for e, o in zip(ends, offsets)])  # (k_total,)
-            backward = self._backward_over_prefixes(torch.cat(xs), torch.cat([e + o for e, o in zip(ends, offsets)]), starts)
+            backward = self._backward_over_prefixes(
+                torch.cat(xs), torch.cat([e + o for e, o in zip(ends, offsets)]), starts
+            )
             sizes = [len(e) for e in ends]
             for name, part in backward.items():
                 for review, piece in zip(parts, part.split(sizes)):
@@ -196,14 +208,19 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
         names = ["max", "mean"] if c.pooling == "maxmean" else [c.pooling]
         return [self.head(torch.cat([p for name in names for p in review[name]], dim=-1)) for review in parts]  # [(k,)]
 
-    def _backward_over_prefixes(self, x: torch.Tensor, ends: torch.Tensor, starts: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
+    def _backward_over_prefixes(
+        self, x: torch.Tensor, ends: torch.Tensor, starts: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
         """The backward LSTM run over each stretch x[start:end] (x: (seq, embed); ``starts`` default 0), pooled:
         "last" (its state after reading back to the stretch's first word), "max" and "mean" over the stretch,
         each (k, hidden). A stretch is a prefix of a review; several reviews' prefixes lie in one ``x`` end to end."""
         lstm = self.layers[0][1]
         lengths = ends - (starts if starts is not None else 0)
         order = lengths.argsort(descending=True)
-        ends_sorted, lengths_sorted = ends[order], lengths[order]  # the stretches still being read at step s are the first ones
+        ends_sorted, lengths_sorted = (
+            ends[order],
+            lengths[order],
+        )  # the stretches still being read at step s are the first ones
         inputs = nn.functional.linear(x, lstm.weight_ih_l0, lstm.bias_ih_l0 + lstm.bias_hh_l0)  # (seq, 4*hidden)
         k, hidden = len(ends), self.config.hidden_dim
         h, cell, total = x.new_zeros(k, hidden), x.new_zeros(k, hidden), x.new_zeros(k, hidden)
@@ -213,7 +230,11 @@ class SentimentRNN(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags
         weight = lstm.weight_hh_l0.t()  # (hidden, 4*hidden)
         for step, n in enumerate(active):
             gates = torch.addmm(inputs[ends_sorted[:n] - 1 - step], h[:n], weight)  # (n, 4*hidden): i, f, g, o
-            i, f, o = gates[:, :hidden].sigmoid(), gates[:, hidden : 2 * hidden].sigmoid(), gates[:, 3 * hidden :].sigmoid()
+            i, f, o = (
+                gates[:, :hidden].sigmoid(),
+                gates[:, hidden : 2 * hidden].sigmoid(),
+                gates[:, 3 * hidden :].sigmoid(),
+            )
             cell[:n] = f * cell[:n] + i * gates[:, 2 * hidden : 3 * hidden].tanh()  # (n, hidden)
             h[:n] = o * cell[:n].tanh()  # (n, hidden)
             top[:n] = torch.maximum(top[:n], h[:n])

@@ -97,7 +97,10 @@ class NgramModel(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags=[
 
     def stored_state_dict(self) -> dict[str, torch.Tensor]:
         """The weights as a checkpoint holds them: float16 (half the size), loaded back as float32."""
-        return {k: (v.detach().half() if v.is_floating_point() else v.detach()).contiguous() for k, v in self.state_dict().items()}
+        return {
+            k: (v.detach().half() if v.is_floating_point() else v.detach()).contiguous()
+            for k, v in self.state_dict().items()
+        }
 
     def _save_pretrained(self, save_directory: Path) -> None:
         save_file(self.stored_state_dict(), str(Path(save_directory) / "model.safetensors"), metadata={"format": "pt"})
@@ -114,8 +117,14 @@ def naive_bayes_ratios(model: NgramModel, data, alpha: float = 1.0, batch_size: 
     for idx in data.batches(batch_size, shuffle=False):
         ids, lengths, labels = data.batch(idx)
         rows = torch.arange(len(idx)).unsqueeze(1)
-        keys = torch.cat([(rows * buckets + b)[m] for b, m in model.ngram_ids(ids, lengths)]).unique()  # review x bucket, once each
-        counts.index_put_((labels.round().long()[keys // buckets], keys % buckets), torch.ones(len(keys), dtype=torch.float64), accumulate=True)
+        keys = torch.cat(
+            [(rows * buckets + b)[m] for b, m in model.ngram_ids(ids, lengths)]
+        ).unique()  # review x bucket, once each
+        counts.index_put_(
+            (labels.round().long()[keys // buckets], keys % buckets),
+            torch.ones(len(keys), dtype=torch.float64),
+            accumulate=True,
+        )
     counts /= counts.sum(1, keepdim=True)
     return (counts[1] / counts[0]).log().float()
 

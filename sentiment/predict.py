@@ -32,7 +32,9 @@ from .ngram import NgramModel
 from .text import UNK_ID, tokenize
 
 MAX_TOKENS = 3000  # longer reviews are cut to their first MAX_TOKENS tokens (the longest IMDb review has ~2,500)
-TRAJECTORY_POINTS = 256  # the running verdict is computed after every token up to this many tokens, else at this many points
+TRAJECTORY_POINTS = (
+    256  # the running verdict is computed after every token up to this many tokens, else at this many points
+)
 
 
 @dataclass
@@ -43,7 +45,9 @@ class Prediction:
     ids: list[int]  # their vocabulary ids (1 = <unk>)
     truncated: bool = False  # the review was cut to max_tokens
     attributions: list[float] | None = None  # per token: + pushed toward positive, - toward negative
-    trajectory: list[float | None] | None = None  # per token: probability of positive after reading up to it (None: not computed)
+    trajectory: list[float | None] | None = (
+        None  # per token: probability of positive after reading up to it (None: not computed)
+    )
     baseline: dict | None = None  # the order-blind baseline's {"label", "probability"} for the same review
 
     @property
@@ -73,7 +77,11 @@ class Comparison:
         def side(p: Prediction) -> dict:
             return {"label": p.label, "probability": p.probability, "trajectory": p.trajectory, "baseline": p.baseline}
 
-        return {"original": side(self.original), "edited": side(self.edited), "changed": [c.to_dict() for c in self.changes]}
+        return {
+            "original": side(self.original),
+            "edited": side(self.edited),
+            "changed": [c.to_dict() for c in self.changes],
+        }
 
     def summary(self, model: str = "the BiLSTM", baseline: str = "the baseline") -> str:
         """One sentence on what the edit did to each verdict, e.g. "The edit flipped the BiLSTM from positive to
@@ -107,8 +115,13 @@ class Predictor:
     """A loaded checkpoint ready to score reviews; ``baseline``, another predictor (the bag-of-n-grams
     model), is asked too when explaining."""
 
-    def __init__(self, checkpoint: Checkpoint, device: str | torch.device | None = None, max_tokens: int = MAX_TOKENS,
-                 baseline: Predictor | None = None):  # fmt: skip
+    def __init__(
+        self,
+        checkpoint: Checkpoint,
+        device: str | torch.device | None = None,
+        max_tokens: int = MAX_TOKENS,
+        baseline: Predictor | None = None,
+    ):
         self.device = torch.device(device) if device else torch.device(next(checkpoint.model.parameters()).device)
         self.model = checkpoint.model.to(self.device).eval()
         self.vocab = checkpoint.vocab
@@ -196,7 +209,9 @@ class Predictor:
             except ValueError:
                 empty.append(name)
         if len(empty) == 2:
-            raise ValueError("Neither the original nor the edited review has words to read: type or paste a movie review.")
+            raise ValueError(
+                "Neither the original nor the edited review has words to read: type or paste a movie review."
+            )
         if empty:
             raise ValueError(f"The {empty[0]} has no words to read: type or paste a movie review.")
         same = encoded[0][1] == encoded[1][1]  # the model reads the same ids
@@ -247,8 +262,12 @@ class Predictor:
         return shares.float().cpu().tolist()
 
 
-def load_predictor(path_or_repo: str | os.PathLike = "checkpoints/bilstm-imdb", device: str | None = None, max_tokens: int = MAX_TOKENS,
-                   baseline: str | os.PathLike | None = None) -> Predictor:  # fmt: skip
+def load_predictor(
+    path_or_repo: str | os.PathLike = "checkpoints/bilstm-imdb",
+    device: str | None = None,
+    max_tokens: int = MAX_TOKENS,
+    baseline: str | os.PathLike | None = None,
+) -> Predictor:
     """Load a checkpoint folder or Hugging Face Hub repo id; device: cuda, mps, cpu or None for the best available.
     ``baseline``: a second checkpoint (e.g. "checkpoints/ngram-imdb") that explained predictions compare with."""
     device = pick_device(device)

@@ -34,9 +34,9 @@ from .checkpoint import atomic_folder
 from .data import EncodedSplit
 from .model import ModelConfig, SentimentRNN
 from .text import Vocab
+from .training import ENCODER  # the classifier's parameters that pretraining trains
 
 KIND = "bidirectional-language-model"
-ENCODER_KEYS = ("embedding.", "layers.")  # the classifier's parameters that pretraining trains
 
 
 class PretrainedError(RuntimeError):
@@ -58,7 +58,9 @@ class PretrainConfig:
     grad_clip: float = 1.0  # clip the gradient norm to this
     heldout_reviews: int = 500  # unlabeled reviews kept aside to measure perplexity
     cutoffs: tuple[int, ...] = (1000, 5000, 20000)  # adaptive softmax: word-frequency ranks where its clusters begin
-    predict_fraction: float = 0.5  # while training, predict the words at this random fraction of positions (the softmax is most of the cost)
+    predict_fraction: float = (
+        0.5  # while training, predict the words at this random fraction of positions (saves softmax time)
+    )
     seed: int = 1  # seed of initial weights, held-out choice and batch order
     save_every: float = 120.0  # seconds between saves of the resumable state
 
@@ -72,7 +74,9 @@ class BiLanguageModel(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
         self.predict_fraction = cfg.predict_fraction
         cutoffs = [c for c in cfg.cutoffs if c < model_config.vocab_size - 1]
-        self.softmax = nn.AdaptiveLogSoftmaxWithLoss(model_config.hidden_dim, model_config.vocab_size, cutoffs, div_value=2.0)
+        self.softmax = nn.AdaptiveLogSoftmaxWithLoss(
+            model_config.hidden_dim, model_config.vocab_size, cutoffs, div_value=2.0
+        )
 
     def loss(self, ids: torch.Tensor, lengths: torch.Tensor) -> tuple[torch.Tensor, int]:
         """Mean negative log-likelihood per predicted word (both directions) and how many were predicted.
@@ -80,7 +84,9 @@ class BiLanguageModel(nn.Module):
         hidden = self.encoder.config.hidden_dim
         h = self.encoder.encode(self.encoder.embedding(ids), lengths)  # (batch, seq, 2*hidden)
         steps = torch.arange(ids.size(1) - 1, device=ids.device).unsqueeze(0)  # (1, seq-1)
-        mask = steps + 1 < lengths.to(ids.device).unsqueeze(1)  # (batch, seq-1): both the word and its neighbour are real
+        mask = steps + 1 < lengths.to(ids.device).unsqueeze(
+            1
+        )  # (batch, seq-1): both the word and its neighbour are real
         if self.training and self.predict_fraction < 1:
             mask &= torch.rand(mask.shape, device=ids.device) < self.predict_fraction
         forward = h[:, :-1, :hidden][mask]  # (n, hidden): after reading words 0..t, predict word t+1
@@ -98,7 +104,9 @@ def encode_chunks(token_lists, vocab: Vocab, chunk_tokens: int) -> EncodedSplit:
     pieces = []
     for tokens in token_lists:
         ids = vocab.encode(tokens)
-        pieces += [ids[i : i + chunk_tokens] for i in range(0, len(ids), chunk_tokens) if len(ids[i : i + chunk_tokens]) > 1]
+        pieces += [
+            ids[i : i + chunk_tokens] for i in range(0, len(ids), chunk_tokens) if len(ids[i : i + chunk_tokens]) > 1
+        ]
     return EncodedSplit(pieces, [0] * len(pieces))
 
 
@@ -109,13 +117,26 @@ class PretrainData:
     heldout: EncodedSplit  # pieces of the held-out unlabeled reviews
 
 
-def prepare_text(token_lists: list[list[str]], heldout_token_lists: list[list[str]], cfg: PretrainConfig) -> PretrainData:
+def prepare_text(
+    token_lists: list[list[str]], heldout_token_lists: list[list[str]], cfg: PretrainConfig
+) -> PretrainData:
     vocab = Vocab.build(token_lists, min_freq=cfg.min_freq, max_size=cfg.max_vocab or None)
-    return PretrainData(vocab, encode_chunks(token_lists, vocab, cfg.chunk_tokens), encode_chunks(heldout_token_lists, vocab, cfg.chunk_tokens))
+    return PretrainData(
+        vocab,
+        encode_chunks(token_lists, vocab, cfg.chunk_tokens),
+        encode_chunks(heldout_token_lists, vocab, cfg.chunk_tokens),
+    )
 
 
 def encoder_config(vocab_size: int, cfg: PretrainConfig) -> ModelConfig:
-    return ModelConfig(vocab_size=vocab_size, embed_dim=cfg.embed_dim, hidden_dim=cfg.hidden_dim, rnn_type="lstm", bidirectional=True, num_layers=1)
+    return ModelConfig(
+        vocab_size=vocab_size,
+        embed_dim=cfg.embed_dim,
+        hidden_dim=cfg.hidden_dim,
+        rnn_type="lstm",
+        bidirectional=True,
+        num_layers=1,
+    )
 
 
 @dataclass
@@ -168,7 +189,9 @@ def save_state(folder: Path, lm: BiLanguageModel, optimizer: torch.optim.Optimiz
         opt = optimizer.state_dict()
         tensors = {f"{i}.{k}": v.detach().cpu().contiguous() for i, s in opt["state"].items() for k, v in s.items()}
         save_file(tensors, str(tmp / "optimizer.safetensors"))
-        (tmp / "state.json").write_text(json.dumps({**position, "param_groups": opt["param_groups"]}, indent=1), encoding="utf-8")
+        (tmp / "state.json").write_text(
+            json.dumps({**position, "param_groups": opt["param_groups"]}, indent=1), encoding="utf-8"
+        )
 
 
 def load_state(folder: Path, lm: BiLanguageModel, optimizer: torch.optim.Optimizer) -> dict:
@@ -177,7 +200,9 @@ def load_state(folder: Path, lm: BiLanguageModel, optimizer: torch.optim.Optimiz
         lm.load_state_dict(load_file(folder / "lm.safetensors"))
         flat = load_file(folder / "optimizer.safetensors")
     except (OSError, ValueError, SafetensorError, RuntimeError) as e:
-        raise PretrainedError(f"{folder}: cannot resume from this saved state ({type(e).__name__}: {e}); delete the folder to start over") from e
+        raise PretrainedError(
+            f"{folder}: cannot resume from this saved state ({type(e).__name__}: {e}); delete the folder to start over"
+        ) from e
     state: dict[int, dict] = {}
     for key, value in flat.items():
         i, name = key.split(".", 1)
@@ -208,7 +233,9 @@ def pretrain(
     if (state_dir / "state.json").exists():
         position = load_state(state_dir, lm, optimizer)
         if position.get("total_steps", total) != total:
-            raise PretrainedError(f"{state_dir}: saved for a run of {position['total_steps']} steps, not {total}; use the same settings or delete it")
+            raise PretrainedError(
+                f"{state_dir}: saved for a run of {position['total_steps']} steps, not {total}; use the same settings or delete it"
+            )
     lr_factor = _schedule(cfg, total)
     step, tokens, spent = position["step"], position["tokens"], position["seconds"]
     torch.manual_seed(cfg.seed + step)
@@ -218,7 +245,9 @@ def pretrain(
         return spent + time.perf_counter() - start
 
     def save() -> None:
-        save_state(state_dir, lm, optimizer, {"step": step, "tokens": tokens, "seconds": elapsed(), "total_steps": total})
+        save_state(
+            state_dir, lm, optimizer, {"step": step, "tokens": tokens, "seconds": elapsed(), "total_steps": total}
+        )
 
     lm.train()
     while step < total:
@@ -248,7 +277,9 @@ def pretrain(
                 return
 
 
-def save_pretrained_encoder(folder: str | os.PathLike, lm: BiLanguageModel, vocab: Vocab, cfg: PretrainConfig, metrics: dict) -> Path:
+def save_pretrained_encoder(
+    folder: str | os.PathLike, lm: BiLanguageModel, vocab: Vocab, cfg: PretrainConfig, metrics: dict
+) -> Path:
     """Write the pretrained encoder (and its softmax) as a checkpoint folder, atomically; weights in float16."""
     with atomic_folder(folder) as tmp:
         state = {k: v.detach().cpu().half().contiguous() for k, v in lm.trained_parameters().items()}
@@ -279,19 +310,27 @@ def load_pretrained(folder: str | os.PathLike) -> Pretrained:
     try:
         config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
         if config.get("kind") != KIND:
-            raise PretrainedError(f"{folder / 'config.json'}: not a pretrained encoder (kind {config.get('kind')!r}, expected {KIND!r})")
+            raise PretrainedError(
+                f"{folder / 'config.json'}: not a pretrained encoder (kind {config.get('kind')!r}, expected {KIND!r})"
+            )
         model_config = ModelConfig(**config["model"])
         vocab = Vocab.load(folder / "vocab.json")
         state = load_file(folder / "model.safetensors")
-        metrics = json.loads((folder / "metrics.json").read_text(encoding="utf-8")) if (folder / "metrics.json").exists() else {}
+        metrics = (
+            json.loads((folder / "metrics.json").read_text(encoding="utf-8"))
+            if (folder / "metrics.json").exists()
+            else {}
+        )
     except PretrainedError:
         raise
     except (OSError, ValueError, KeyError, TypeError, SafetensorError) as e:
         raise PretrainedError(f"{folder}: unreadable pretrained encoder ({type(e).__name__}: {e})") from e
     if len(vocab) != model_config.vocab_size:
-        raise PretrainedError(f"{folder / 'vocab.json'}: holds {len(vocab)} tokens but config.json says vocab_size={model_config.vocab_size}")
+        raise PretrainedError(
+            f"{folder / 'vocab.json'}: holds {len(vocab)} tokens but config.json says vocab_size={model_config.vocab_size}"
+        )
     encoder = {k.removeprefix("encoder."): v.float() for k, v in state.items() if k.startswith("encoder.")}
-    expected = {k: v.shape for k, v in SentimentRNN(model_config).state_dict().items() if k.startswith(ENCODER_KEYS)}
+    expected = {k: v.shape for k, v in SentimentRNN(model_config).state_dict().items() if k.startswith(ENCODER)}
     found = {k: v.shape for k, v in encoder.items()}
     if found != expected:
         diff = sorted(set(found.items()) ^ set(expected.items()))[:3]
@@ -305,11 +344,16 @@ ENCODER_SIZES = ("vocab_size", "embed_dim", "hidden_dim", "rnn_type", "bidirecti
 def start_from(pretrained: Pretrained, config: ModelConfig) -> SentimentRNN:
     """A classifier with ``config``'s head and pooling whose encoder starts from ``pretrained``.
     Sizes that disagree with the pretrained encoder are refused in one message naming the folder."""
-    wrong = [f"{k}={getattr(config, k)!r} (pretrained: {getattr(pretrained.model_config, k)!r})"
-             for k in ENCODER_SIZES if getattr(config, k) != getattr(pretrained.model_config, k)]  # fmt: skip
+    wrong = [
+        f"{k}={getattr(config, k)!r} (pretrained: {getattr(pretrained.model_config, k)!r})"
+        for k in ENCODER_SIZES
+        if getattr(config, k) != getattr(pretrained.model_config, k)
+    ]
     if wrong:
-        raise PretrainedError(f"{Path(pretrained.path) / 'config.json'}: the classifier's settings disagree with the pretrained encoder: {', '.join(wrong)}")
+        raise PretrainedError(
+            f"{Path(pretrained.path) / 'config.json'}: the classifier's settings disagree with the pretrained encoder: {', '.join(wrong)}"
+        )
     model = SentimentRNN(config)
     missing, unexpected = model.load_state_dict(pretrained.encoder_state, strict=False)
-    assert not unexpected and all(not k.startswith(ENCODER_KEYS) for k in missing), (missing, unexpected)
+    assert not unexpected and all(not k.startswith(ENCODER) for k in missing), (missing, unexpected)
     return model

@@ -18,7 +18,6 @@ from torch import nn
 from .data import EncodedSplit, Split, train_valid_split
 from .text import Vocab, tokenize
 
-
 LR_SCHEDULES = ("constant", "cosine")
 
 
@@ -28,7 +27,7 @@ class TrainConfig:
     batch_size: int = 32  # reviews per optimisation step
     lr: float = 1e-3  # Adam learning rate
     lr_schedule: str = "constant"  # constant, or cosine decay to zero over the run
-    encoder_lr: float = 0.0  # learning rate of the embedding and recurrent layers (0 = lr); lower when they start pretrained
+    encoder_lr: float = 0.0  # learning rate of the embedding and recurrent layers (0 = lr); lower when pretrained
     freeze_epochs: float = 0.0  # train only the head for this many epochs first, then everything (gradual unfreezing)
     weight_decay: float = 0.0  # AdamW weight decay
     grad_clip: float = 0.0  # clip the gradient norm to this (0 = no clipping)
@@ -111,7 +110,9 @@ class Done:
     stopped: bool = False  # ended early by should_stop
 
 
-def scores(model: nn.Module, data: EncodedSplit, device: str | torch.device = "cpu", batch_size: int = 256) -> tuple[torch.Tensor, torch.Tensor]:
+def scores(
+    model: nn.Module, data: EncodedSplit, device: str | torch.device = "cpu", batch_size: int = 256
+) -> tuple[torch.Tensor, torch.Tensor]:
     """One pass of ``model`` over ``data``: its logits (reviews,) and the labels (reviews,), both on the
     CPU, in the order of ``data.batches``."""
     model.eval()
@@ -124,7 +125,9 @@ def scores(model: nn.Module, data: EncodedSplit, device: str | torch.device = "c
     return torch.cat(logits), torch.cat(labels)
 
 
-def evaluate(model: nn.Module, data: EncodedSplit, batch_size: int = 256, device: str | torch.device = "cpu") -> tuple[float, float]:
+def evaluate(
+    model: nn.Module, data: EncodedSplit, batch_size: int = 256, device: str | torch.device = "cpu"
+) -> tuple[float, float]:
     """Mean BCE loss and accuracy of ``model`` on ``data``."""
     logits, labels = scores(model, data, device, batch_size)
     loss = nn.functional.binary_cross_entropy_with_logits(logits, labels).item()
@@ -202,9 +205,15 @@ def fit(
             if i in check_at or stopped:
                 valid_loss, valid_acc = evaluate(model, data.valid, device=device)
                 point = Validation(
-                    epoch - 1 + i / steps_per_epoch, step, loss_sum / seen, correct / seen,
-                    valid_loss, valid_acc, time.perf_counter() - start, i == steps_per_epoch,
-                )  # fmt: skip
+                    epoch - 1 + i / steps_per_epoch,
+                    step,
+                    loss_sum / seen,
+                    correct / seen,
+                    valid_loss,
+                    valid_acc,
+                    time.perf_counter() - start,
+                    i == steps_per_epoch,
+                )
                 history.append(vars(point).copy())
                 if valid_acc > best_acc:
                     best_acc, best_epoch = valid_acc, point.epoch

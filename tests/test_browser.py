@@ -22,7 +22,14 @@ def page(app_server):
     with sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--no-first-run"],
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
         )
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(app_server)
@@ -39,8 +46,10 @@ def snap(page, tmp_path: Path, name: str, readme: bool = True) -> None:
     assert (tmp_path / f"{name}.png").stat().st_size > 10000
 
 
-LATE_TURN = ("I loved the cast, the music and the photography, and for an hour it was a delight. "
-             "Then came the ending: stupid, lazy and insulting. A total waste of my time.")  # fmt: skip
+LATE_TURN = (
+    "I loved the cast, the music and the photography, and for an hour it was a delight. "
+    "Then came the ending: stupid, lazy and insulting. A total waste of my time."
+)
 
 
 def test_predict_tab_shows_label_tokens_running_verdict_and_baseline(page, tmp_path):
@@ -48,7 +57,9 @@ def test_predict_tab_shows_label_tokens_running_verdict_and_baseline(page, tmp_p
     page.get_by_role("button", name="Analyze").click()
     page.get_by_text("Probability of positive", exact=True).wait_for()
     page.get_by_text("unknown (").first.wait_for(timeout=20000)
-    page.locator("[aria-rowindex] [aria-colindex]", has_text="photography").first.wait_for(timeout=20000)  # the token table
+    page.locator("[aria-rowindex] [aria-colindex]", has_text="photography").first.wait_for(
+        timeout=20000
+    )  # the token table
     assert "negative" in page.get_by_test_id("label-output-value").inner_text().lower()
     baseline = page.locator("p", has_text="Order-blind baseline (counts words and phrases").first
     baseline.wait_for(timeout=20000)
@@ -86,7 +97,11 @@ def drawn_lines(page, title: str) -> list[int]:
 
 
 def set_number(page, label: str, value: str) -> None:
-    box = page.get_by_label(label, exact=False).locator("xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']").first
+    box = (
+        page.get_by_label(label, exact=False)
+        .locator("xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']")
+        .first
+    )
     box.fill(value)
     box.press("Enter")
 
@@ -96,10 +111,14 @@ def test_train_tab_draws_both_curves_and_compares_runs(page, tmp_path):
     set_number(page, "Training reviews", "300")
     set_number(page, "Epochs", "1")
     page.get_by_role("button", name="Train", exact=True).click()
-    page.locator("[aria-rowindex] [aria-colindex]", has_text="#1 BiLSTM 32").first.wait_for(timeout=120000)  # the runs table
+    page.locator("[aria-rowindex] [aria-colindex]", has_text="#1 BiLSTM 32").first.wait_for(
+        timeout=120000
+    )  # the runs table
     page.wait_for_timeout(1500)
     drawn = drawn_series(page, "Accuracy")
-    assert drawn.get("#1 BiLSTM 32 · training", 0) >= 2 and drawn.get("#1 BiLSTM 32 · validation", 0) == 5, drawn  # 4 checks + the start
+    assert drawn.get("#1 BiLSTM 32 · training", 0) >= 2 and drawn.get("#1 BiLSTM 32 · validation", 0) == 5, (
+        drawn
+    )  # 4 checks + the start
     assert "300 training reviews" in page.get_by_label("Log").input_value()
     # a second run: its own two series beside the first, and a second row in the runs table
     set_number(page, "Hidden size", "16")
@@ -107,12 +126,16 @@ def test_train_tab_draws_both_curves_and_compares_runs(page, tmp_path):
     page.locator("[aria-rowindex] [aria-colindex]", has_text="#2 BiLSTM 16").first.wait_for(timeout=120000)
     page.wait_for_timeout(1500)
     drawn = drawn_series(page, "Accuracy")
-    assert {k for k, v in drawn.items() if v >= 2} == {f"#{i} BiLSTM {h} · {c}" for i, h in ((1, 32), (2, 16)) for c in ("training", "validation")}, drawn
+    assert {k for k, v in drawn.items() if v >= 2} == {
+        f"#{i} BiLSTM {h} · {c}" for i, h in ((1, 32), (2, 16)) for c in ("training", "validation")
+    }, drawn
     assert page.locator("[aria-rowindex] [aria-colindex]", has_text="#1 BiLSTM 32").count() >= 1
     snap(page, tmp_path, "train-tiny", readme=False)
 
 
-@pytest.mark.skipif(not os.environ.get("SCREENSHOTS_DIR"), reason="the README's Train picture: runs only when refreshing screenshots")
+@pytest.mark.skipif(
+    not os.environ.get("SCREENSHOTS_DIR"), reason="the README's Train picture: runs only when refreshing screenshots"
+)
 def test_readme_picture_of_two_default_runs(page, tmp_path):
     """Two runs of the tab's default settings (a BiLSTM, then a GRU), each checked to pass 80% before the picture is taken."""
     page.reload()
@@ -133,7 +156,11 @@ def test_readme_picture_of_two_default_runs(page, tmp_path):
 
 
 def test_a_tiny_time_budget_stops_the_run_with_a_message(page, monkeypatch):
-    monkeypatch.setenv("TRAIN_BUDGET_SECONDS", "2")
+    import dataclasses
+
+    from webapp import settings
+
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, budget_s=2.0))
     page.get_by_role("tab", name="Train").click()
     set_number(page, "Training reviews", "5000")
     set_number(page, "Epochs", "3")

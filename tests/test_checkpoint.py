@@ -10,7 +10,9 @@ from sentiment import CheckpointError, ModelConfig, SentimentRNN, Vocab, load_ch
 def saved(tmp_path):
     torch.manual_seed(0)
     vocab = Vocab.build([["good", "bad", "movie", "good"]])
-    model = SentimentRNN(ModelConfig(vocab_size=len(vocab), embed_dim=4, hidden_dim=3, fc_dim=2, bidirectional=True, pooling="max")).eval()
+    model = SentimentRNN(
+        ModelConfig(vocab_size=len(vocab), embed_dim=4, hidden_dim=3, fc_dim=2, bidirectional=True, pooling="max")
+    ).eval()
     folder = save_checkpoint(tmp_path / "ckpt", model, vocab, {"valid_accuracy": 0.5})
     return folder, model, vocab
 
@@ -31,7 +33,13 @@ def test_save_load_gives_identical_logits(saved):
 
 def test_folder_works_with_the_hub_mixin(saved):
     folder, model, vocab = saved
-    assert sorted(p.name for p in folder.iterdir()) == ["README.md", "config.json", "metrics.json", "model.safetensors", "vocab.json"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "README.md",
+        "config.json",
+        "metrics.json",
+        "model.safetensors",
+        "vocab.json",
+    ]
     via_mixin = SentimentRNN.from_pretrained(folder)
     ids = vocab.encode(["bad", "movie"])
     assert torch.equal(logits(via_mixin, ids), logits(model, ids))
@@ -114,7 +122,12 @@ def test_a_checkpoint_with_the_old_n_gram_branch_is_refused_by_name(saved):
     folder, _, _ = saved
     config = json.loads((folder / "config.json").read_text())
     (folder / "config.json").write_text(json.dumps(config | {"ngram_buckets": 4194304, "ngram_n": 3}))
-    with pytest.raises(CheckpointError, match=r"config\.json: it holds the bag-of-n-grams branch .*ngram_buckets=4194304.*train\.py --model ngram"):
+    with pytest.raises(
+        CheckpointError,
+        match=r"config\.json: it holds the bag-of-n-grams branch .*ngram_buckets=4194304.*train\.py --model ngram",
+    ):
         load_checkpoint(folder)
-    (folder / "config.json").write_text(json.dumps(config | {"ngram_buckets": 0, "ngram_n": 2}))  # branch off: loads as before
+    (folder / "config.json").write_text(
+        json.dumps(config | {"ngram_buckets": 0, "ngram_n": 2})
+    )  # branch off: loads as before
     assert load_checkpoint(folder).model.config == ModelConfig(**config)

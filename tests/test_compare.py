@@ -25,7 +25,10 @@ def test_each_side_is_what_predict_says_of_it(both):
         assert side.label == alone.label and side.probability == pytest.approx(alone.probability, abs=1e-5)
         assert side.tokens == alone.tokens and side.ids == alone.ids
         assert side.trajectory == pytest.approx(alone.trajectory, abs=1e-5)
-        assert side.baseline == {"label": alone.baseline["label"], "probability": pytest.approx(alone.baseline["probability"])}
+        assert side.baseline == {
+            "label": alone.baseline["label"],
+            "probability": pytest.approx(alone.baseline["probability"]),
+        }
         assert side.attributions is None  # not computed for a comparison
     assert [ch.to_dict() for ch in c.changes] == [
         {"index": 3, "before": "", "after": "not"},
@@ -53,7 +56,9 @@ def test_long_reviews_get_the_same_points_as_predict(both):
         alone = both.predict(text, explain=True).trajectory
         assert [v is None for v in side.trajectory] == [v is None for v in alone]
         assert sum(v is not None for v in side.trajectory) == TRAJECTORY_POINTS
-        assert [v for v in side.trajectory if v is not None] == pytest.approx([v for v in alone if v is not None], abs=1e-5)
+        assert [v for v in side.trajectory if v is not None] == pytest.approx(
+            [v for v in alone if v is not None], abs=1e-5
+        )
 
 
 def test_identical_texts_give_no_changes_and_the_same_verdicts(both):
@@ -135,17 +140,28 @@ def made(label_a, p_a, label_b, p_b, base=None):
 @pytest.mark.parametrize(
     "comparison, sentence",
     [
-        (made("positive", 0.97, "negative", 0.08, ("positive", 0.91, "positive", 0.88)),
-         "The edit flipped the BiLSTM from positive to negative (0.97 → 0.08); the baseline stayed positive (0.91 → 0.88)."),
-        (made("negative", 0.2, "negative", 0.1, ("negative", 0.3, "positive", 0.6)),
-         "The edit flipped the baseline from negative to positive (0.30 → 0.60); the BiLSTM stayed negative (0.20 → 0.10)."),
-        (made("positive", 0.9, "negative", 0.1, ("positive", 0.8, "negative", 0.2)),
-         "The edit flipped both: the BiLSTM from positive to negative (0.90 → 0.10), "
-         "the baseline from positive to negative (0.80 → 0.20)."),
-        (made("positive", 0.9, "positive", 0.7, ("positive", 0.8, "positive", 0.75)),
-         "Neither model changed its verdict: the BiLSTM stayed positive (0.90 → 0.70), "
-         "the baseline stayed positive (0.80 → 0.75)."),
-        (made("positive", 0.9, "negative", 0.4), "The edit flipped the BiLSTM from positive to negative (0.90 → 0.40)."),
+        (
+            made("positive", 0.97, "negative", 0.08, ("positive", 0.91, "positive", 0.88)),
+            "The edit flipped the BiLSTM from positive to negative (0.97 → 0.08); the baseline stayed positive (0.91 → 0.88).",
+        ),
+        (
+            made("negative", 0.2, "negative", 0.1, ("negative", 0.3, "positive", 0.6)),
+            "The edit flipped the baseline from negative to positive (0.30 → 0.60); the BiLSTM stayed negative (0.20 → 0.10).",
+        ),
+        (
+            made("positive", 0.9, "negative", 0.1, ("positive", 0.8, "negative", 0.2)),
+            "The edit flipped both: the BiLSTM from positive to negative (0.90 → 0.10), "
+            "the baseline from positive to negative (0.80 → 0.20).",
+        ),
+        (
+            made("positive", 0.9, "positive", 0.7, ("positive", 0.8, "positive", 0.75)),
+            "Neither model changed its verdict: the BiLSTM stayed positive (0.90 → 0.70), "
+            "the baseline stayed positive (0.80 → 0.75).",
+        ),
+        (
+            made("positive", 0.9, "negative", 0.4),
+            "The edit flipped the BiLSTM from positive to negative (0.90 → 0.40).",
+        ),
     ],
 )
 def test_one_sentence_says_what_happened(comparison, sentence):

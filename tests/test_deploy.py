@@ -12,11 +12,18 @@ import deploy
 
 from .conftest import ROOT, start_app
 
-SPACE_ENV = {"SYSTEM": "spaces", "SPACE_ID": "someone/imdb-sentiment", "GRADIO_SERVER_NAME": "0.0.0.0", "GRADIO_ANALYTICS_ENABLED": "False"}
+SPACE_ENV = {
+    "SYSTEM": "spaces",
+    "SPACE_ID": "someone/imdb-sentiment",
+    "GRADIO_SERVER_NAME": "0.0.0.0",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+}
 
 
 def run(args, **env):
-    return subprocess.run([sys.executable, *args], cwd=ROOT, env=os.environ | env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=os.environ | env, capture_output=True, text=True, timeout=120
+    )
 
 
 def test_readme_front_matter_configures_the_space():
@@ -31,11 +38,26 @@ def test_readme_front_matter_configures_the_space():
 
 def test_upload_set_holds_what_the_app_needs_and_nothing_else():
     files = {f.as_posix() for f in deploy.upload_set()}
-    needed = {"app.py", "requirements.txt", "README.md", "sentiment/__init__.py", "sentiment/predict.py",
-              "checkpoints/bilstm-imdb/model.safetensors", "checkpoints/bilstm-imdb/config.json", "checkpoints/bilstm-imdb/vocab.json",
-              "checkpoints/ngram-imdb/model.safetensors", "docs/screenshots/predict.png"}  # fmt: skip
+    needed = {
+        "app.py",
+        "requirements.txt",
+        "README.md",
+        "sentiment/__init__.py",
+        "sentiment/predict.py",
+        "webapp/ui.py",
+        "webapp/serving.py",
+        "checkpoints/bilstm-imdb/model.safetensors",
+        "checkpoints/bilstm-imdb/config.json",
+        "checkpoints/bilstm-imdb/vocab.json",
+        "checkpoints/ngram-imdb/model.safetensors",
+        "docs/screenshots/predict.png",
+    }
     assert needed <= files
-    assert not [f for f in files if f.split("/")[0] in {"tests", "bench", "runs", ".ci", ".git"} or "__pycache__" in f or f.endswith(".pyc")]
+    assert not [
+        f
+        for f in files
+        if f.split("/")[0] in {"tests", "bench", "runs", ".ci", ".git"} or "__pycache__" in f or f.endswith(".pyc")
+    ]
     assert "requirements-dev.txt" not in files and "deploy.py" not in files
     # the pictures the README shows are uploaded with it
     assert set(re.findall(r"\]\((docs/screenshots/\S+?\.png)\)", (ROOT / "README.md").read_text())) <= files
@@ -44,7 +66,12 @@ def test_upload_set_holds_what_the_app_needs_and_nothing_else():
 
 
 def test_dry_run_lists_sizes_names_lfs_files_and_uploads_nothing(tmp_path):
-    result = run(["deploy.py", "someone/imdb-sentiment", "--dry-run"], HF_TOKEN="", HF_HOME=str(tmp_path), HF_ENDPOINT="http://127.0.0.1:9")
+    result = run(
+        ["deploy.py", "someone/imdb-sentiment", "--dry-run"],
+        HF_TOKEN="",
+        HF_HOME=str(tmp_path),
+        HF_ENDPOINT="http://127.0.0.1:9",
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     sizes = {f.as_posix(): (ROOT / f).stat().st_size for f in deploy.upload_set()}
@@ -62,8 +89,18 @@ def test_dry_run_lists_sizes_names_lfs_files_and_uploads_nothing(tmp_path):
         (["just-a-name"], {}, 2, "give it as USER/NAME"),
         (["someone/space", "--model-repo", "bad//repo"], {}, 2, "is not a valid model repository id"),
         (["someone/space"], {"HF_TOKEN": ""}, 2, "Not logged in to the Hugging Face Hub: run `hf auth login`"),
-        (["someone/space"], {"HF_TOKEN": "hf_not_a_real_token"}, 1, "Deploy failed uploading the Space someone/space; nothing changed on the Hub"),
-        (["someone/space", "--model-repo", "someone/model"], {"HF_TOKEN": "hf_not_a_real_token"}, 1, "Deploy failed uploading the model to someone/model, nothing changed"),
+        (
+            ["someone/space"],
+            {"HF_TOKEN": "hf_not_a_real_token"},
+            1,
+            "Deploy failed uploading the Space someone/space; nothing changed on the Hub",
+        ),
+        (
+            ["someone/space", "--model-repo", "someone/model"],
+            {"HF_TOKEN": "hf_not_a_real_token"},
+            1,
+            "Deploy failed uploading the model to someone/model, nothing changed",
+        ),
     ],
 )
 def test_bad_input_stops_with_one_clear_line(tmp_path, args, env, code, message):
@@ -74,7 +111,9 @@ def test_bad_input_stops_with_one_clear_line(tmp_path, args, env, code, message)
 
 def test_a_model_repo_that_cannot_be_reached_stops_start_up_naming_it(tmp_path):
     start = time.perf_counter()
-    result = run(["app.py"], MODEL_PATH="someone/no-such-model", HF_HOME=str(tmp_path), HF_ENDPOINT="http://127.0.0.1:9")
+    result = run(
+        ["app.py"], MODEL_PATH="someone/no-such-model", HF_HOME=str(tmp_path), HF_ENDPOINT="http://127.0.0.1:9"
+    )
     assert result.returncode == 1 and "Cannot start: someone/no-such-model" in result.stderr
     assert time.perf_counter() - start < 60
 
@@ -140,4 +179,9 @@ def test_a_space_upload_failing_after_the_model_says_what_was_uploaded(monkeypat
     monkeypatch.setattr(huggingface_hub, "get_token", lambda: "hf_token")
     with pytest.raises(deploy.DeployFailed, match="the model uploaded to someone/model stays"):
         deploy.deploy("someone/space", "someone/model", private=False)
-    assert hub.calls == [("create", "someone/model"), ("upload", "someone/model"), ("create", "someone/space"), ("delete", "someone/space")]
+    assert hub.calls == [
+        ("create", "someone/model"),
+        ("upload", "someone/model"),
+        ("create", "someone/space"),
+        ("delete", "someone/space"),
+    ]

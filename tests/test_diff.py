@@ -117,7 +117,10 @@ def test_token_spans_point_at_the_tokens(text):
 
 
 def test_segments_give_the_text_back_with_the_changed_words_marked():
-    original, edited = "The story was moving, and the cast <i>superb</i>!", "The story was not moving, and the cast dreadful!"
+    original, edited = (
+        "The story was moving, and the cast <i>superb</i>!",
+        "The story was not moving, and the cast dreadful!",
+    )
     before, after = diff_texts(original, edited).marks()
     left, right = segments(original, before), segments(edited, after)
     assert "".join(piece for piece, _ in left) == original and "".join(piece for piece, _ in right) == edited
@@ -141,8 +144,10 @@ def apply(original, changes):
     return out + original[at:]
 
 
-@given(st.lists(st.sampled_from(["good", "bad", "not", "the", "film", "very"]), max_size=30),
-       st.lists(st.sampled_from(["good", "bad", "not", "the", "film", "very"]), max_size=30))
+@given(
+    st.lists(st.sampled_from(["good", "bad", "not", "the", "film", "very"]), max_size=30),
+    st.lists(st.sampled_from(["good", "bad", "not", "the", "film", "very"]), max_size=30),
+)
 @settings(max_examples=300, deadline=None)
 def test_the_changes_rebuild_the_edited_text_and_are_few(original, edited):
     import difflib
@@ -155,5 +160,9 @@ def test_the_changes_rebuild_the_edited_text_and_are_few(original, edited):
     assert sum(m is not None for m in before) == sum(len(c.before) for c in d.changes)
     assert sum(m is not None for m in after) == sum(len(c.after) for c in d.changes)
     # never more word edits (a replaced, inserted or removed word each one) than difflib's own alignment
-    plain = [op for op in difflib.SequenceMatcher(None, original, edited, autojunk=False).get_opcodes() if op[0] != "equal"]
-    assert sum(max(len(c.before), len(c.after)) for c in d.changes) <= sum(max(i2 - i1, j2 - j1) for _, i1, i2, j1, j2 in plain)
+    plain = [
+        op for op in difflib.SequenceMatcher(None, original, edited, autojunk=False).get_opcodes() if op[0] != "equal"
+    ]
+    assert sum(max(len(c.before), len(c.after)) for c in d.changes) <= sum(
+        max(i2 - i1, j2 - j1) for _, i1, i2, j1, j2 in plain
+    )

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from gradio_client import Client
 from gradio_client.utils import Status
 
-import app
+from webapp import models
 
 REVIEWS = [
     "A wonderful, moving film. I loved it.",
@@ -19,7 +19,7 @@ TRAIN = (1, 2000, "lstm", True, 32, 32, 0.003, 32, "random weights")
 
 
 def test_200_predictions_from_20_concurrent_clients(app_server):
-    expected = {r: app.shipped_predictor().predict(r).label for r in REVIEWS}
+    expected = {r: models.shipped_predictor().predict(r).label for r in REVIEWS}
     clients = [Client(app_server, verbose=False) for _ in range(20)]
 
     def run(client_index):
@@ -36,7 +36,9 @@ def test_200_predictions_from_20_concurrent_clients(app_server):
     assert len(results) == 200
     assert all(result["label"] == expected[review] for review, result, _ in results)
     latencies = sorted(1000 * s for _, _, s in results)
-    print(f"\n/predict under 20 concurrent clients: median {statistics.median(latencies):.0f} ms, p95 {latencies[189]:.0f} ms")
+    print(
+        f"\n/predict under 20 concurrent clients: median {statistics.median(latencies):.0f} ms, p95 {latencies[189]:.0f} ms"
+    )
 
 
 def test_predictions_are_answered_during_training_and_a_second_run_waits(app_server):
@@ -65,11 +67,19 @@ def test_predictions_are_answered_during_training_and_a_second_run_waits(app_ser
 def test_training_api_refuses_absurd_settings(app_server):
     """Refused with a clear message (by the slider's own check or by the handler's) before any work."""
     client = Client(app_server, verbose=False)
-    for epochs, reviews, hidden in [(10000, 2000, 32), (1, -5, 32), (1, 10**9, 32), (1, 2000, 10**6), ("many", 2000, 32)]:
+    for epochs, reviews, hidden in [
+        (10000, 2000, 32),
+        (1, -5, 32),
+        (1, 10**9, 32),
+        (1, 2000, 10**6),
+        ("many", 2000, 32),
+    ]:
         try:
             client.predict(epochs, reviews, "lstm", True, 32, hidden, 0.003, 32, "random weights", api_name="/train")
         except Exception as e:  # gradio_client raises AppError carrying the message
-            assert any(words in str(e) for words in ("must be", "maximum value", "minimum value", "Expected a `float`")), e
+            assert any(
+                words in str(e) for words in ("must be", "maximum value", "minimum value", "Expected a `float`")
+            ), e
         else:
             raise AssertionError(f"epochs={epochs!r} reviews={reviews!r} hidden={hidden!r} was accepted")
 
@@ -83,6 +93,8 @@ def test_a_cancelled_run_frees_the_trainer_at_once(app_server):
         time.sleep(0.1)
     long_run.cancel()
     start = time.time()
-    short = Client(app_server, verbose=False).submit(1, 200, "lstm", True, 16, 16, 0.003, 32, "random weights", api_name="/train")
+    short = Client(app_server, verbose=False).submit(
+        1, 200, "lstm", True, 16, 16, 0.003, 32, "random weights", api_name="/train"
+    )
     assert "Best validation accuracy" in short.result(timeout=90)[3]
     assert time.time() - start < 90

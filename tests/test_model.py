@@ -60,8 +60,15 @@ def test_shapes_in_forward_match_its_comments():
     """(batch, seq, embed) -> (batch, seq, hidden) per direction -> (batch, 2*2*hidden) pooled -> (batch, fc) -> (batch,)."""
     model = make(bidirectional=True, num_layers=2, pooling="maxmean")
     shapes = {}
-    for name, module in [("embedding", model.embedding), ("rnn", model.layers[1][1]), ("fc", model.fc), ("out", model.out)]:
-        module.register_forward_hook(lambda m, i, o, name=name: shapes.update({name: tuple((o[0] if isinstance(o, tuple) else o).shape)}))
+    for name, module in [
+        ("embedding", model.embedding),
+        ("rnn", model.layers[1][1]),
+        ("fc", model.fc),
+        ("out", model.out),
+    ]:
+        module.register_forward_hook(
+            lambda m, i, o, name=name: shapes.update({name: tuple((o[0] if isinstance(o, tuple) else o).shape)})
+        )
     ids, lengths = batch([10, 3, 6])
     logits = model(ids, lengths)
     assert shapes == {"embedding": (3, 10, 8), "rnn": (3, 10, 6), "fc": (3, 5), "out": (3, 1)}
@@ -73,12 +80,25 @@ def test_gradients_reach_every_parameter():
     model = make(bidirectional=True, num_layers=2, pooling="max").train()
     ids, lengths = batch([8, 5])
     model(ids, lengths).sum().backward()
-    assert all(p.grad is not None and p.grad.abs().sum() > 0 for n, p in model.named_parameters() if n != "embedding.weight")
+    assert all(
+        p.grad is not None and p.grad.abs().sum() > 0 for n, p in model.named_parameters() if n != "embedding.weight"
+    )
 
 
-@pytest.mark.parametrize("bad", [dict(rnn_type="transformer"), dict(pooling="sum"), dict(hidden_dim=0), dict(dropout=1.5), dict(ngram_buckets=4096)])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        dict(rnn_type="transformer"),
+        dict(pooling="sum"),
+        dict(hidden_dim=0),
+        dict(dropout=1.5),
+        dict(ngram_buckets=4096),
+    ],
+)
 def test_bad_config_is_refused(bad):
-    with pytest.raises((ValueError, TypeError)):  # the n-gram branch is gone: SentimentRNN holds only the recurrent model
+    with pytest.raises(
+        (ValueError, TypeError)
+    ):  # the n-gram branch is gone: SentimentRNN holds only the recurrent model
         ModelConfig(**bad)
 
 
@@ -142,8 +162,10 @@ def test_prefix_logits_of_several_reviews_at_once(kw):
     with torch.no_grad():
         together = model.prefix_logits_many(reviews, ends)
         alone = [model.prefix_logits(r, e) for r, e in zip(reviews, ends)]
-        each = [torch.stack([model(r[:e].unsqueeze(0), torch.tensor([e]))[0] for e in es.tolist()]) if len(es) else None
-                for r, es in zip(reviews, ends)]
+        each = [
+            torch.stack([model(r[:e].unsqueeze(0), torch.tensor([e]))[0] for e in es.tolist()]) if len(es) else None
+            for r, es in zip(reviews, ends)
+        ]
     assert [t.shape for t in together] == [(4,), (0,), (2,)]
     for t, a, e in zip(together, alone, each):
         assert torch.allclose(t, a, atol=1e-6)

@@ -3,7 +3,16 @@
 import pytest
 import torch
 
-from sentiment import NgramConfig, NgramModel, TrainConfig, fit, load_checkpoint, load_predictor, prepare, save_checkpoint
+from sentiment import (
+    NgramConfig,
+    NgramModel,
+    TrainConfig,
+    fit,
+    load_checkpoint,
+    load_predictor,
+    prepare,
+    save_checkpoint,
+)
 from sentiment.data import EncodedSplit
 from sentiment.ngram import naive_bayes_ratios, naive_bayes_scaling
 from sentiment.training import evaluate
@@ -12,7 +21,10 @@ from sentiment.training import evaluate
 def ngrams_by_hand(row, n, buckets):
     """The buckets of a review's n-grams, hashed as the module documents it."""
     primes = (1000003, 998244353, 1000000007)
-    return [(sum(t * p for t, p in zip(row[i : i + n], primes)) + 12345 * (n - 1)) % buckets for i in range(len(row) - n + 1)]
+    return [
+        (sum(t * p for t, p in zip(row[i : i + n], primes)) + 12345 * (n - 1)) % buckets
+        for i in range(len(row) - n + 1)
+    ]
 
 
 def batch(lengths, vocab=50, seed=0):
@@ -56,7 +68,11 @@ def test_naive_bayes_ratios_count_each_review_once():
     r = naive_bayes_ratios(model, data, alpha=1.0)
     pos, neg = torch.ones(1009), torch.ones(1009)  # alpha
     for row, label in zip([[2, 3, 2, 3], [2, 4], [5, 3]], [1, 1, 0]):
-        buckets = {int(b) for grams, mask in model.ngram_ids(torch.tensor([row]), torch.tensor([len(row)])) for b in grams[mask]}
+        buckets = {
+            int(b)
+            for grams, mask in model.ngram_ids(torch.tensor([row]), torch.tensor([len(row)]))
+            for b in grams[mask]
+        }
         for b in buckets:
             (pos if label else neg)[b] += 1
     assert torch.allclose(r, torch.log((pos / pos.sum()) / (neg / neg.sum())), atol=1e-6)

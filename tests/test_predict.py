@@ -7,7 +7,8 @@ import pytest
 import torch
 
 from sentiment import MAX_TOKENS, load_predictor
-from sentiment.evaluate import accuracy, main as evaluate_main
+from sentiment.evaluate import accuracy
+from sentiment.evaluate import main as evaluate_main
 
 from .conftest import SHIPPED
 
@@ -87,7 +88,10 @@ def test_accuracy_on_a_fixed_sample_of_the_test_split(shipped, imdb):
 
 
 def test_evaluate_command_prints_one_json_line(imdb_path, capsys):
-    assert evaluate_main(["--checkpoint", str(SHIPPED), "--data", str(imdb_path), "--limit", "300", "--device", "cpu"]) == 0
+    assert (
+        evaluate_main(["--checkpoint", str(SHIPPED), "--data", str(imdb_path), "--limit", "300", "--device", "cpu"])
+        == 0
+    )
     line = capsys.readouterr().out.strip()
     import json
 
@@ -109,7 +113,10 @@ def test_shipped_checkpoint_is_small_self_contained_and_documented():
     assert (SHIPPED / "README.md").read_text() == (SHIPPED.parent.parent / "docs" / "model-card.md").read_text()
     metrics = __import__("json").loads((SHIPPED / "metrics.json").read_text())
     assert metrics["test_accuracy"] >= 0.91 and metrics["test_reviews"] == 25000 and metrics["train_reviews"] == 20000
-    assert metrics["unlabeled_reviews"] == 50000 and [t["path"] for t in metrics["teachers"]][0] == "checkpoints/ngram-imdb"
+    assert (
+        metrics["unlabeled_reviews"] == 50000
+        and [t["path"] for t in metrics["teachers"]][0] == "checkpoints/ngram-imdb"
+    )
 
 
 def test_shipped_checkpoint_is_a_bidirectional_lstm_alone(shipped):
@@ -119,7 +126,9 @@ def test_shipped_checkpoint_is_a_bidirectional_lstm_alone(shipped):
     from safetensors import safe_open
 
     config = __import__("json").loads((SHIPPED / "config.json").read_text())
-    assert set(config) == {f.name for f in dataclasses.fields(shipped.model.config)} and not any("ngram" in k for k in config)
+    assert set(config) == {f.name for f in dataclasses.fields(shipped.model.config)} and not any(
+        "ngram" in k for k in config
+    )
     assert config["bidirectional"] is True and config["rnn_type"] == "lstm"
     with safe_open(SHIPPED / "model.safetensors", "pt") as f:
         names = set(f.keys())
@@ -179,22 +188,33 @@ def test_long_reviews_get_evenly_spaced_points_over_what_was_read(with_baseline)
     assert len(p.trajectory) == 600 and len(points) == TRAJECTORY_POINTS and points[0] == 0 and points[-1] == 599
     assert max(b - a for a, b in zip(points, points[1:])) <= 600 // TRAJECTORY_POINTS + 1
     cut = with_baseline.predict("good " * (MAX_TOKENS + 10), explain=True)
-    assert cut.truncated and len(cut.trajectory) == MAX_TOKENS and cut.trajectory[-1] == pytest.approx(cut.probability, abs=1e-4)
+    assert (
+        cut.truncated
+        and len(cut.trajectory) == MAX_TOKENS
+        and cut.trajectory[-1] == pytest.approx(cut.probability, abs=1e-4)
+    )
 
 
 def test_the_running_verdict_turns_where_the_words_do(with_baseline):
     """What the Predict tab shows on its examples; the model card discusses where the model reads them wrongly."""
-    late = with_baseline.predict("I loved the cast, the music and the photography, and for an hour it was a delight. "
-                                 "Then came the ending: stupid, lazy and insulting. A total waste of my time.", explain=True)  # fmt: skip
+    late = with_baseline.predict(
+        "I loved the cast, the music and the photography, and for an hour it was a delight. "
+        "Then came the ending: stupid, lazy and insulting. A total waste of my time.",
+        explain=True,
+    )
     then = late.tokens.index("then")
-    assert min(late.trajectory[1:then]) > 0.9 and late.probability < 0.25  # sure it is positive until the last sentences
+    assert (
+        min(late.trajectory[1:then]) > 0.9 and late.probability < 0.25
+    )  # sure it is positive until the last sentences
     drops = [(b - a, tok) for a, b, tok in zip(late.trajectory, late.trajectory[1:], late.tokens[1:])]
     change, word = min(drops)
     assert word in late.tokens[late.tokens.index("ending") :] and change < -0.2  # its steepest fall is in them
     cash_in = with_baseline.predict("I expected a cheap cash-in, but honestly it was not bad at all.", explain=True)
     assert biggest_move(cash_in)[0] == "cheap" and cash_in.trajectory[cash_in.tokens.index("cheap")] < 0.1
     not_bad = with_baseline.predict("not bad at all", explain=True)
-    assert biggest_move(not_bad)[0] == "bad" and not_bad.label == "negative"  # it reads "bad" and stays there: a known limit
+    assert (
+        biggest_move(not_bad)[0] == "bad" and not_bad.label == "negative"
+    )  # it reads "bad" and stays there: a known limit
 
 
 def test_explained_predictions_carry_the_baselines_verdict(with_baseline):

@@ -10,9 +10,18 @@ import torch
 from sentiment import ModelConfig, TrainConfig, fit, prepare
 from sentiment.data import DataUnavailableError, load_imdb
 from sentiment.pretrain import (
-    BiLanguageModel, LMHeldout, LMStep, PretrainConfig, PretrainedError, encoder_config, heldout_perplexity,
-    load_pretrained, prepare_text, pretrain, start_from,
-)  # fmt: skip
+    BiLanguageModel,
+    LMHeldout,
+    LMStep,
+    PretrainConfig,
+    PretrainedError,
+    encoder_config,
+    heldout_perplexity,
+    load_pretrained,
+    prepare_text,
+    pretrain,
+    start_from,
+)
 from sentiment.text import tokenize
 
 from .conftest import ROOT
@@ -20,8 +29,20 @@ from .conftest import ROOT
 sys.path.insert(0, str(ROOT))
 import pretrain as pretrain_cli  # noqa: E402
 
-TINY = dict(embed_dim=16, hidden_dim=16, min_freq=2, max_vocab=3000, chunk_tokens=120, batch_size=16, lr=5e-3, warmup_steps=5,
-            epochs=1.0, heldout_reviews=20, cutoffs=(500,), save_every=0.0)  # fmt: skip
+TINY = dict(
+    embed_dim=16,
+    hidden_dim=16,
+    min_freq=2,
+    max_vocab=3000,
+    chunk_tokens=120,
+    batch_size=16,
+    lr=5e-3,
+    warmup_steps=5,
+    epochs=1.0,
+    heldout_reviews=20,
+    cutoffs=(500,),
+    save_every=0.0,
+)
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +64,17 @@ def test_unlabeled_reviews_load_as_the_hubs_unsupervised_split(unlabeled):
 def test_language_model_predicts_each_directions_neighbour(tiny):
     """The forward half at t predicts word t+1, the backward half at t+1 predicts word t; padding predicts nothing."""
     cfg, data = tiny
-    lm = BiLanguageModel(encoder_config(len(data.vocab), cfg), PretrainConfig(**{**TINY, "predict_fraction": 1.0})).eval()
+    lm = BiLanguageModel(
+        encoder_config(len(data.vocab), cfg), PretrainConfig(**{**TINY, "predict_fraction": 1.0})
+    ).eval()
     ids, lengths, _ = data.train.batch([0, 1, 2])
     loss, n = lm.loss(ids, lengths)
     assert n == 2 * int((lengths - 1).sum())
     # the same reviews one at a time give the same mean loss: padding does not leak in
-    total = sum(lm.loss(ids[i : i + 1, : lengths[i]], lengths[i : i + 1])[0].item() * 2 * (int(lengths[i]) - 1) for i in range(3))
+    total = sum(
+        lm.loss(ids[i : i + 1, : lengths[i]], lengths[i : i + 1])[0].item() * 2 * (int(lengths[i]) - 1)
+        for i in range(3)
+    )
     assert loss.item() == pytest.approx(total / n, rel=1e-5)
 
 
@@ -69,7 +95,9 @@ def test_pretraining_lowers_heldout_perplexity_and_resumes(tiny, tmp_path):
         seen += [e] if isinstance(e, LMStep) else []
     assert json.loads((tmp_path / "resumed" / "state.json").read_text())["step"] == 3
     again = BiLanguageModel(encoder_config(len(data.vocab), cfg), cfg)
-    rest = [e.step for e in pretrain(again, data, cfg, tmp_path / "resumed", heldout_every=1000) if isinstance(e, LMStep)]
+    rest = [
+        e.step for e in pretrain(again, data, cfg, tmp_path / "resumed", heldout_every=1000) if isinstance(e, LMStep)
+    ]
     assert rest[0] == 4 and rest[-1] == steps[-1].total_steps
     assert heldout_perplexity(again, data.heldout) == pytest.approx(final.perplexity, rel=0.02)
 
@@ -81,9 +109,15 @@ def test_pretrain_command_writes_an_encoder_that_fine_tuning_starts_from(imdb_pa
         flags += [f"--{name.replace('_', '-')}", *map(str, value if isinstance(value, tuple) else [value])]
     assert pretrain_cli.main(flags) == 0
     assert "held-out perplexity" in capsys.readouterr().out
-    assert pretrain_cli.main(flags) == 0 and "already finished" in capsys.readouterr().err  # the same command again: nothing to redo
+    assert (
+        pretrain_cli.main(flags) == 0 and "already finished" in capsys.readouterr().err
+    )  # the same command again: nothing to redo
     metrics = json.loads((out / "metrics.json").read_text())
-    assert metrics["heldout_perplexity"] > 1 and metrics["tokens_per_second"] > 0 and metrics["command"].startswith("python pretrain.py")
+    assert (
+        metrics["heldout_perplexity"] > 1
+        and metrics["tokens_per_second"] > 0
+        and metrics["command"].startswith("python pretrain.py")
+    )
     pre = load_pretrained(out)
     assert pre.model_config.bidirectional and pre.model_config.hidden_dim == 16
     model = start_from(pre, ModelConfig(**{**vars(pre.model_config), "pooling": "maxmean", "fc_dim": 8}))

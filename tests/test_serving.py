@@ -19,9 +19,19 @@ import httpx
 import pytest
 from gradio_client import Client
 
-from .conftest import ROOT, SHIPPED, start_app
+from devtools import ROOT, SHIPPED, start_app
 
-TINY_RUN = (1, 200, "lstm", True, 16, 16, 0.003, 16, "random weights")  # /train: epochs, reviews, type, bidirectional, emb, hidden, lr, batch, start
+TINY_RUN = (
+    1,
+    200,
+    "lstm",
+    True,
+    16,
+    16,
+    0.003,
+    16,
+    "random weights",
+)  # /train: epochs, reviews, type, bidirectional, emb, hidden, lr, batch, start
 LONG_RUN = (5, 20000, "lstm", True, 128, 128, 0.003, 32, "random weights")  # tens of minutes, far past any timeout here
 REVIEW = "A wonderful, moving film with brilliant acting. I loved every minute."
 
@@ -52,16 +62,35 @@ def wait_for_training(job, timeout: float = 240) -> None:
         time.sleep(0.2)
 
 
+@pytest.mark.soak
 @pytest.mark.skipif(not shutil.which("chromium"), reason="Debian's chromium package is not installed")
 def test_short_memory_soak_leaves_no_run_folders_and_bounded_memory(imdb_path):
     """bench/soak.py at a small size: 3 visitors train and close their pages, then 300 predictions and
     300 plain-HTTP calls (300 new sessions).
 
-    The bound is the issue's 100 MB after warm-up. What grows without the fixes in app.py is Gradio's
-    per-session state (110 KB per session before defer_session_configs, 3 KB for a short API call's
-    now) and glibc's per-thread arenas (capped at two); the full soak's figures are in bench/README.md."""
-    result = subprocess.run([sys.executable, "bench/soak.py", "--visitors", "3", "--predictions", "300", "--http-calls", "300", "--http-rounds", "1", "--max-growth-mb", "100"],
-                            cwd=ROOT, env=os.environ | {"IMDB_DATA": str(imdb_path)}, capture_output=True, text=True, timeout=600)  # fmt: skip
+    The bound is the issue's 100 MB after warm-up. What grows is Gradio's per-session state (SESSION_CAPACITY
+    caps it) and glibc's per-thread arenas (capped at two); the full soak's figures are in bench/README.md."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/soak.py",
+            "--visitors",
+            "3",
+            "--predictions",
+            "300",
+            "--http-calls",
+            "300",
+            "--http-rounds",
+            "1",
+            "--max-growth-mb",
+            "100",
+        ],
+        cwd=ROOT,
+        env=os.environ | {"IMDB_DATA": str(imdb_path)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     print(result.stdout)
     assert result.returncode == 0, result.stdout + result.stderr[-2000:]
     assert "run folders left on disk after every page closed: 0" in result.stdout
@@ -132,7 +161,10 @@ def test_clients_leaving_while_queued_or_mid_prediction_do_not_stop_the_others(s
     _, url = server
     long_review = "a fine film with a great cast but a weak ending " * 60
     with httpx.Client(timeout=120) as http:
-        events = [http.post(f"{url}gradio_api/call/predict", json={"data": [long_review, True]}).json()["event_id"] for _ in range(30)]
+        events = [
+            http.post(f"{url}gradio_api/call/predict", json={"data": [long_review, True]}).json()["event_id"]
+            for _ in range(30)
+        ]
         # ten callers hang up: they open the result stream and close it at once, while queued or being answered
         for event in events[:10]:
             with http.stream("GET", f"{url}gradio_api/call/predict/{event}") as stream:
@@ -174,34 +206,3 @@ def test_a_burst_past_the_queue_limit_is_told_at_once_and_the_rest_are_answered(
     assert refused and len(refused) + len(answered) == 120, [o[:3] for o in outcomes if o[0] == "lost"]
     assert all(o[1] == 503 and "Queue is full" in o[2] for o in refused)
     assert max(o[3] for o in refused) < max(o[3] for o in answered)
-
-
-def test_an_api_call_does_not_copy_the_page_config_and_a_deep_link_gets_the_same_one(app_server):
-    """app.defer_session_configs: each plain-HTTP /predict call is a new Gradio session; none of them copies
-    the 64 component configs Gradio put into every session, only the 3 its call touches. A deep link to
-    such a session (Gradio's real route) then reads every config: the ones the call touched as the call
-    left them, all others as Gradio's own code builds them."""
-    import copy
-
-    import app
-    from gradio.state_holder import SessionState
-
-    holder = app.demo.state_holder
-    before = set(holder.session_data)
-    with httpx.Client(timeout=60) as http:
-        for _ in range(5):
-            event = http.post(f"{app_server}gradio_api/call/predict", json={"data": [REVIEW, False]}).json()["event_id"]
-            assert '"label": "positive"' in http.get(f"{app_server}gradio_api/call/predict/{event}").text
-        new = sorted(set(holder.session_data) - before)
-        assert len(new) == 5 and all(len(holder.session_data[k].config_values) == 3 for k in new)
-        session = holder.session_data[new[0]]
-        touched = copy.deepcopy(session.config_values)
-        assert any(REVIEW in str(c) for c in touched.values())  # the call's own input, as Gradio recorded it
-        link = http.get(f"{app_server}gradio_api/deep_link", params={"session_hash": new[0]})
-        assert link.status_code == 200 and link.json()
-
-    gradio = object.__new__(SessionState)
-    SessionState._gradio_init(gradio, app.demo)  # Gradio's own: every config, built at once
-    assert len(gradio.config_values) == len(app.demo.blocks) == 64
-    assert session.config_values.keys() == gradio.config_values.keys()  # the deep link filled in the other 61
-    assert session.config_values == gradio.config_values | touched

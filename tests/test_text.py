@@ -13,7 +13,15 @@ def test_html_is_stripped():
 
 @pytest.mark.parametrize(
     "text, emoticon",
-    [("fun :)", ":)"), ("fun :-)", ":)"), ("wink ;-)", ";)"), ("ha =D", "=D"), ("sad :(", ":("), ("meh :-(", ":("), ("lol :p", ":P")],
+    [
+        ("fun :)", ":)"),
+        ("fun :-)", ":)"),
+        ("wink ;-)", ";)"),
+        ("ha =D", "=D"),
+        ("sad :(", ":("),
+        ("meh :-(", ":("),
+        ("lol :p", ":P"),
+    ],
 )
 def test_emoticons_are_kept_without_the_nose(text, emoticon):
     assert tokenize(text)[-1] == emoticon

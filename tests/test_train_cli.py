@@ -5,24 +5,38 @@ import json
 import subprocess
 import sys
 
-import pytest
-
+from devtools import ROOT
 from sentiment import ModelConfig, NgramConfig, TrainConfig, load_predictor
+from sentiment.cli import field_comments
 from sentiment.evaluate import main as evaluate_main
-
-from .conftest import ROOT
 
 sys.path.insert(0, str(ROOT))
 import train  # noqa: E402
 
 
 def test_help_documents_every_config_field():
-    out = subprocess.run([sys.executable, "train.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-    docs = {**train.field_comments(ModelConfig), **train.field_comments(NgramConfig), **train.field_comments(TrainConfig)}
+    out = subprocess.run(
+        [sys.executable, "train.py", "--help"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    docs = {
+        **field_comments(ModelConfig),
+        **field_comments(NgramConfig),
+        **field_comments(TrainConfig),
+    }
     for f in dataclasses.fields(ModelConfig) + dataclasses.fields(NgramConfig) + dataclasses.fields(TrainConfig):
         if f.name not in train.SKIP:
             assert f"--{f.name.replace('_', '-')}" in out and docs[f.name], f.name
-    for flag in ("--data", "--out", "--preset", "--push-to-hub", "--train-limit", "--model", "--pretrained", "--teacher", "--unlabeled"):
+    for flag in (
+        "--data",
+        "--out",
+        "--preset",
+        "--push-to-hub",
+        "--train-limit",
+        "--model",
+        "--pretrained",
+        "--teacher",
+        "--unlabeled",
+    ):
         assert flag in out
 
 
@@ -35,8 +49,27 @@ def test_textbook_preset_and_explicit_flags():
 
 def test_a_short_run_writes_a_checkpoint_whose_test_accuracy_evaluate_reproduces(imdb_path, tmp_path, capsys):
     out = tmp_path / "ckpt"
-    code = train.main(["--data", str(imdb_path), "--out", str(out), "--train-limit", "300", "--epochs", "1", "--embed-dim", "8",
-                       "--hidden-dim", "8", "--bidirectional", "--pooling", "max", "--device", "cpu"])  # fmt: skip
+    code = train.main(
+        [
+            "--data",
+            str(imdb_path),
+            "--out",
+            str(out),
+            "--train-limit",
+            "300",
+            "--epochs",
+            "1",
+            "--embed-dim",
+            "8",
+            "--hidden-dim",
+            "8",
+            "--bidirectional",
+            "--pooling",
+            "max",
+            "--device",
+            "cpu",
+        ]
+    )
     assert code == 0
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["train_reviews"] == 300 and metrics["valid_reviews"] == 5000 and metrics["test_reviews"] == 25000
@@ -47,21 +80,68 @@ def test_a_short_run_writes_a_checkpoint_whose_test_accuracy_evaluate_reproduces
     printed = json.loads(capsys.readouterr().out)
     assert printed["accuracy"] == metrics["test_accuracy"]
     # the public API agrees: predict_batch over the same test reviews
-    from sentiment.evaluate import accuracy
     from sentiment import load_imdb
+    from sentiment.evaluate import accuracy
 
     assert accuracy(load_predictor(out, device="cpu"), load_imdb(imdb_path)["test"]) == metrics["test_accuracy"]
 
 
 def test_ngram_baseline_then_a_bilstm_distilled_from_it(imdb_path, tmp_path):
     teacher = tmp_path / "ngram"
-    assert train.main(["--model", "ngram", "--data", str(imdb_path), "--out", str(teacher), "--train-limit", "500", "--epochs", "1",
-                       "--lr", "0.05", "--ngram-buckets", "65536", "--ngram-n", "2", "--device", "cpu"]) == 0  # fmt: skip
+    assert (
+        train.main(
+            [
+                "--model",
+                "ngram",
+                "--data",
+                str(imdb_path),
+                "--out",
+                str(teacher),
+                "--train-limit",
+                "500",
+                "--epochs",
+                "1",
+                "--lr",
+                "0.05",
+                "--ngram-buckets",
+                "65536",
+                "--ngram-n",
+                "2",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     t = json.loads((teacher / "metrics.json").read_text())
     assert t["test_accuracy"] > 0.7 and json.loads((teacher / "config.json").read_text())["ngram_buckets"] == 65536
     student = tmp_path / "student"
-    assert train.main(["--data", str(imdb_path), "--out", str(student), "--train-limit", "200", "--epochs", "1", "--embed-dim", "8",
-                       "--hidden-dim", "8", "--bidirectional", "--teacher", str(teacher), "--unlabeled", "100", "--device", "cpu"]) == 0  # fmt: skip
+    assert (
+        train.main(
+            [
+                "--data",
+                str(imdb_path),
+                "--out",
+                str(student),
+                "--train-limit",
+                "200",
+                "--epochs",
+                "1",
+                "--embed-dim",
+                "8",
+                "--hidden-dim",
+                "8",
+                "--bidirectional",
+                "--teacher",
+                str(teacher),
+                "--unlabeled",
+                "100",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     m = json.loads((student / "metrics.json").read_text())
     assert m["train_reviews"] == 200 and m["unlabeled_reviews"] == 100
     assert m["teachers"] == [{"path": str(teacher), "test_accuracy": t["test_accuracy"]}]
@@ -69,8 +149,31 @@ def test_ngram_baseline_then_a_bilstm_distilled_from_it(imdb_path, tmp_path):
     assert "ngram_buckets" not in config and config["bidirectional"] is True
     # a second round: continue the student, taught by the mean of both models' logits
     again = tmp_path / "again"
-    assert train.main(["--data", str(imdb_path), "--out", str(again), "--train-limit", "200", "--epochs", "1", "--init", str(student),
-                       "--teacher", str(teacher), "--teacher", str(student), "--unlabeled", "100", "--device", "cpu"]) == 0  # fmt: skip
+    assert (
+        train.main(
+            [
+                "--data",
+                str(imdb_path),
+                "--out",
+                str(again),
+                "--train-limit",
+                "200",
+                "--epochs",
+                "1",
+                "--init",
+                str(student),
+                "--teacher",
+                str(teacher),
+                "--teacher",
+                str(student),
+                "--unlabeled",
+                "100",
+                "--device",
+                "cpu",
+            ]
+        )
+        == 0
+    )
     m2 = json.loads((again / "metrics.json").read_text())
     assert [t["path"] for t in m2["teachers"]] == [str(teacher), str(student)] and m2["init"]["path"] == str(student)
     assert json.loads((again / "vocab.json").read_text()) == json.loads((student / "vocab.json").read_text())

@@ -25,7 +25,11 @@ def test_prepare_splits_and_encodes_once(imdb, small):
 def test_short_real_training_lowers_the_loss(small):
     cfg, data = small
     torch.manual_seed(0)
-    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=32, hidden_dim=32, fc_dim=16, bidirectional=True, pooling="max"))
+    model = SentimentRNN(
+        ModelConfig(
+            vocab_size=len(data.vocab), embed_dim=32, hidden_dim=32, fc_dim=16, bidirectional=True, pooling="max"
+        )
+    )
     loss_before, _ = evaluate(model, data.train)
     events = list(fit(model, data, cfg))
     steps = [e for e in events if isinstance(e, Step)]
@@ -61,7 +65,9 @@ def test_frozen_encoder_then_lower_encoder_learning_rate(small):
     cfg, data = small
     cfg = TrainConfig(**{**vars(cfg), "epochs": 2, "freeze_epochs": 1.0, "encoder_lr": 1e-3})
     torch.manual_seed(0)
-    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=8, hidden_dim=8, fc_dim=8, bidirectional=True, pooling="max"))
+    model = SentimentRNN(
+        ModelConfig(vocab_size=len(data.vocab), embed_dim=8, hidden_dim=8, fc_dim=8, bidirectional=True, pooling="max")
+    )
     before = {k: v.clone() for k, v in model.state_dict().items()}
     snapshots = []
     for event in fit(model, data, TrainConfig(**{**vars(cfg), "evals_per_epoch": 1})):
@@ -71,7 +77,9 @@ def test_frozen_encoder_then_lower_encoder_learning_rate(small):
     assert torch.equal(after_first["embedding.weight"], before["embedding.weight"])  # frozen for the first epoch
     assert torch.equal(after_first["layers.0.0.weight_ih_l0"], before["layers.0.0.weight_ih_l0"])
     assert not torch.equal(after_first["fc.weight"], before["fc.weight"])  # while the head learns
-    assert not torch.equal(snapshots[1]["layers.0.0.weight_ih_l0"], before["layers.0.0.weight_ih_l0"])  # then everything
+    assert not torch.equal(
+        snapshots[1]["layers.0.0.weight_ih_l0"], before["layers.0.0.weight_ih_l0"]
+    )  # then everything
 
 
 def test_soft_labels_join_the_training_reviews_only(imdb):
@@ -88,7 +96,11 @@ def test_adversarial_training_adds_the_loss_of_the_worst_nearby_embeddings(small
     """The perturbed review's loss is added, and it is worse than a random move of the same size would be."""
     cfg, data = small
     torch.manual_seed(0)
-    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=16, hidden_dim=16, fc_dim=8, bidirectional=True, pooling="max"))
+    model = SentimentRNN(
+        ModelConfig(
+            vocab_size=len(data.vocab), embed_dim=16, hidden_dim=16, fc_dim=8, bidirectional=True, pooling="max"
+        )
+    )
     ids, lengths, labels = data.train.batch(list(range(16)))
     model.eval()  # no dropout, so the losses compare
     _, clean = model.loss(ids, lengths, labels)
@@ -96,7 +108,9 @@ def test_adversarial_training_adds_the_loss_of_the_worst_nearby_embeddings(small
     x = model.embedding(ids)
     noise = torch.randn_like(x)
     noise = 2.0 * noise / noise.flatten(1).norm(dim=1).view(-1, 1, 1)
-    random_move = torch.nn.functional.binary_cross_entropy_with_logits(model.forward_embedded(x + noise, lengths), labels)
+    random_move = torch.nn.functional.binary_cross_entropy_with_logits(
+        model.forward_embedded(x + noise, lengths), labels
+    )
     assert both - clean > random_move > 0
     # and a run trains with it
     cfg = TrainConfig(**{**vars(cfg), "epochs": 1, "adversarial": 1.0})

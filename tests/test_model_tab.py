@@ -1,0 +1,49 @@
+"""The Model tab, read against the loaded checkpoint's own metrics.json (no figure typed here)."""
+
+from pathlib import Path
+
+import pytest
+
+from devtools import ROOT
+from sentiment.metrics import Metrics, MetricsError
+from webapp import models
+from webapp.model_tab import model_card
+
+
+def test_model_tab_describes_the_loaded_model():
+    text, curves = model_card()
+    predictor = models.shipped_predictor()
+    m, c = Metrics.from_dict(predictor.metrics), predictor.model.config
+    assert f"bidirectional LSTM × 1, {c.hidden_dim} units per direction" in text
+    assert f"- **test accuracy ({m.test_reviews:,} reviews)**: {m.test_accuracy:.2%}" in text
+    for teacher in m.teachers or []:
+        assert f"`{Path(teacher['path']).name}` ({teacher['test_accuracy']:.2%} test)" in text
+    if m.teachers:
+        assert f"teachers' probabilities on {m.unlabeled_reviews:,} unlabeled IMDb reviews" in text
+    assert "--data PATH" in text or "--data" not in m.command
+    # the command exactly as the README gives it
+    command = text.split("- **training command**: `")[1].split("`")[0]
+    if Path(predictor.path).resolve() == (ROOT / "checkpoints" / "bilstm-imdb").resolve():
+        assert command in (ROOT / "README.md").read_text()
+    if (m.train_config or {}).get("adversarial"):
+        assert f"embeddings pushed by {m.train_config['adversarial']:g} (L2 per review)" in text
+    assert len(curves) == len(m.history) + sum(h["train_accuracy"] is not None for h in m.history)
+
+
+def test_metrics_are_schema_checked_naming_the_key_and_round_trip():
+    with pytest.raises(MetricsError, match="'train_reviews' is missing"):
+        Metrics.from_dict({"valid_accuracy": 0.9})
+    with pytest.raises(MetricsError, match="'valid_accuracy' should be float"):
+        Metrics.from_dict(
+            {"valid_accuracy": "high", "train_reviews": 1, "valid_reviews": 1, "train_seconds": 1, "history": []}
+        )
+    raw = {
+        "valid_accuracy": 0.9,
+        "train_reviews": 10,
+        "valid_reviews": 5,
+        "train_seconds": 1.5,
+        "history": [],
+        "new_key": 1,
+    }
+    m = Metrics.from_dict(raw)
+    assert m.extra == {"new_key": 1} and m.to_dict() == raw

@@ -1,0 +1,124 @@
+"""The Predict tab's handler, read by component, and the Gradio API's /predict function."""
+
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+import pytest
+
+from sentiment import TRAJECTORY_POINTS, Prediction
+from webapp import models, predict_tab
+from webapp.predict_tab import DISAGREEMENTS, comparison, disagreement_label
+from webapp.runs import Run, Visitor
+from webapp.settings import MAX_REVIEW_CHARS, SHIPPED
+
+POSITIVE = "A wonderful, moving film with brilliant acting. I loved every minute and will watch it again."
+
+
+def frame(plot) -> pd.DataFrame:
+    """The data a LinePlot update sends to the page."""
+    return pd.DataFrame(plot.value["data"], columns=plot.value["columns"])
+
+
+@pytest.fixture(scope="module")
+def tab(page_ui):
+    return page_ui.predict
+
+
+def test_analyze_returns_every_output_for_a_real_review(tab):
+    out = tab.analyze(POSITIVE, SHIPPED, Visitor())
+    label, probability, table = out[tab.label], out[tab.probability], out[tab.tokens]
+    assert out[tab.compare].startswith("**Order-blind baseline**")  # no run picked: only the baseline's verdict
+    assert label["positive"] == pytest.approx(probability, abs=1e-4) and probability > 0.5
+    assert label["positive"] + label["negative"] == pytest.approx(1)
+    assert list(table["token"]) == models.shipped_predictor().predict(POSITIVE).tokens
+    assert list(table.columns) == ["#", "token", "id", "unknown", "push"]
+    assert f"**{len(table)} tokens**" in out[tab.counts]
+    assert [tok.strip() for tok, _ in out[tab.highlights]] == list(table["token"])
+    assert {cat for _, cat in out[tab.highlights]} <= {None, *predict_tab.COLORS}
+    trajectory = frame(out[tab.trajectory])
+    assert out[tab.trajectory].x_lim == [1, len(table)]  # the axis ends at the last word
+    assert list(trajectory["word"]) == list(table["#"]) and list(trajectory["token"]) == list(table["token"])
+    assert trajectory["positive"].iloc[-1] == pytest.approx(probability, abs=1e-4)
+    assert out[tab.trajectory_note].startswith(f"After each of the {len(table)} words read")
+
+
+def test_unknown_tokens_are_marked_and_long_reviews_are_flagged(tab):
+    out = tab.analyze("great qwzxvbnm movie " * 1200, SHIPPED, Visitor())
+    table, trajectory, note = out[tab.tokens], frame(out[tab.trajectory]), out[tab.trajectory_note]
+    assert set(table.loc[table["id"] == 1, "unknown"]) == {"<unk>"}
+    assert out[tab.counts].startswith("The review was cut to its first **3,000 tokens**; **3,000 tokens**")
+    assert len(table) == models.shipped_predictor().max_tokens
+    # the running verdict covers what was read, at evenly spaced words, and says the rest was not read
+    assert len(trajectory) == TRAJECTORY_POINTS and trajectory["word"].iloc[-1] == len(table)
+    assert "evenly spaced" in note and "was cut" in note
+
+
+def test_text_past_the_character_limit_is_refused_with_its_length(tab):
+    """The longest IMDb review is about 14,000 characters; a page keeps the texts it sent in its session,
+    so the app refuses far longer ones (the Python API cuts any length: test_robustness)."""
+    text = "a truly great film " * 6000  # 114,000 characters
+    for call in (lambda: predict_tab.predict(text), lambda: tab.analyze(text, SHIPPED, Visitor())):
+        with pytest.raises(gr.Error, match="114,000 characters long; this demo takes up to 100,000"):
+            call()
+    assert predict_tab.predict(text[:MAX_REVIEW_CHARS], explain=False)["label"] == "positive"
+
+
+@pytest.mark.parametrize("text", ["", "   \n\t "])
+def test_empty_review_gives_one_message_and_clears_the_previous_result(tab, text):
+    with pytest.warns(UserWarning, match="empty"):  # gr.Warning: one toast, no error on every output
+        out = tab.analyze(text, SHIPPED, Visitor())
+    assert out[tab.counts] == predict_tab.EMPTY
+    assert out[tab.label] is None and out[tab.probability] is None and out[tab.tokens] is None
+    with pytest.raises(gr.Error, match="empty"):
+        predict_tab.predict(text)
+
+
+def test_one_word_review_is_plotted_and_said_in_the_singular(tab):
+    out = tab.analyze("great", SHIPPED, Visitor())
+    assert out[tab.counts].startswith("**1 token**, **0** unknown")
+    assert out[tab.trajectory_note].startswith("After the one word read")
+    plot = out[tab.trajectory].value
+    assert len(plot["data"]) == 2 and len({row[1] for row in plot["data"]}) == 1  # a flat line, drawn
+
+
+def test_near_zero_pushes_stay_uncoloured_however_small_the_largest():
+    assert predict_tab.buckets([0.01, -0.01, 0.002]) == [None, None, None]
+    assert predict_tab.buckets([2.0, -1.5, 0.2, 0.01]) == ["strongly positive", "strongly negative", None, None]
+
+
+def test_gradio_api_explain_null_means_the_default_true():
+    assert "attributions" in predict_tab.predict(POSITIVE, None)
+
+
+def test_a_run_the_server_no_longer_has_is_refused_not_answered_by_the_shipped_model(tab, tmp_path):
+    with pytest.raises(gr.Error, match="no longer knows #1 BiLSTM 16"):
+        tab.analyze(POSITIVE, "#1 BiLSTM 16", Visitor())
+    gone = Visitor(runs=[Run(1, "#1 BiLSTM 16", checkpoint=Path(tmp_path / "deleted"))])
+    with pytest.raises(gr.Error, match="are gone"):
+        tab.analyze(POSITIVE, "#1 BiLSTM 16", gone)
+
+
+def test_the_baseline_sentence_says_what_differs():
+    def verdict(p, b):
+        label = lambda q: "positive" if q >= 0.5 else "negative"
+        return Prediction(label(p), p, ["x"], [2], baseline={"label": label(b), "probability": b})
+
+    assert "They disagree" in comparison(verdict(0.9, 0.2)) and "the BiLSTM says positive" in comparison(
+        verdict(0.9, 0.2)
+    )
+    assert "Both say negative; the BiLSTM is more sure" in comparison(verdict(0.01, 0.4))
+    assert "Both say positive; the baseline is more sure" in comparison(verdict(0.6, 0.99))
+    assert "word order changes little" in comparison(verdict(0.95, 0.9))
+    assert comparison(Prediction("positive", 0.9, ["x"], [2])) == ""  # no baseline on this server
+
+
+@pytest.mark.parametrize("text, gold, right", DISAGREEMENTS)
+def test_the_disagreement_examples_say_truly_who_is_right(text, gold, right, imdb):
+    """Each example is a real test review on which the two shipped models disagree, and the named one is right."""
+    assert imdb["test"].labels[imdb["test"].texts.index(text)] == int(gold == "positive")
+    ours, theirs = models.shipped_predictor().predict(text), models.baseline_predictor().predict(text)
+    assert ours.label != theirs.label
+    assert (ours if right == "BiLSTM" else theirs).label == gold
+    who = "BiLSTM" if right == "BiLSTM" else "order-blind baseline"
+    assert disagreement_label(text, gold, right).startswith(f"{gold} review, the {who} is right")

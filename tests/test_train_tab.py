@@ -1,0 +1,175 @@
+"""The Train tab's handlers called directly, their updates read by component. Runs here are tiny."""
+
+import dataclasses
+from types import SimpleNamespace
+
+import gradio as gr
+import pandas as pd
+import pytest
+
+from webapp import models, settings
+from webapp.runs import Visitor
+from webapp.settings import CHECKS_PER_EPOCH, FROM_PRETRAINED, FROM_SCRATCH, SHIPPED
+from webapp.train_tab import RUN_COLUMNS
+
+POSITIVE = "A wonderful, moving film with brilliant acting. I loved every minute and will watch it again."
+SETTINGS = dict(
+    epochs=1, reviews=200, rnn_type="lstm", bidirectional=True, embed_dim=16, hidden_dim=16, lr=3e-3, batch_size=16,
+    start=FROM_SCRATCH,
+)  # fmt: skip
+
+
+def frame(plot) -> pd.DataFrame:
+    """The data a LinePlot update sends to the page."""
+    return pd.DataFrame(plot.value["data"], columns=plot.value["columns"])
+
+
+@pytest.fixture(scope="module")
+def tab(page_ui, imdb_path):
+    return page_ui.train
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (dict(epochs=10000), "epochs must be between"),
+        (dict(reviews=-5), "reviews must be between"),
+        (dict(hidden_dim=100000), "hidden_dim must be between"),
+        (dict(embed_dim="big"), "embed_dim must be a whole number"),
+        (dict(epochs=1.5), "epochs must be a whole number"),
+        (dict(lr=5.0), "lr must be between"),
+        (dict(batch_size=None), "batch_size must be a whole number"),
+        (dict(rnn_type="transformer"), "recurrent type"),
+        (dict(bidirectional="yes"), "bidirectional must be"),
+    ],
+)
+def test_training_settings_out_of_range_are_refused_before_any_work(tab, change, message, monkeypatch):
+    monkeypatch.setattr(
+        models, "imdb_train", lambda **_: pytest.fail("data was loaded before the settings were checked")
+    )
+    with pytest.raises(gr.Error, match=message):
+        next(tab.train(**(SETTINGS | change), visitor=Visitor()))
+
+
+def test_pretrained_start_without_an_encoder_is_a_clear_message(tab, monkeypatch):
+    monkeypatch.setattr(models, "pretrained_encoder", lambda: None)
+    monkeypatch.setattr(
+        models, "imdb_train", lambda **_: pytest.fail("data was loaded before the settings were checked")
+    )
+    with pytest.raises(gr.Error, match="No pretrained encoder"):
+        next(tab.train(**(SETTINGS | {"start": FROM_PRETRAINED}), visitor=Visitor()))
+
+
+def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab, page_ui):
+    visitor, request = Visitor(), SimpleNamespace(session_hash="visitor42")
+    updates = list(tab.train(**SETTINGS, visitor=visitor, request=request))
+    plots = [u[tab.acc_plot] for u in updates if tab.acc_plot in u]
+    frames = [frame(p) for p in plots]
+    run = visitor.runs[0]
+    assert run.name == "#1 BiLSTM 16"
+    training, validation = "#1 training", "#1 validation"  # short names in the legend
+    validation_points = [len(f[f["series"] == validation]) for f in frames]
+    assert validation_points == sorted(validation_points) and validation_points[-1] == CHECKS_PER_EPOCH + 1
+    assert len({len(f) for f in frames}) >= 4  # the plot grew several times during one epoch
+    assert frames[-1]["epoch"].max() == pytest.approx(1.0)
+    # every series the page receives has a colour in the map sent with it, so the chart redraws with it in its scale
+    assert all(set(f["series"]) == set(p.color_map) for f, p in zip(frames, plots))
+    assert set(plots[-1].color_map) == {training, validation}
+    # both curves from the first plot on: the check before training is drawn with the first step
+    assert all({training, validation} <= set(f["series"]) for f in frames)
+    last = updates[-1]
+    assert "Best validation accuracy" in last[tab.summary] and f"{run.best:.1%}" in last[tab.summary]
+    choice = last[tab.model_choice]
+    assert choice.value == run.name and choice.choices == [(SHIPPED, SHIPPED), (run.name, run.name)]
+    assert list(last[tab.runs_table]["run"]) == [run.name] and list(last[tab.runs_table].columns) == RUN_COLUMNS
+    assert [f["path"] for f in last[tab.downloads].value] == [str(run.archive)] and str(run.archive).endswith(".zip")
+    assert run.folder.parent == models.run_store().visitor_folder("visitor42")
+    # Predict answers with the run, beside the shipped model's verdict
+    predict = page_ui.predict
+    out = predict.analyze(POSITIVE, run.name, visitor)
+    assert 0 <= out[predict.probability] <= 1 and len(out[predict.tokens]) > 5
+    assert run.name in out[predict.compare] and SHIPPED in out[predict.compare]
+    card = (run.checkpoint / "README.md").read_text()
+    assert card.startswith(f"# {run.name}: an IMDb sentiment classifier trained in the demo's Train tab")
+    assert f"{run.best:.2%}" in card and "200 IMDb training reviews" in card and "batch 16" in card
+    assert f'load_predictor("{run.checkpoint.name}")' in card and "PytorchModelHubMixin" not in card
+    cleared = tab.clear(visitor)
+    assert visitor.runs == [] and not run.folder.exists()
+    assert cleared[tab.acc_plot].value is None and cleared[tab.loss_plot].value is None  # no old legend or axes
+    assert cleared[tab.runs_table].empty and cleared[tab.summary] == ""
+    # the checkpoint carries its own README: what it is, settings, data, accuracy, how to load it
+    assert not run.checkpoint.exists()
+
+
+def test_a_run_can_start_from_the_pretrained_encoder(tab):
+    pretrained = models.pretrained_encoder()
+    if pretrained is None:
+        pytest.skip("no pretrained encoder in checkpoints/bilstm-imdb-lm")
+    visitor = Visitor()
+    last = list(tab.train(**(SETTINGS | {"start": FROM_PRETRAINED}), visitor=visitor))[-1]
+    run = visitor.runs[0]
+    c = pretrained.model_config
+    assert run.name == f"#1 BiLSTM {c.hidden_dim} · pretrained" and run.settings.startswith("pretrained,")
+    model = models.run_predictor(str(run.checkpoint)).model
+    assert model.config.vocab_size == c.vocab_size and model.config.embed_dim == c.embed_dim
+    assert "#1 validation" in set(frame(last[tab.acc_plot])["series"])
+    models.run_store().forget(visitor)
+
+
+def test_the_pretrained_start_locks_the_encoders_sizes_and_leaving_it_gives_the_visitors_back(tab):
+    pretrained = models.pretrained_encoder()
+    if pretrained is None:
+        pytest.skip("no pretrained encoder in checkpoints/bilstm-imdb-lm")
+    c, visitor = pretrained.model_config, Visitor()
+    controls = [tab.rnn_type, tab.bidirectional, tab.embed_dim, tab.hidden_dim]
+    own = ("gru", False, 24, 40)
+    updates = tab.encoder_controls(FROM_PRETRAINED, *own, visitor)
+    assert [updates[k]["value"] for k in controls] == ["lstm", True, c.embed_dim, c.hidden_dim]
+    assert all(updates[k]["interactive"] is False for k in controls)
+    back = tab.encoder_controls(FROM_SCRATCH, "lstm", True, c.embed_dim, c.hidden_dim, visitor)
+    assert [back[k]["value"] for k in controls] == list(own) and all(back[k]["interactive"] for k in controls)
+    assert all(u["interactive"] for u in tab.encoder_controls(FROM_SCRATCH, *own, visitor).values())
+
+
+def test_a_run_stops_itself_within_2_s_of_the_time_budget_and_keeps_its_best_weights(tab, monkeypatch):
+    import time
+
+    budget = 6.0
+    monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, budget_s=budget))
+    visitor = Visitor()
+    start = time.monotonic()
+    updates = tab.train(
+        **(SETTINGS | {"reviews": 10000, "epochs": 3, "embed_dim": 32, "hidden_dim": 32}), visitor=visitor
+    )
+    last = list(updates)[-1]
+    took = time.monotonic() - start  # from the press to the summary, saving and zipping included
+    run = visitor.runs[0]
+    assert run.ended == f"stopped at the {budget:g} s budget"
+    assert took <= budget + 2, took
+    assert "Time budget reached" in last[tab.summary] and f"{budget:g} s" in last[tab.summary]
+    assert run.best == max(h["valid_accuracy"] for h in run.history)
+    models.run_store().forget(visitor)
+    assert not run.folder.exists()
+
+
+def test_stop_twice_or_without_a_run_and_leaving_mid_run_leave_nothing_behind(tab):
+    tab.stop(Visitor())
+    visitor = Visitor()
+    tab.stop(visitor)
+    tab.stop(visitor)
+    run = tab.train(**(SETTINGS | {"reviews": 1000}), visitor=visitor)
+    next(run)
+    next(run)  # training has begun
+    root = models.run_store().root
+    before = set(root.rglob("*"))
+    models.run_store().forget(visitor)  # the visitor closes the page
+    rest = list(run)
+    assert visitor.runs == [] and not any(tab.summary in u for u in rest)
+    assert set(root.rglob("*")) == before
+
+
+def test_unreachable_data_is_reported_plainly_in_the_train_tab(tab, tmp_path, monkeypatch):
+    monkeypatch.setenv("IMDB_DATA", str(tmp_path / "no-imdb-here"))
+    monkeypatch.setattr(models, "_IMDB_TRAIN", {})
+    with pytest.raises(gr.Error, match="IMDB_DATA"):
+        next(tab.train(**SETTINGS, visitor=Visitor()))

@@ -1,0 +1,115 @@
+"""The Model tab: what the loaded model is, how it was trained and its curves, read from its metrics.json."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import gradio as gr
+import pandas as pd
+
+from sentiment.metrics import Metrics
+
+from . import models
+from .settings import ROOT
+
+KNOWN_LIMITS = (
+    "**Known limits.** Trained on movie reviews only: other domains (products, tweets), very short texts, "
+    "sarcasm and irony, and reviews that weigh pros against cons are where it errs most; scores of very short texts "
+    "are overconfident (the model card lists measured examples). It reads English words; "
+    "other scripts become `<unk>`. The word highlights are integrated gradients: a local explanation of this model, "
+    "not proof of what a word means."
+)
+
+
+def as_typed(command: str, folder: str | None = None) -> str:
+    """A recorded command as the README gives it: the local data folder becomes PATH, and the output folder the
+    one the model is loaded from (relative to the project when inside it)."""
+    command = re.sub(r"--data \S+", "--data PATH", command)
+    if folder:
+        path = Path(folder).resolve()
+        out = path.relative_to(ROOT) if path.is_relative_to(ROOT) else path
+        command = re.sub(r"--out \S+", f"--out {out.as_posix()}", command)
+    return command
+
+
+def _started_from(m: Metrics) -> str:
+    if m.pretrained:
+        return (
+            "an encoder pretrained as a forward and a backward language model on IMDb's training and unlabeled "
+            f"reviews (held-out perplexity {m.pretrained['heldout_perplexity']:.0f})"
+        )
+    if m.init:
+        return f"the model `{Path(m.init['path']).name}` ({m.init['test_accuracy']:.2%} test), continued"
+    return "random weights"
+
+
+def card_rows(m: Metrics) -> list[tuple[str, str]]:
+    p = models.shipped_predictor()
+    c = p.model.config
+    direction = "bidirectional" if c.bidirectional else "unidirectional"
+    teachers = ", ".join(f"`{Path(t['path']).name}` ({t['test_accuracy']:.2%} test)" for t in m.teachers or [])
+    adversarial = (m.train_config or {}).get("adversarial")
+    unknown = "unknown"
+    return [
+        (
+            "architecture",
+            f"embedding {c.embed_dim} → {direction} {c.rnn_type.upper()} × {c.num_layers}, {c.hidden_dim} units per "
+            f"direction → {c.pooling} pooling → FC {c.fc_dim} → 1 logit",
+        ),
+        ("started from", _started_from(m)),
+        (
+            "distillation",
+            f"also learned from teachers' probabilities on {m.unlabeled_reviews or 0:,} unlabeled IMDb reviews: {teachers}"
+            if teachers
+            else "none",
+        ),
+        (
+            "adversarial training",
+            f"embeddings pushed by {adversarial:g} (L2 per review) the way that raises the loss most, learned from too"
+            if adversarial
+            else "none",
+        ),
+        ("parameters", f"{p.model.num_parameters():,}"),
+        ("vocabulary", f"{len(p.vocab):,} tokens (`<pad>` = 0, `<unk>` = 1)"),
+        ("trained on", f"{m.train_reviews:,} IMDb training reviews, {m.valid_reviews:,} held out for validation"),
+        ("validation accuracy", f"{m.valid_accuracy:.2%}"),
+        (
+            f"test accuracy ({m.test_reviews:,} reviews)" if m.test_reviews else "test accuracy",
+            f"{m.test_accuracy:.2%}" if m.test_accuracy is not None else unknown,
+        ),
+        ("training time", f"{m.train_seconds / 60:.1f} min on {m.device or '?'}"),
+        ("training command", f"`{as_typed(m.command, p.path)}`" if m.command else unknown),
+        ("longest review read", f"{p.max_tokens:,} tokens (longer ones are cut)"),
+    ]
+
+
+def model_card() -> tuple[str, pd.DataFrame]:
+    """The card's text and the loaded model's training curves."""
+    p = models.shipped_predictor()
+    try:
+        m = Metrics.from_dict(p.metrics)
+    except ValueError as e:
+        return f"The loaded model's metrics.json cannot be read: {e}\n\n{KNOWN_LIMITS}", pd.DataFrame()
+    # label/value pairs, not a table: they fit a phone's width
+    text = "### The loaded model\n\n" + "\n".join(f"- **{k}**: {v}" for k, v in card_rows(m))
+    history = m.history
+    curves = pd.DataFrame(
+        [(h["epoch"], h["train_accuracy"], "training") for h in history if h["train_accuracy"] is not None]
+        + [(h["epoch"], h["valid_accuracy"], "validation") for h in history],
+        columns=["epoch", "accuracy", "series"],
+    )
+    return text + "\n\n" + KNOWN_LIMITS, curves
+
+
+class ModelTab:
+    def __init__(self):
+        with gr.Tab("Model"):
+            self.card = gr.Markdown()
+            self.history_plot = gr.LinePlot(
+                x="epoch", y="accuracy", color="series", title="Training curves of the loaded model", height=280
+            )
+
+    def load(self) -> dict:
+        text, curves = model_card()
+        return {self.card: text, self.history_plot: curves}

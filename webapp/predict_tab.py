@@ -1,0 +1,301 @@
+"""The Predict tab (its layout and its handler) and the Gradio API's ``/predict``."""
+
+from __future__ import annotations
+
+import gradio as gr
+import pandas as pd
+import torch
+
+from sentiment import Prediction, Predictor
+from sentiment.text import UNK_ID
+
+from . import models, settings
+from .runs import RunUnavailable, Visitor
+from .settings import MAX_REVIEW_CHARS, SHIPPED
+
+EXAMPLES = [
+    "What a wonderful surprise. The two leads have real chemistry, the script is sharp and funny, "
+    "and the last twenty minutes had the whole audience cheering. I will happily watch it again.",
+    "A tedious, badly acted mess. The plot makes no sense, the jokes fall flat and I checked my watch "
+    "every ten minutes. Save your money and skip this one.",
+    "The photography is gorgeous and the score is lovely, but the story drags badly in the middle "
+    "and the ending felt rushed. Worth seeing once, I suppose.",
+    "I expected a cheap cash-in, but honestly it was not bad at all. Not a masterpiece, yet I was never bored.",
+    "I loved the cast, the music and the photography, and for an hour it was a delight. "
+    "Then came the ending: stupid, lazy and insulting. A total waste of my time.",
+    "Oh great, another two hours of my life I will never get back. Truly a triumph of cinema, if you enjoy staring at walls.",
+]
+
+# Real test reviews on which the two shipped models disagree (found by scoring both on the short test
+# reviews; tests/test_predict_tab.py checks each claim): (review, its IMDb label, which model is right).
+DISAGREEMENTS = [
+    (
+        "For the most part, romance films were never my cup of tea. But Valley Girl is one of the few romance films I not only "
+        "could sit through, but actually enjoy. Nicholas Cage is great in his first role and Deborah Foreman is cute beyond "
+        "belief. There are some side stories that tend to become muddled, but not enough to diminish this film.",
+        "positive",
+        "BiLSTM",
+    ),
+    (
+        "A professional production with quality actors that simply never touched the heart or the funny bone no matter how "
+        "hard it tried. The quality cast, stark setting and excellent cinemetography made you hope for Fargo or High Plains "
+        "Drifter but sorry, the soup had no seasoning...or meat for that matter. A 3 (of 10) for effort.",
+        "negative",
+        "BiLSTM",
+    ),
+    (
+        "A truly masterful piece of filmmaking. It managed to put me to sleep and to boggle my mind. So boring that it induces "
+        "sleep and yet so ludicrous that it made me wonder how stuff like this gets made. Avoid at all costs. That is, unless you "
+        "like taking invisible cranial punishment, in which case I highly recommend it.",
+        "negative",
+        "baseline",
+    ),
+    (
+        '"Death Promise" is a lost 70\'s exploitation gem and deserves to be seen. Technically somewhat of a mess and boasting a '
+        "stock of amateur New Yawk types, this film never bores. I highly recommend tracking this down. It's a hoot and a half.",
+        "positive",
+        "baseline",
+    ),
+]
+COLORS = {"strongly positive": "#16a34a", "positive": "#86efac", "negative": "#fca5a5", "strongly negative": "#dc2626"}
+WHY = (
+    "### Why\nEach word is coloured by how much it pushed the prediction: green toward **positive**, "
+    "red toward **negative**, darker for a stronger push, uncoloured for little effect (the legend names each colour). "
+    "Method: integrated gradients over the word embeddings; the pushes add up to how far the model's score (its logit) "
+    "is from that of the same review with every word unknown. The **push** column of the token table gives the numbers."
+)
+WHILE_IT_READS = (
+    "### While it reads\nThe probability of **positive** after the model has read only the first words, for every "
+    "length: the model applied to each beginning of the review, the last point being its verdict on the whole. "
+    "Hover a point to see the word. Where the line jumps, that word changed the model's mind."
+)
+
+
+def disagreement_label(text: str, gold: str, right: str) -> str:
+    who = "the BiLSTM" if right == "BiLSTM" else "the order-blind baseline"
+    return f"{gold} review, {who} is right: " + " ".join(text.split()[:9]) + " …"
+
+
+PUSH_FLOOR = 0.05  # pushes smaller than this (in logit units) stay uncoloured, however small the largest one is
+
+
+def buckets(attributions: list[float]) -> list[str | None]:
+    """Each push's colour name, relative to the largest push of the review; pushes under PUSH_FLOOR get none."""
+    scale = max((abs(a) for a in attributions), default=0.0) or 1.0
+    out = []
+    for a in attributions:
+        r = a / scale if abs(a) >= PUSH_FLOOR else 0.0
+        out.append(
+            "strongly positive"
+            if r > 0.5
+            else "positive"
+            if r > 0.15
+            else "strongly negative"
+            if r < -0.5
+            else "negative"
+            if r < -0.15
+            else None
+        )
+    return out
+
+
+def plural(n: int, word: str) -> str:
+    """Say "1 token" or "3,000 tokens"."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+EMPTY = "Please enter a review first: the text box is empty."
+
+
+def run_predict(text: str, predictor: Predictor, explain: bool = True) -> Prediction:
+    """One prediction with the app's rules: a text is required and at most MAX_REVIEW_CHARS long; one CPU thread."""
+    if not isinstance(text, str) or not text.strip():
+        raise gr.Error(EMPTY)
+    if len(text) > MAX_REVIEW_CHARS:
+        raise gr.Error(
+            f"The text is {len(text):,} characters long; this demo takes up to {MAX_REVIEW_CHARS:,} "
+            f"(the model reads only the first {predictor.max_tokens:,} words). Paste one review at a time."
+        )
+    torch.set_num_threads(settings.SETTINGS.predict_threads)
+    try:
+        return predictor.predict(text, explain=explain)
+    except ValueError as e:
+        raise gr.Error(str(e)) from None
+
+
+def comparison(p: Prediction, name: str = "BiLSTM") -> str:
+    """One line on the order-blind baseline's verdict for the same review, and what differs from ``name``'s."""
+    if not p.baseline:
+        return ""
+    b = p.baseline
+    line = (
+        "**Order-blind baseline** (counts words and phrases of up to 3 words, ignores their order): "
+        f"{b['label']}, {b['probability']:.1%} positive. "
+    )
+    if b["label"] != p.label:
+        return line + (
+            f"**They disagree**: reading the words in order, the {name} says {p.label}; "
+            f"counting them, the baseline says {b['label']}."
+        )
+    gap = p.probability - b["probability"]
+    if abs(gap) < 0.2:
+        return line + f"Both say {p.label}, about as surely: here word order changes little."
+    surer = name if (gap > 0) == (p.label == "positive") else "baseline"
+    return line + f"Both say {p.label}; the {surer} is more sure of it."
+
+
+def trajectory_frame(p: Prediction) -> pd.DataFrame:
+    rows = [(i, prob, tok) for i, (tok, prob) in enumerate(zip(p.tokens, p.trajectory), start=1) if prob is not None]
+    return pd.DataFrame(rows, columns=["word", "positive", "token"]).astype(
+        {"word": int, "positive": float, "token": str}
+    )
+
+
+def predict(text: str, explain: bool | None = True) -> dict:
+    """Score one review with the shipped model.
+
+    With explain (the default): label ("positive"/"negative"), probability (of positive), tokens, ids
+    (same length), attributions (per token: + pushed toward positive, - toward negative), trajectory
+    (per token: probability of positive after reading up to it; null where not computed), baseline
+    (the order-blind n-gram model's label and probability), unknown (count of <unk> tokens) and
+    truncated (the review was cut to the maximum length). With explain false: label and probability only, fast.
+    An explain of null is the default (true): Gradio's HTTP API needs every value sent, null included.
+    """
+    explain = True if explain is None else explain
+    if not isinstance(explain, bool):
+        raise gr.Error(f"explain must be true or false; got {explain!r}.")
+    p = run_predict(text, models.shipped_predictor(), explain)
+    return p.to_dict() if explain else {"label": p.label, "probability": p.probability}
+
+
+class PredictTab:
+    """The Predict tab's components, built inside the caller's ``gr.Blocks``, and its handler."""
+
+    def __init__(self, visitor: gr.State):
+        with gr.Tab("Predict"):
+            with gr.Row():
+                with gr.Column(scale=3):
+                    self.review = gr.Textbox(label="Review", lines=6, placeholder="Type or paste a movie review…")
+                    with gr.Row():
+                        self.model_choice = gr.Radio(
+                            [SHIPPED], value=SHIPPED, label="Model (your Train tab runs appear here)", scale=3
+                        )
+                        self.analyze_btn = gr.Button("Analyze", variant="primary", scale=1)
+                with gr.Column(scale=2):
+                    self.label = gr.Label(label="Prediction", num_top_classes=2)
+                    self.probability = gr.Number(value=None, label="Probability of positive", precision=4)
+                    self.compare = gr.Markdown()
+            # below the verdict, so on a phone (where columns stack) the verdict comes first
+            gr.Examples(EXAMPLES, inputs=self.review, label="Try an example")
+            gr.Examples(
+                [t for t, _, _ in DISAGREEMENTS],
+                inputs=self.review,
+                label="Real IMDb test reviews where the BiLSTM and the order-blind baseline disagree",
+                example_labels=[disagreement_label(*d) for d in DISAGREEMENTS],
+            )
+            gr.Markdown(WHY)
+            self.highlights = gr.HighlightedText(
+                label="Words that pushed the decision", color_map=COLORS, show_legend=True, combine_adjacent=False
+            )
+            gr.Markdown(WHILE_IT_READS)
+            self.trajectory = gr.LinePlot(
+                x="word",
+                y="positive",
+                tooltip=["word", "token", "positive"],
+                y_lim=[0, 1],
+                x_title="words read",
+                y_title="probability of positive",
+                title="Running verdict",
+                height=260,
+            )
+            self.trajectory_note = gr.Markdown()
+            self.counts = gr.Markdown()
+            self.tokens = gr.Dataframe(
+                label="Tokens and vocabulary ids",
+                headers=["#", "token", "id", "unknown", "push"],
+                interactive=False,
+                max_height=320,
+            )
+        outputs = [self.label, self.probability, self.tokens, self.counts, self.highlights, self.compare]
+        outputs += [self.trajectory, self.trajectory_note]
+        for trigger in (self.analyze_btn.click, self.review.submit):
+            trigger(self.analyze, [self.review, self.model_choice, visitor], outputs, api_visibility="private")
+
+    def analyze(self, text: str, model_choice: str, visitor: Visitor) -> dict:
+        """Label, probability, token table, counts, highlighted words, the running verdict, the baseline's
+        verdict and, for a model trained in the Train tab, its verdict beside the shipped model's."""
+        if not isinstance(text, str) or not text.strip():  # one message, and no stale result left under it
+            gr.Warning(EMPTY)
+            return self.empty() | {self.counts: EMPTY}
+        trained = None
+        if model_choice != SHIPPED:
+            try:
+                run = models.run_store().find(visitor, model_choice)
+            except RunUnavailable as e:
+                raise gr.Error(str(e)) from None
+            trained = models.run_predictor(str(run.checkpoint))
+        predictor = trained or models.shipped_predictor()
+        p = run_predict(text, predictor)
+        compare = ""
+        if trained is not None:
+            ref = models.shipped_predictor().predict(text)
+            compare = (
+                f"**{model_choice}** (trained here): {p.label}, {p.probability:.1%} positive · "
+                f"**{SHIPPED}**: {ref.label}, {ref.probability:.1%} positive"
+                + (" · they **disagree**" if ref.label != p.label else "")
+                + "\n\n"
+            )
+        table = pd.DataFrame(
+            {
+                "#": range(1, len(p.tokens) + 1),
+                "token": p.tokens,
+                "id": p.ids,
+                "unknown": ["<unk>" if i == UNK_ID else "" for i in p.ids],
+                "push": [round(a, 4) for a in p.attributions],
+            }
+        )
+        counts = f"**{plural(len(p.tokens), 'token')}**, **{p.unknown:,}** unknown (`<unk>`, id {UNK_ID})"
+        if p.truncated:
+            counts = f"The review was cut to its first **{plural(predictor.max_tokens, 'token')}**; " + counts
+        computed = sum(v is not None for v in p.trajectory)
+        caption = (
+            ("After the one word read" if len(p.tokens) == 1 else f"After each of the {len(p.tokens):,} words read")
+            if computed == len(p.tokens)
+            else f"After {computed:,} evenly spaced words of the {len(p.tokens):,} read"
+        )
+        caption += "; the last point is the prediction."
+        if p.truncated:
+            caption += " The review was cut: the words after these were not read."
+        return {
+            self.label: {"positive": p.probability, "negative": 1 - p.probability},
+            self.probability: round(p.probability, 4),
+            self.tokens: table,
+            self.counts: counts,
+            self.highlights: [(tok + " ", cat) for tok, cat in zip(p.tokens, buckets(p.attributions))],
+            self.compare: compare + comparison(p, model_choice if trained else "BiLSTM"),
+            self.trajectory: self.trajectory_plot(p),
+            self.trajectory_note: caption,
+        }
+
+    def trajectory_plot(self, p: Prediction) -> gr.LinePlot:
+        """The running verdict, its axis from the first to the last word read. A one-word review is drawn as a
+        flat line across that word (a line through one point would not show)."""
+        frame = trajectory_frame(p)
+        if len(frame) == 1:
+            row = frame.iloc[0]
+            frame = pd.DataFrame({"word": [0.5, 1.5], "positive": [row.positive] * 2, "token": [row.token] * 2})
+            return gr.LinePlot(value=frame, x_lim=[0.5, 1.5])
+        return gr.LinePlot(value=frame, x_lim=[1, int(frame["word"].max())])
+
+    def empty(self) -> dict:
+        """Every output cleared."""
+        return {
+            self.label: None,
+            self.probability: None,
+            self.tokens: None,
+            self.counts: "",
+            self.highlights: None,
+            self.compare: "",
+            self.trajectory: gr.LinePlot(value=None),
+            self.trajectory_note: "",
+        }

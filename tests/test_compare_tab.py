@@ -37,11 +37,11 @@ def test_analyze_gives_verdicts_marked_words_both_lines_and_a_sentence(section):
     ]
     assert "".join(t for t, _ in out[section.marked_edited]) == EDITED  # the whole text, in its own spelling
     data = frame(out[section.plot])
-    lines = {s: g for s, g in data.groupby("text")}
-    assert len(lines["original"]) == len(expected.original.tokens) and len(lines["edited"]) == len(
+    lines = {s: g for s, g in data.groupby("series")}
+    assert len(lines["review"]) == len(expected.original.tokens) and len(lines["edited copy"]) == len(
         expected.edited.tokens
     )
-    assert lines["edited"]["positive"].tolist() == pytest.approx(expected.edited.trajectory)
+    assert lines["edited copy"]["positive"].tolist() == pytest.approx(expected.edited.trajectory)
     markers = sorted(s for s in lines if s.startswith("changed"))
     assert markers == ["changed 1", "changed 2", "changed 3"]
     assert lines["changed 1"]["word"].tolist() == [4.0, 4.0] and lines["changed 1"]["positive"].tolist() == [0, 1]
@@ -55,7 +55,7 @@ def test_html_breaks_show_as_line_breaks_and_the_words_stay_marked(section):
 def test_removed_words_are_marked_between_words_on_the_plot(section):
     out = section.analyze("It was not a good film", "It was a good film")
     data = frame(out[section.plot])
-    assert data[data["text"] == "changed 1"]["word"].tolist() == [2.5, 2.5]
+    assert data[data["series"] == "changed 1"]["word"].tolist() == [2.5, 2.5]
     assert [(t, m) for t, m in out[section.marked_original] if m] == [("not", "removed")]
 
 
@@ -64,7 +64,7 @@ def test_many_changes_are_marked_up_to_a_limit(section):
     edited = [w if i % 2 else "good" for i, w in enumerate(words)]
     out = section.analyze(" ".join(words), " ".join(edited))
     data = frame(out[section.plot])
-    assert data["text"].str.startswith("changed").sum() == 2 * MAX_MARKERS
+    assert data["series"].str.startswith("changed").sum() == 2 * MAX_MARKERS
     assert "30 changes; the first 20 are marked" in out[section.plot_note]
 
 

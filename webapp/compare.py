@@ -22,7 +22,7 @@ from . import models, settings
 from .settings import MAX_REVIEW_CHARS
 
 MARK_COLORS = {REMOVED: "#fca5a5", INSERTED: "#86efac", REPLACED: "#fde047"}
-LINE_COLORS = {"original": "#2563eb", "edited": "#ea580c"}
+LINE_COLORS = {"review": "#2563eb", "edited copy": "#ea580c"}
 MARKER_COLOR = "#9ca3af"
 MAX_MARKERS = 20  # changed positions marked on the plot (a grey vertical line each); the first ones when more
 INTRO = (
@@ -110,10 +110,10 @@ _BREAK, _TAG = re.compile(r"<br\s*/?>", re.I), re.compile(r"<[^>]*>")
 
 
 def trajectories_frame(c: Comparison) -> pd.DataFrame:
-    """Both running verdicts as one frame (series "original" and "edited"), and a vertical marker series per
+    """Both running verdicts as one frame (series "review" and "edited copy"), and a vertical marker series per
     changed position of the edited copy ("changed 1", ...; hidden from the legend)."""
     rows = []
-    for series, p in (("original", c.original), ("edited", c.edited)):
+    for series, p in (("review", c.original), ("edited copy", c.edited)):
         rows += [
             (float(i), v, tok, series) for i, (tok, v) in enumerate(zip(p.tokens, p.trajectory), 1) if v is not None
         ]
@@ -122,8 +122,8 @@ def trajectories_frame(c: Comparison) -> pd.DataFrame:
         x = change.edited_index + (1.0 if change.after else 0.5)
         words = " ".join(change.after) or f"(removed: {' '.join(change.before)})"
         rows += [(x, 0.0, words, f"changed {n}"), (x, 1.0, words, f"changed {n}")]
-    return pd.DataFrame(rows, columns=["word", "positive", "token", "text"]).astype(
-        {"word": float, "positive": float, "token": str, "text": str}
+    return pd.DataFrame(rows, columns=["word", "positive", "token", "series"]).astype(
+        {"word": float, "positive": float, "token": str, "series": str}
     )
 
 
@@ -157,10 +157,11 @@ class EditCompare:
         self.plot = gr.LinePlot(
             x="word",
             y="positive",
-            color="text",
+            color="series",
             color_map=LINE_COLORS,
             colors_in_legend=list(LINE_COLORS),
-            tooltip=["text", "word", "token", "positive"],
+            color_title="text",
+            tooltip=["series", "word", "token", "positive"],
             y_lim=[0, 1],
             x_title="words read",
             y_title="probability of positive",
@@ -201,9 +202,16 @@ class EditCompare:
             self.verdicts: verdict_table(c),
             self.marked_original: shown(segments(original, marks_original)),
             self.marked_edited: shown(segments(edited, marks_edited)),
-            self.plot: gr.LinePlot(value=trajectories_frame(c), x_lim=[1, max(2, last)]),
+            self.plot: self.plot_update(trajectories_frame(c), last),
             self.plot_note: note,
         }
+
+    @staticmethod
+    def plot_update(frame: pd.DataFrame, last: int) -> gr.LinePlot:
+        """The plot with its colours for exactly the series drawn (a colour for a series not in the data leaves
+        the chart without its lines, as the Train tab's curves found too)."""
+        colors = LINE_COLORS | {name: MARKER_COLOR for name in frame["series"].unique() if name.startswith("changed")}
+        return gr.LinePlot(value=frame, x_lim=[1, max(2, last)], color_map=colors)
 
     def empty(self) -> dict:
         return {

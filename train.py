@@ -34,6 +34,7 @@ from sentiment import (
     load_predictor,
     save_checkpoint,
 )
+from sentiment.augment import AugmentConfig, augment
 from sentiment.checkpoint import CheckpointError
 from sentiment.cli import field_comments
 from sentiment.data import DataUnavailableError, EncodedSplit, Split
@@ -122,6 +123,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ap.add_argument(
         "--unlabeled", type=int, default=0, help="with --teacher: how many unlabeled reviews to use (0 = all 50,000)"
+    )
+    ap.add_argument(
+        "--augment",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also train on flipped edits of the training reviews and N short labelled sentences "
+        "(plain, negated, contrasted; sentiment/augment.py)",
     )
     for group_name, cls in (("model", ModelConfig), ("n-gram baseline", NgramConfig), ("training", TrainConfig)):
         group = ap.add_argument_group(f"{group_name} options")
@@ -212,7 +221,13 @@ def main(argv: list[str] | None = None) -> int:
         print(e, file=sys.stderr)
         return 2
     given_vocab = init.vocab if init else pretrained.vocab if pretrained else None
-    data = prepare(splits["train"], train_cfg, vocab=given_vocab, soft=soft)
+    augmented: list[Split] = []
+
+    def extra(train: Split) -> Split:
+        augmented.append(augment(train, AugmentConfig(sentences=args.augment, seed=train_cfg.seed)))
+        return augmented[-1]
+
+    data = prepare(splits["train"], train_cfg, vocab=given_vocab, soft=soft, augment=extra if args.augment else None)
     model_cfg.vocab_size = len(data.vocab)
     torch.manual_seed(train_cfg.seed)
     if args.model == "ngram":
@@ -247,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         test_accuracy=test_acc,
         best_epoch=done.best_epoch,
         epochs=train_cfg.epochs,
-        train_reviews=len(data.train) - (len(soft) if soft else 0),
+        train_reviews=len(data.train) - (len(soft) if soft else 0) - sum(map(len, augmented)),
+        augmented_examples=sum(map(len, augmented)) or None,
         unlabeled_reviews=len(soft) if soft else 0,
         valid_reviews=len(data.valid),
         test_reviews=len(splits["test"]),
@@ -268,6 +284,9 @@ def main(argv: list[str] | None = None) -> int:
         else None,
         teachers=teacher or None,
         init={"path": args.init, "test_accuracy": init.metrics.get("test_accuracy")} if init else None,
+        augment=dataclasses.asdict(AugmentConfig(sentences=args.augment, seed=train_cfg.seed))
+        if args.augment
+        else None,
         history=done.history,
     ).to_dict()
     out = save_checkpoint(args.out, model, data.vocab, metrics)

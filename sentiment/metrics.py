@@ -43,6 +43,8 @@ class Metrics:
     pretrained: dict | None = None  # the encoder it started from: path, heldout_perplexity
     teachers: list[dict] | None = None  # the teachers it learned from: path, test_accuracy
     init: dict | None = None  # the checkpoint it continued: path, test_accuracy
+    augmented_examples: int | None = None  # edits of training reviews and labelled sentences added (train.py --augment)
+    augment: dict | None = None  # the AugmentConfig they were made with
     trained_in: str | None = None  # "app Train tab" for a run trained in the web app
     run: str | None = None  # the Train tab run's name
     settings: dict | None = None  # the Train tab run's settings

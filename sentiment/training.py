@@ -52,15 +52,25 @@ class Prepared:
     valid: EncodedSplit
 
 
-def prepare(train_split: Split, cfg: TrainConfig, vocab: Vocab | None = None, soft: Split | None = None) -> Prepared:
+def prepare(
+    train_split: Split,
+    cfg: TrainConfig,
+    vocab: Vocab | None = None,
+    soft: Split | None = None,
+    augment: Callable[[Split], Split] | None = None,
+) -> Prepared:
     """Split off validation, apply ``train_limit``, build the vocabulary from the training texts (unless
     given, e.g. a pretrained encoder's), encode both. ``soft``: more training reviews whose labels are a
-    teacher's probabilities of *positive* (distillation); validation stays gold-labelled."""
+    teacher's probabilities of *positive* (distillation); ``augment``: made from the training reviews
+    (after the split, so never from validation), more labelled examples to train on; validation stays gold."""
     train, valid = train_valid_split(train_split, cfg.valid_size, cfg.seed)
     if cfg.train_limit:
         train = train.take(range(min(cfg.train_limit, len(train))))
     if cfg.valid_limit:
         valid = valid.take(range(min(cfg.valid_limit, len(valid))))
+    if augment is not None:
+        extra = augment(train)
+        train = Split(train.texts + extra.texts, train.labels + extra.labels)
     if soft is not None:
         train = Split(train.texts + soft.texts, [float(y) for y in train.labels + soft.labels])
     cut = cfg.max_tokens or None

@@ -1,0 +1,159 @@
+"""Training examples that teach what changes a review's meaning: counterfactual edits of training reviews
+(Wang & Culotta, AAAI 2021; Kaushik et al., ICLR 2020) and short labelled sentences (plain, negated,
+contrasted), alone and set among plain sentences of training reviews.
+
+Kept apart from the behaviour suite (``behaviour.py``): edits are made of training reviews only, and
+the sentence templates, adjectives, nouns and verbs here are none of the suite's (a test checks it).
+The list of opposites that edits swap (``edits.OPPOSITES``) is shared: the suite uses it on test reviews.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from .data import Split
+from .edits import flip_review, neutral_sentences
+
+POSITIVE = (
+    "great wonderful amazing enjoyable superb impressive charming funny memorable gripping lovely perfect "
+    "powerful solid fascinating marvelous splendid riveting compelling witty heartwarming exciting "
+    "sublime magnificent fun"
+).split()
+NEGATIVE = (
+    "terrible boring dull poor dreadful mediocre annoying pathetic predictable bland unfunny messy lousy "
+    "painful atrocious awkward lifeless tiresome incoherent amateurish uninspired wooden cheesy laughable "
+    "dire"
+).split()
+NOUNS = [
+    "film",
+    "script",
+    "cast",
+    "dialogue",
+    "music",
+    "cinematography",
+    "pacing",
+    "show",
+    "performance",
+    "finale",
+    "premise",
+    "picture",
+    "lead actor",
+    "villain",
+    "humor",
+    "casting",
+    "score",
+    "production",
+]
+VERBS = [("appreciate", "appreciated"), ("adore", "adored"), ("admire", "admired"), ("recommend", "recommended")]
+
+PLAIN = [
+    "The {noun} is {adj}.",
+    "Overall, a {adj} {noun}.",
+    "I thought the {noun} was {adj}.",
+    "It is a truly {adj} {noun}.",
+    "The {noun} feels {adj}.",
+    "Such a {adj} {noun}.",
+    "The {noun} turned out {adj}.",
+    "Honestly, the {noun} was {adj}.",
+]
+NEGATED = [
+    "Honestly, the {noun} wasn't {adj}.",
+    "I would not call the {noun} {adj}.",
+    "The {noun} was certainly not {adj}.",
+    "There was nothing {adj} about the {noun}.",
+    "The {noun} is not {adj} in any way.",
+    "The {noun} never felt {adj}.",
+    "The {noun} was far from {adj}.",
+    "The {noun} is not really {adj}.",
+    "The {noun} was barely {adj}.",
+    "I don't find the {noun} {adj}.",
+    "The {noun} could hardly be called {adj}.",
+    "It is no longer a {adj} {noun}.",
+    "Nobody would call this {noun} {adj}.",
+    "The {noun} wasn't {adj} in the least.",
+    "It's not a {adj} {noun}.",
+    "The {noun} doesn't feel {adj}.",
+    "The {noun} has never been {adj}.",
+    "The {noun} was not at all {adj}.",
+    "Sadly, the {noun} is not {adj}.",
+    "The {noun} isn't very {adj}.",
+]
+VERB_PLAIN = ["I {past} the {noun}.", "I really {past} this {noun}.", "You will {verb} this {noun}."]
+VERB_NEGATED = [
+    "I couldn't {verb} the {noun}.",
+    "I never {past} the {noun}.",
+    "I can't say I {past} the {noun}.",
+    "Nobody will {verb} this {noun}.",
+    "I did not {verb} it at all.",
+]
+CONTRASTS = [  # {b} decides
+    "The {n1} is {a}, yet the {n2} is {b}.",
+    "Even though the {n1} is {a}, the {n2} is {b}.",
+    "The {n2} is {b}, even though the {n1} is {a}.",
+    "The {n1} seemed {a} at first. Still, the {n2} was {b}.",
+    "Despite the {a} {n1}, the {n2} is {b}.",
+    "The {n2} is {b} despite the {a} {n1}.",
+    "Sure, the {n1} is {a}. But the {n2} is {b}.",
+    "The {n1} was {a}. Nevertheless, the {n2} was {b}.",
+    "While the {n1} was {a}, the {n2} was {b}.",
+    "I expected a {a} {n1}, but it turned out {b}.",
+    "The {n1} may be {a}, but in the end the {n2} is {b}.",
+    "Though the {n1} is {a}, the {n2} is {b}.",
+]
+
+
+@dataclass
+class AugmentConfig:
+    sentences: int = 16000  # short labelled sentences (plain, negated, contrasted)
+    in_reviews: float = 0.4  # share of them set among plain sentences of training reviews
+    edits: bool = True  # add a flipped edit of every training review that has two or more words to swap
+    seed: int = 1  # seed for the sentences drawn
+
+
+def _a(text: str) -> str:
+    return text.replace(" a a", " an a").replace(" a e", " an e").replace(" a i", " an i").replace(" a u", " an u")
+
+
+def sentence(rng: random.Random) -> tuple[str, int]:
+    """One labelled sentence: plain (1 in 4), negated (1 in 2: either polarity) or contrasted (1 in 4)."""
+    kind = rng.random()
+    label = rng.randrange(2)
+    noun = rng.choice(NOUNS)
+    if kind < 0.25:
+        if rng.random() < 0.2:
+            verb, past = rng.choice(VERBS)
+            return rng.choice(VERB_PLAIN).format(verb=verb, past=past, noun=noun), 1
+        return _a(rng.choice(PLAIN).format(noun=noun, adj=rng.choice(POSITIVE if label else NEGATIVE))), label
+    if kind < 0.75:
+        if label == 0 and rng.random() < 0.25:  # a negated liking verb: negative
+            verb, past = rng.choice(VERBS)
+            return rng.choice(VERB_NEGATED).format(verb=verb, past=past, noun=noun), 0
+        adj = rng.choice(NEGATIVE if label else POSITIVE)  # negating a word of the other polarity
+        return _a(rng.choice(NEGATED).format(noun=noun, adj=adj)), label
+    n1, n2 = rng.sample(NOUNS, 2)
+    b = rng.choice(POSITIVE if label else NEGATIVE)
+    a = rng.choice(NEGATIVE if label else POSITIVE)
+    return _a(rng.choice(CONTRASTS).format(n1=n1, n2=n2, a=a, b=b)), label
+
+
+def augment(train: Split, cfg: AugmentConfig | None = None) -> Split:
+    """Extra labelled examples made from ``train`` (the training reviews only, never validation)."""
+    cfg = cfg or AugmentConfig()
+    rng = random.Random(cfg.seed)
+    texts, labels = [], []
+    if cfg.edits:
+        for text, label in zip(train.texts, train.labels):
+            flipped = flip_review(text)
+            if flipped and len(flipped[1]) >= 2 and label in (0, 1):
+                texts.append(flipped[0])
+                labels.append(1 - label)
+    context = [s for t in train.texts[:: max(1, len(train) // 4000)] for s in neutral_sentences(t)]
+    for _ in range(cfg.sentences):
+        text, label = sentence(rng)
+        if context and rng.random() < cfg.in_reviews:
+            around = rng.sample(context, rng.choice((1, 2)))
+            text = " ".join([*around, text] if rng.random() < 0.6 else [text, *around])
+        texts.append(text)
+        labels.append(label)
+    return Split(texts, labels)

@@ -1,0 +1,376 @@
+"""A behaviour suite: does a model read what changes a review's meaning? (in the spirit of CheckList,
+Ribeiro et al., ACL 2020)
+
+    python -m sentiment.behaviour --checkpoint checkpoints/bilstm-imdb [--data PATH] [--json] [--write]
+
+Capabilities, each a set of cases with the label a reader gives them:
+
+- vocabulary: plain sentiment words in short sentences ("The ending was brilliant.");
+- negated positive / negated negative: not, never, n't, no longer, hardly before a sentiment word
+  ("The plot was not clever.", "The ending was never tedious."), alone and set after plain sentences of
+  real test reviews;
+- contrast: "X, but Y", "Although X, Y", "X; however, Y", where the clause the conjunction favours (Y)
+  decides, alone and inside real review text;
+- flipped edits: short real IMDb test reviews with every decisive word swapped for its opposite
+  (``edits.flip_review``) and the label flipped. Swapping words often leaves a review's sense standing
+  (irony, phrases with no opposite), so each edit was also read: ``edits_read.json`` lists those that
+  really flip, and the pass rate on them is reported beside the rule-made one;
+- invariance: real test reviews with a name, a film title, a year, two typos in words that carry no
+  sentiment or the punctuation changed; the model's label must not change.
+
+Every case is made by rules from the lists below and the IMDb test reviews, the same every run. The
+training augmentation (``augment.py``) uses other templates, adjectives, nouns and names, and edits
+training reviews only. ``--write`` stores the result as ``behaviour.json`` in the checkpoint folder,
+where the app's Model tab reads it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .checkpoint import CheckpointError
+from .data import DataUnavailableError, Split, load_imdb
+from .edits import CUES, OPPOSITES, SENTIMENT_WORDS, flip_review, neutral_sentences
+from .text import tokenize
+
+RESULTS_FILE = "behaviour.json"
+READ_FILE = Path(__file__).with_name("edits_read.json")  # which of the suite's edits a reader found to flip the review
+SEED = 20261130
+
+# The suite's own word lists (the training augmentation uses none of these words in its templates).
+POSITIVE = (
+    "good excellent brilliant fantastic beautiful entertaining delightful outstanding terrific touching "
+    "clever moving stunning engaging hilarious"
+).split()
+NEGATIVE = (
+    "bad awful horrible stupid weak pointless tedious lame disappointing forgettable silly ridiculous "
+    "clumsy shallow sloppy"
+).split()
+NOUNS = ("movie story plot ending direction soundtrack screenplay acting").split()
+LIKE_VERBS = [("enjoy", "enjoyed"), ("love", "loved"), ("like", "liked")]
+NAMES = (
+    "John Michael David James Robert Mary Susan Paul Peter George Richard Jack Tom Frank Steve Anne Kate "
+    "Sarah Linda Helen"
+).split()
+OTHER_NAMES = ("Arthur Oscar Hugo Walter Edith Marion Felix Vera").split()
+TITLES = [
+    "Harbor Lights",
+    "The Long Way North",
+    "A Quiet Street",
+    "Winter Station",
+    "The Glass River",
+    "Northbound",
+    "The Lantern Room",
+    "Seven Bridges",
+]
+
+NEGATIONS = [  # (template, may take an adjective of either polarity)
+    "The {noun} was not {adj}.",
+    "This {noun} is not {adj} at all.",
+    "The {noun} was never {adj}.",
+    "The {noun} isn't {adj}.",
+    "The {noun} is no longer {adj}.",
+    "The {noun} was hardly {adj}.",
+    "I didn't think the {noun} was {adj}.",
+]
+NEGATED_VERBS = ["I did not {verb} this {noun}.", "I didn't {verb} the {noun}.", "I never {past} this {noun}."]
+PLAIN = ["The {noun} was {adj}.", "What a {adj} {noun}!", "I found the {noun} {adj}.", "This is a {adj} {noun}."]
+CONTRASTS = [
+    "The {n1} was {a}, but the {n2} was {b}.",
+    "Although the {n1} was {a}, the {n2} was {b}.",
+    "The {n1} was {a}; however, the {n2} was {b}.",
+]
+
+
+# Stricter rules for the suite's edits than for training: no swap that reads oddly ("avoid it to anyone",
+# "a treat of time") and more cues that a word swap leaves standing ("skip it", "yawn", "sadly").
+EDIT_OPPOSITES = {
+    w: o for w, o in OPPOSITES.items() if w not in {"recommend", "recommended", "avoid", "avoided", "waste", "treat"}
+}
+EDIT_CUES = CUES | set(
+    (
+        "recommend recommended avoid avoided waste skip miss yawn sadly unfortunately fortunately wish "
+        "cheated muddled slow slowest dreary butchered laughs laughing funniest bizarre plus fabulous "
+        "ingenious catchy remarkable striking potent honest sincerity intriguing impeccable highlights cool "
+        "happy glad sad lacks lacking boredom bored joke cliche cliches clich insomnia nonsense plagiarized "
+        "forget enjoyed enjoy enjoyable fun thrills thrilling excitement pleasure treat wow"
+    ).split()
+)
+EDIT_MAX_TOKENS = 60  # short reviews, where swapping the decisive words is likeliest to flip the whole
+
+
+@dataclass
+class Case:
+    text: str
+    label: int | None  # 1 positive, 0 negative; None: must keep the label of ``original``
+    original: str | None = None  # the unedited text (invariance: whose label must be kept)
+    source: int | None = None  # index of the IMDb test review it was made from
+
+
+@dataclass
+class Capability:
+    name: str
+    description: str
+    cases: list[Case] = field(default_factory=list)
+
+
+def _in_review(sentence: str, context: list[str], rng: random.Random) -> str:
+    """``sentence`` set after one or two plain sentences of a real review."""
+    return " ".join(rng.sample(context, rng.choice((1, 2))) + [sentence])
+
+
+def vocabulary(n: int, rng: random.Random) -> Capability:
+    cap = Capability("vocabulary", "plain sentiment words in short sentences")
+    for k in range(n):
+        label = k % 2
+        text = rng.choice(PLAIN).format(noun=rng.choice(NOUNS), adj=rng.choice(POSITIVE if label else NEGATIVE))
+        cap.cases.append(Case(_article(text), label))
+    return cap
+
+
+def _article(text: str) -> str:
+    return re.sub(r"\ba ([aeiou])", r"an \1", text)
+
+
+def negated(polarity: int, n: int, context: list[str], rng: random.Random) -> Capability:
+    """Sentences negating a word of ``polarity``; the label is the opposite. Half set inside real review text."""
+    name = "negated positive" if polarity else "negated negative"
+    cap = Capability(name, f"not, never, n't, no longer, hardly before a {'positive' if polarity else 'negative'} word")
+    for k in range(n):
+        if polarity and rng.random() < 0.25:
+            verb, past = rng.choice(LIKE_VERBS)
+            text = rng.choice(NEGATED_VERBS).format(verb=verb, past=past, noun=rng.choice(NOUNS))
+        else:
+            adj = rng.choice(POSITIVE if polarity else NEGATIVE)
+            text = rng.choice(NEGATIONS).format(noun=rng.choice(NOUNS), adj=adj)
+        if k % 2:
+            text = _in_review(text, context, rng)
+        cap.cases.append(Case(text, 1 - polarity))
+    return cap
+
+
+def contrast(n: int, context: list[str], rng: random.Random) -> Capability:
+    cap = Capability("contrast", '"X, but Y", "Although X, Y", "X; however, Y": the clause after the turn decides')
+    for k in range(n):
+        label = k % 2
+        b = rng.choice(POSITIVE if label else NEGATIVE)
+        a = rng.choice(NEGATIVE if label else POSITIVE)
+        n1, n2 = rng.sample(NOUNS, 2)
+        text = CONTRASTS[(k // 2) % len(CONTRASTS)].format(n1=n1, n2=n2, a=a, b=b)
+        if (k // 6) % 2:
+            text = _in_review(text, context, rng)
+        cap.cases.append(Case(text, label))
+    return cap
+
+
+def flipped_edits(test: Split, n: int, rng: random.Random, max_tokens: int = EDIT_MAX_TOKENS) -> Capability:
+    """Short test reviews with at least two decisive words swapped for their opposites, label flipped;
+    half of them made from positive reviews, half from negative ones."""
+    cap = Capability(
+        "flipped edits", "real test reviews with their decisive words swapped for opposites; label flipped"
+    )
+    order = list(range(len(test)))
+    rng.shuffle(order)
+    per_label = [0, 0]
+    for i in order:
+        label = test.labels[i]
+        if per_label[label] >= n // 2 or len(tokenize(test.texts[i])) > max_tokens:
+            continue
+        flipped = flip_review(test.texts[i], EDIT_OPPOSITES, EDIT_CUES)
+        if flipped and len(flipped[1]) >= 2:
+            cap.cases.append(Case(flipped[0], 1 - label, original=test.texts[i], source=i))
+            per_label[label] += 1
+        if len(cap.cases) >= n:
+            break
+    return cap
+
+
+_YEAR = re.compile(r"\b(19[3-9]\d|20[0-2]\d)\b")
+_THIS_FILM = re.compile(r"\b([Tt]his|[Tt]he) (movie|film)\b")
+
+
+def _typos(text: str, rng: random.Random, count: int = 2) -> str | None:
+    words = [
+        m for m in re.finditer(r"[a-z]{6,}", text) if m.group(0) not in SENTIMENT_WORDS and m.group(0) not in OPPOSITES
+    ]
+    if len(words) < count:
+        return None
+    for m in sorted(rng.sample(words, count), key=lambda m: -m.start()):
+        w = m.group(0)
+        j = rng.randrange(1, len(w) - 2)
+        text = text[: m.start()] + w[:j] + w[j + 1] + w[j] + w[j + 2 :] + text[m.end() :]
+    return text
+
+
+def _perturbations(rng: random.Random) -> list[tuple[str, Callable[[str], str | None]]]:
+    def name(t: str) -> str | None:
+        found = [x for x in NAMES if re.search(rf"\b{x}\b", t)]
+        return re.sub(rf"\b{found[0]}\b", rng.choice(OTHER_NAMES), t) if found else None
+
+    def title(t: str) -> str | None:
+        return _THIS_FILM.sub(f'"{rng.choice(TITLES)}"', t, count=1) if _THIS_FILM.search(t) else None
+
+    def year(t: str) -> str | None:
+        return _YEAR.sub(lambda m: str(int(m.group(0)) + rng.choice((-7, -3, 2, 5))), t) if _YEAR.search(t) else None
+
+    def punctuation(t: str) -> str | None:
+        changed = (
+            re.sub(r"!+", ".", t).replace("...", ".").rstrip(".") if "!" in t or "..." in t else t.rstrip(".") + "!"
+        )
+        return changed if changed != t else None
+
+    return [
+        ("name", name),
+        ("film title", title),
+        ("year", year),
+        ("typos", lambda t: _typos(t, rng)),
+        ("punctuation", punctuation),
+    ]
+
+
+def invariance(test: Split, n: int, rng: random.Random, max_tokens: int = 200) -> Capability:
+    cap = Capability("invariance", "a name, a film title, a year, two typos or the punctuation changed: same label")
+    kinds = _perturbations(rng)
+    order = list(range(len(test)))
+    rng.shuffle(order)
+    per_kind = n // len(kinds)
+    for _kind, perturb in kinds:
+        made = 0
+        for i in order:
+            text = test.texts[i]
+            if len(tokenize(text)) > max_tokens:
+                continue
+            changed = perturb(text)
+            if changed and changed != text:
+                cap.cases.append(Case(changed, None, original=text))
+                made += 1
+                if made >= per_kind:
+                    break
+    return cap
+
+
+def build_suite(test: Split, n: int = 100) -> list[Capability]:
+    """All capabilities, about ``n`` cases each (``invariance``: twice that)."""
+    rng = random.Random(SEED)
+    context = sorted({s for t in test.texts[:: max(1, len(test) // 3000)] for s in neutral_sentences(t)})
+    if len(context) < 10:
+        raise DataUnavailableError("the test reviews given hold too few plain sentences to build the suite from")
+    return [
+        vocabulary(n, rng),
+        negated(1, n, context, rng),
+        negated(0, n, context, rng),
+        contrast(n + 20, context, rng),
+        flipped_edits(test, n, rng),
+        invariance(test, 2 * n, rng),
+    ]
+
+
+def run_suite(predictor, suite: list[Capability], failed_shown: int = 5) -> dict:
+    """{"capabilities": {name: {"pass_rate", "n", "description", "failed": [...]}}} for ``predictor``."""
+    out = {}
+    for cap in suite:
+        texts = [c.text for c in cap.cases]
+        originals = [c.original for c in cap.cases if c.label is None]
+        probs = [p.probability for p in predictor.predict_batch(texts + originals, batch_size=128)]
+        before = iter(probs[len(texts) :])
+        passed, failed = 0, []
+        for case, p in zip(cap.cases, probs):
+            want = case.label if case.label is not None else int(next(before) >= 0.5)
+            if int(p >= 0.5) == want:
+                passed += 1
+            elif len(failed) < failed_shown:
+                failed.append(
+                    {
+                        "text": case.text[:300],
+                        "expected": "positive" if want else "negative",
+                        "probability": round(p, 4),
+                    }
+                )
+        out[cap.name] = {
+            "pass_rate": passed / len(cap.cases),
+            "n": len(cap.cases),
+            "description": cap.description,
+            "failed": failed,
+        }
+        if cap.name == "flipped edits":
+            out[cap.name]["read_and_flipping"] = _on_read_flips(cap, probs)
+    return {"capabilities": out}
+
+
+def _on_read_flips(cap: Capability, probs: list[float]) -> dict:
+    """The pass rate on the edits that a reader found to really flip the review (``edits_read.json``)."""
+    read = json.loads(READ_FILE.read_text(encoding="utf-8"))
+    flips = set(read["flips"])
+    kept = [(c, p) for c, p in zip(cap.cases, probs) if c.source in flips]
+    passed = sum(int(p >= 0.5) == c.label for c, p in kept)
+    read_here = sum(c.source in set(read["read"]) for c in cap.cases)
+    return {"pass_rate": passed / len(kept) if kept else None, "n": len(kept), "read": read_here}
+
+
+def table(result: dict) -> str:
+    rows = [f"{'capability':<20} {'pass rate':>9} {'cases':>6}"]
+    for name, r in result["capabilities"].items():
+        rows.append(f"{name:<20} {r['pass_rate']:>9.1%} {r['n']:>6}")
+        sub = r.get("read_and_flipping")
+        if sub and sub["n"]:
+            rows.append(
+                f"{'  read, really flip':<20} {sub['pass_rate']:>9.1%} {sub['n']:>6}  ({sub['n']} of {sub['read']} read flip the review)"
+            )
+    return "\n".join(rows)
+
+
+def read_results(checkpoint: str | Path) -> dict | None:
+    """The suite's stored result for a checkpoint folder (``--write``), or None."""
+    path = Path(checkpoint) / RESULTS_FILE
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .predict import load_predictor
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument(
+        "--checkpoint",
+        default="checkpoints/bilstm-imdb",
+        help="checkpoint folder (a BiLSTM, the n-gram baseline or a Train tab run)",
+    )
+    ap.add_argument("--data", default=None, help="local IMDb folder; default $IMDB_DATA, else the Hugging Face Hub")
+    ap.add_argument("--cases", type=int, default=100, help="cases per capability (twice this for edits and invariance)")
+    ap.add_argument("--json", action="store_true", help="also print the result as one JSON line, last")
+    ap.add_argument("--write", action="store_true", help=f"store the result as {RESULTS_FILE} in the checkpoint folder")
+    ap.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
+    args = ap.parse_args(argv)
+    if not Path(args.checkpoint).is_dir():
+        print(f"{args.checkpoint}: no such checkpoint folder", file=sys.stderr)
+        return 2
+    try:
+        predictor = load_predictor(args.checkpoint, device=args.device)
+        test = load_imdb(args.data, splits=("test",))["test"]
+    except (CheckpointError, DataUnavailableError) as e:
+        print(e, file=sys.stderr)
+        return 2
+    start = time.perf_counter()
+    result = run_suite(predictor, build_suite(test, args.cases))
+    result["seconds"] = round(time.perf_counter() - start, 1)
+    print(table(result))
+    print(f"({result['seconds']} s)")
+    if args.write:
+        (Path(args.checkpoint) / RESULTS_FILE).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+    if args.json:
+        print(json.dumps(result))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

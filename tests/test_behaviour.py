@@ -1,0 +1,179 @@
+"""The behaviour suite's generators make what they claim, the training augmentation stays apart from
+them, and the CLI runs on a tiny checkpoint with the documented JSON."""
+
+import difflib
+import json
+import random
+import re
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from sentiment import ModelConfig, SentimentRNN, Vocab, behaviour, save_checkpoint
+from sentiment import augment as aug
+from sentiment.edits import OPPOSITES, SENTIMENT_WORDS, flip_review, neutral_sentences
+from sentiment.text import tokenize
+
+NEGATION = re.compile(r"\b(not|never|no longer|hardly)\b|n't\b")
+
+
+@pytest.fixture(scope="module")
+def suite(imdb):
+    return {cap.name: cap for cap in behaviour.build_suite(imdb["test"])}
+
+
+def test_flip_swaps_decisive_words_keeping_case():
+    edited, swaps = flip_review("Great acting and a good story. I loved it!")
+    assert edited == "Terrible acting and a bad story. I hated it!"
+    assert swaps == [("great", "terrible"), ("good", "bad"), ("loved", "hated")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A good film, 8/10.",
+        "Good cast, but it sucks.",
+        "It was about a man and his dog.",
+        "I was hoping it would be good.",
+    ],
+)
+def test_flip_refuses_what_it_cannot_flip(text):
+    assert flip_review(text) is None  # a rating, a cue with no opposite, nothing to swap, a voiced expectation
+
+
+def test_flipped_edit_differs_from_its_source_only_in_swapped_words(suite):
+    cases = suite["flipped edits"].cases
+    assert len(cases) >= 50 and {c.label for c in cases} == {0, 1}
+    for case in cases:
+        before, after = tokenize(case.original), tokenize(case.text)
+        assert after == tokenize(" ".join(OPPOSITES.get(w, w) for w in before))  # each swappable word swapped, no other
+        assert sum(w in OPPOSITES for w in before) >= 2
+        assert re.sub(r"[A-Za-z\s]+", "", case.text) == re.sub(
+            r"[A-Za-z\s]+", "", case.original
+        )  # punctuation untouched
+
+
+def test_negated_sentences_are_negated(suite):
+    for name, words in (("negated positive", behaviour.POSITIVE), ("negated negative", behaviour.NEGATIVE)):
+        cases = suite[name].cases
+        assert len(cases) >= 50 and {c.label for c in cases} == {0 if name == "negated positive" else 1}
+        in_reviews = 0
+        for case in cases:
+            last = re.split(r"(?<=[.!?]) ", case.text)[-1]  # the template is the last sentence
+            in_reviews += last != case.text
+            m = NEGATION.search(last)
+            assert m, last
+            rest = tokenize(last[m.end() :])
+            verbs = [v for v, _ in behaviour.LIKE_VERBS] + [p for _, p in behaviour.LIKE_VERBS]
+            assert any(w in words or w in verbs for w in rest), last
+        assert in_reviews >= len(cases) // 3  # the same inside real review text
+
+
+def test_contrast_cases_are_decided_by_the_last_clause(suite):
+    cases = suite["contrast"].cases
+    assert len(cases) >= 50
+    for case in cases:
+        last = re.split(r"(?<=[.!?]) ", case.text)[-1]
+        assert re.search(r", but |^Although |; however, ", last), last
+        final_word = tokenize(last)[-1]
+        assert final_word in (behaviour.POSITIVE if case.label else behaviour.NEGATIVE)
+
+
+def test_invariance_edits_leave_sentiment_words_alone(suite):
+    cases = suite["invariance"].cases
+    assert len(cases) >= 50
+    for case in cases:
+        before, after = tokenize(case.original), tokenize(case.text)
+        assert before != after or case.text != case.original
+        for op, i1, i2, _, _ in difflib.SequenceMatcher(None, before, after, autojunk=False).get_opcodes():
+            if op != "equal":
+                assert not any(w in SENTIMENT_WORDS or w in OPPOSITES for w in before[i1:i2]), before[i1:i2]
+
+
+def test_suite_is_the_same_every_time(imdb, suite):
+    again = behaviour.build_suite(imdb["test"])
+    assert [c.text for cap in again for c in cap.cases] == [c.text for cap in suite.values() for c in cap.cases]
+
+
+def test_training_augmentation_uses_none_of_the_suites_words_or_templates():
+    assert not set(aug.POSITIVE + aug.NEGATIVE) & set(behaviour.POSITIVE + behaviour.NEGATIVE)
+    assert not set(aug.NOUNS) & set(behaviour.NOUNS)
+    assert not {v for v, _ in aug.VERBS} & {v for v, _ in behaviour.LIKE_VERBS}
+    suite_templates = set(behaviour.NEGATIONS + behaviour.NEGATED_VERBS + behaviour.PLAIN + behaviour.CONTRASTS)
+    assert not suite_templates & set(aug.PLAIN + aug.NEGATED + aug.VERB_PLAIN + aug.VERB_NEGATED + aug.CONTRASTS)
+
+
+def test_augmentation_edits_only_the_reviews_it_is_given(imdb):
+    train = imdb["train"].take(range(0, 25000, 50))
+    extra = aug.augment(train, aug.AugmentConfig(sentences=300, seed=3))
+    edits = len(extra) - 300
+    assert edits > 50
+    flipped = {flip_review(t)[0]: 1 - y for t, y in zip(train.texts, train.labels) if flip_review(t)}
+    assert all(flipped.get(t) == y for t, y in zip(extra.texts[:edits], extra.labels[:edits]))
+    train_sentences = {s for t in train.texts for s in neutral_sentences(t)}
+    test_only = {s for t in imdb["test"].texts[:3000] for s in neutral_sentences(t)} - train_sentences
+    assert not any(s in text for text in extra.texts[edits:] for s in test_only)
+    assert any(s in text for text in extra.texts[edits:] for s in train_sentences)  # real review text is used
+
+
+def test_augmented_sentences_have_the_label_their_words_say():
+    rng = random.Random(0)
+    for _ in range(500):
+        text, label = aug.sentence(rng)
+        negated = bool(
+            re.search(r"\b(not|never|nothing|far from|barely|hardly|no longer|nobody)\b|n't\b", text, re.IGNORECASE)
+        )
+        if re.search(r"\b(yet|even though|still|despite|but|nevertheless|while|though)\b", text, re.IGNORECASE):
+            continue  # contrasts: checked by their template's construction
+        words = tokenize(text)
+        polarity = (
+            1 if any(w in aug.POSITIVE or w in {"appreciate", "adore", "admire", "recommend"} for w in words) else 0
+        )
+        polarity = polarity if not any(p in words for _, p in aug.VERBS) else 1
+        assert label == (1 - polarity if negated else polarity), text
+
+
+@pytest.fixture(scope="module")
+def tiny_checkpoint(tmp_path_factory):
+    torch.manual_seed(0)
+    vocab = Vocab.build([["good", "bad", "not", "movie", "but", "the", "was"]])
+    model = SentimentRNN(
+        ModelConfig(vocab_size=len(vocab), embed_dim=4, hidden_dim=3, fc_dim=2, bidirectional=True, pooling="max")
+    )
+    return save_checkpoint(tmp_path_factory.mktemp("tiny") / "ckpt", model.eval(), vocab, {"valid_accuracy": 0.5})
+
+
+def _cli(*args):
+    return subprocess.run(
+        [sys.executable, "-m", "sentiment.behaviour", *args], capture_output=True, text=True, timeout=300
+    )
+
+
+def test_cli_runs_a_tiny_checkpoint_and_prints_the_documented_json(tiny_checkpoint, imdb_path, tmp_path):
+    done = _cli("--checkpoint", str(tiny_checkpoint), "--data", str(imdb_path), "--json", "--cases", "50", "--write")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    caps = result["capabilities"]
+    assert len(caps) >= 6
+    for name, r in caps.items():
+        assert r["n"] >= 50 and 0.0 <= r["pass_rate"] <= 1.0 and isinstance(r["failed"], list), name
+    table = done.stdout.splitlines()[1 : len(caps) + 1]
+    assert [line.split("  ")[0].strip() for line in table] == list(caps)  # the printed table, one row per capability
+    assert behaviour.read_results(tiny_checkpoint)["capabilities"] == caps
+
+
+def test_cli_names_a_missing_or_broken_checkpoint(tmp_path, imdb_path):
+    missing = _cli("--checkpoint", str(tmp_path / "nowhere"), "--data", str(imdb_path))
+    assert missing.returncode == 2 and "nowhere" in missing.stderr and "Traceback" not in missing.stderr
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text("{not json")
+    failed = _cli("--checkpoint", str(broken), "--data", str(imdb_path))
+    assert failed.returncode == 2 and "broken" in failed.stderr and "Traceback" not in failed.stderr
+
+
+def test_cli_says_what_data_is_missing(tiny_checkpoint, tmp_path):
+    done = _cli("--checkpoint", str(tiny_checkpoint), "--data", str(tmp_path))
+    assert done.returncode == 2 and "IMDb" in done.stderr and "Traceback" not in done.stderr

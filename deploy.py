@@ -55,6 +55,11 @@ def upload_set(without_model: bool = False) -> list[Path]:
     return sorted(files)
 
 
+def model_files() -> list[Path]:
+    """What --model-repo uploads: every file of the shipped model's folder, relative to the project root."""
+    return sorted(p.relative_to(ROOT) for p in (ROOT / MODEL).iterdir() if p.is_file())
+
+
 def describe(files: list[Path]) -> str:
     lines, total = [], 0
     for f in files:
@@ -140,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
         check_repo_id(args.space, "Space")
         if args.model_repo:
             check_repo_id(args.model_repo, "model repository")
+        if args.model_repo:
+            print(f"to the model repository {args.model_repo}:")
+            print(describe(model_files()))
+            print(f"to the Space {args.space}:")
         print(describe(upload_set(without_model=bool(args.model_repo))))
         if args.dry_run:
             print(f"dry run: nothing uploaded to {args.space}" + (f" or {args.model_repo}" if args.model_repo else ""))

@@ -73,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=8)
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--gradio-calls", type=int, default=400, help="label-only Gradio API calls")
+    ap.add_argument("--app-root", type=Path, default=ROOT, help="serve the app.py of another checkout (a before/after)")
     args = ap.parse_args(argv)
     texts = reviews(args.reviews)
     batches = [texts[i : i + args.batch] for i in range(0, len(texts), args.batch)]
@@ -89,16 +90,21 @@ def main(argv: list[str] | None = None) -> int:
         f"in-process predict_batch, batches of {args.batch}: {base:,.0f} reviews/s ({len(texts):,} reviews)", flush=True
     )
 
-    server, url = start_app()
+    import httpx
+
+    server, url = start_app(cwd=args.app_root)
     try:
-        in_threads(args.threads, batches[:4], lambda http, b: json_predict(http, url, b))  # warm-up
-        seconds, failed = in_threads(args.threads, batches, lambda http, b: json_predict(http, url, b))
-        rate = len(texts) / seconds
-        print(
-            f"POST /api/v1/predict, batches of {args.batch} from {args.threads} threads: {rate:,.0f} reviews/s, "
-            f"{len(batches) / seconds:.1f} requests/s, {failed} failed: {rate / base:.2f} x in-process",
-            flush=True,
-        )
+        if httpx.post(f"{url}api/v1/predict", json={"texts": [REVIEW]}, timeout=60).status_code == 404:
+            print(f"{args.app_root}: no JSON route on this app", flush=True)
+        else:
+            in_threads(args.threads, batches[:4], lambda http, b: json_predict(http, url, b))  # warm-up
+            seconds, failed = in_threads(args.threads, batches, lambda http, b: json_predict(http, url, b))
+            rate = len(texts) / seconds
+            print(
+                f"POST /api/v1/predict, batches of {args.batch} from {args.threads} threads: {rate:,.0f} reviews/s, "
+                f"{len(batches) / seconds:.1f} requests/s, {failed} failed: {rate / base:.2f} x in-process",
+                flush=True,
+            )
         calls = [texts[i % len(texts)] for i in range(args.gradio_calls)]
         in_threads(args.threads, calls[:16], lambda http, t: gradio_predict(http, url, t, False))  # warm-up
         seconds, failed = in_threads(args.threads, calls, lambda http, t: gradio_predict(http, url, t, False))

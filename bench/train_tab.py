@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import sys
 import time
@@ -29,7 +30,9 @@ from webapp import models  # noqa: E402
 from webapp import settings as app_settings  # noqa: E402
 from webapp.runs import Visitor  # noqa: E402
 from webapp.settings import DEFAULTS, FROM_PRETRAINED, FROM_SCRATCH, TYPICAL_RUN_FILE  # noqa: E402
+from webapp.train_tab import typical_run  # noqa: E402
 
+README_SETTINGS = "the tab's default settings"  # how the README's sentence names them
 OLD_DEFAULTS = dict(epochs=1, reviews=2000, batch_size=32, lr=3e-3, embed_dim=32, hidden_dim=32)
 
 
@@ -71,13 +74,27 @@ def write_typical(settings: dict, results: list[dict]) -> None:
         "cpu_cores": os.cpu_count(),
         "train_threads": app_settings.SETTINGS.train_threads,
         "date": time.strftime("%Y-%m-%d"),
+        "load_average_1min": round(os.getloadavg()[0], 1),  # other work on the machine slows the runs
         "first_point_s": spread([r["first_point"] for r in results]),
         "reached_80_s": spread([r["reached_80"] for r in results]),
         "best_valid_accuracy": spread([r["best"] for r in results]),
         "run_s": spread([r["total"] for r in results]),
     }
     TYPICAL_RUN_FILE.write_text(json.dumps(typical, indent=2) + "\n", encoding="utf-8")
-    print(f"wrote {TYPICAL_RUN_FILE.relative_to(ROOT)}")
+    update_readme()
+
+
+def update_readme() -> None:
+    """The README's typical-run sentence, the one the Train tab shows (from TYPICAL_RUN_FILE)."""
+    readme = ROOT / "README.md"
+    text = re.sub(
+        r"(<!-- typical-run [^>]*-->).*?(<!-- /typical-run -->)",
+        lambda m: m.group(1) + typical_run(README_SETTINGS) + m.group(2),
+        readme.read_text(encoding="utf-8"),
+        flags=re.S,
+    )
+    readme.write_text(text, encoding="utf-8")
+    print(f"wrote the README's sentence: {typical_run(README_SETTINGS)}")
 
 
 def report(name: str, r: dict) -> None:
@@ -104,7 +121,10 @@ def main() -> None:
     ap.add_argument(
         "--baseline", action=argparse.BooleanOptionalAction, default=True, help="also run the earlier defaults"
     )
+    ap.add_argument("--readme", action="store_true", help="only copy the figures already written into the README")
     args = ap.parse_args()
+    if args.readme:
+        return update_readme()
     settings = {name: getattr(args, name) for name in DEFAULTS}
     if args.write and (settings != DEFAULTS or args.start != FROM_SCRATCH or args.repeat < 3):
         ap.error("--write needs the default settings, random weights and --repeat 3 or more")

@@ -30,17 +30,21 @@ def free_port() -> int:
 
 
 def start_app(
-    env: dict | None = None, port: int | None = None, timeout: float = 120, args: tuple[str, ...] = ("app.py",)
+    env: dict | None = None,
+    port: int | None = None,
+    timeout: float = 120,
+    args: tuple[str, ...] = ("app.py",),
+    cwd: Path = ROOT,
 ) -> tuple[subprocess.Popen, str]:
-    """``python app.py`` (or ``python *args``) as its own process (``env`` added to this one's), on ``port`` or a
-    free one; returns (process, url) once it serves its page. Its output goes to a temporary file, shown if it
-    fails to start."""
+    """``python app.py`` (or ``python *args``) in ``cwd`` as its own process (``env`` added to this one's), on
+    ``port`` or a free one; returns (process, url) once it serves its page. Its output goes to a temporary file,
+    shown if it fails to start."""
     import httpx
 
     port = port or free_port()
     env = os.environ | {"GRADIO_SERVER_PORT": str(port), "GRADIO_ANALYTICS_ENABLED": "False"} | (env or {})
     log = tempfile.TemporaryFile(mode="w+")  # a file, not a pipe: a long-running server never blocks on a full pipe
-    process = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen([sys.executable, *args], cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + timeout
     while True:

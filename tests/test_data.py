@@ -127,6 +127,16 @@ def test_encoded_split_batches_cover_every_review_once():
     assert ids.shape == (2, 9) and lengths.tolist() == [9, 1] and ids[1, 1:].eq(0).all()
 
 
+def test_with_hf_hub_offline_the_check_says_so_without_asking_the_hub(monkeypatch, silent_server):
+    import huggingface_hub
+
+    from sentiment.data import hub_unreachable
+
+    monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", silent_server)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)
+    assert hub_unreachable(timeout=5) == "HF_HUB_OFFLINE is set"
+
+
 def test_the_hub_check_uses_huggingface_hubs_own_http_client(monkeypatch, silent_server):
     """A proxy or certificate set up for huggingface_hub (its client factory) also applies to the
     reachability check; a Hub that answers with any status counts as reachable."""
@@ -137,6 +147,7 @@ def test_the_hub_check_uses_huggingface_hubs_own_http_client(monkeypatch, silent
     from sentiment.data import hub_unreachable
 
     monkeypatch.setattr(huggingface_hub.constants, "ENDPOINT", silent_server)
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)  # this test is about the online check
     assert "Timeout" in hub_unreachable(timeout=0.5)
     answered = []
 

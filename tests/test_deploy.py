@@ -82,6 +82,22 @@ def test_dry_run_lists_sizes_names_lfs_files_and_uploads_nothing(tmp_path):
     assert "dry run: nothing uploaded" in out
 
 
+def test_dry_run_with_a_model_repo_lists_the_model_repositorys_files_too(tmp_path):
+    env = dict(HF_TOKEN="", HF_HOME=str(tmp_path), HF_ENDPOINT="http://127.0.0.1:9")
+    result = run(["deploy.py", "someone/space", "--model-repo", "someone/model", "--dry-run"], **env)
+    assert result.returncode == 0, result.stderr
+    model_part, space_part = result.stdout.split("to the Space someone/space:")
+    assert model_part.startswith("to the model repository someone/model:")
+    model = {f.as_posix(): (ROOT / f).stat().st_size for f in deploy.model_files()}
+    assert {"checkpoints/bilstm-imdb/model.safetensors", "checkpoints/bilstm-imdb/config.json"} <= set(model)
+    assert (
+        all(f in model_part for f in model)
+        and f"{sum(model.values()) / 1e6:9.2f} MB  in {len(model)} files" in model_part
+    )
+    assert not any(f in space_part for f in model)  # the Space loads the model from its repository
+    assert "dry run: nothing uploaded to someone/space or someone/model" in space_part
+
+
 @pytest.mark.parametrize(
     "args, env, code, message",
     [

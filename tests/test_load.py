@@ -1,13 +1,10 @@
-"""The real server under load: many concurrent clients, predictions during training, one run at a time."""
+"""The shared server while it trains: predictions answered, one run at a time, absurd settings refused.
+(Many concurrent clients and a run cancelled mid-way: tests/test_serving.py.)"""
 
-import statistics
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from gradio_client import Client
 from gradio_client.utils import Status
-
-from webapp import models
 
 REVIEWS = [
     "A wonderful, moving film. I loved it.",
@@ -18,29 +15,6 @@ REVIEWS = [
 TRAIN = (1, 2000, "lstm", True, 32, 32, 0.003, 32, "random weights")
 
 
-def test_200_predictions_from_20_concurrent_clients(app_server):
-    expected = {r: models.shipped_predictor().predict(r).label for r in REVIEWS}
-    clients = [Client(app_server, verbose=False) for _ in range(20)]
-
-    def run(client_index):
-        out = []
-        for k in range(10):
-            review = REVIEWS[(client_index + k) % len(REVIEWS)]
-            start = time.perf_counter()
-            result = clients[client_index].predict(review, api_name="/predict")
-            out.append((review, result, time.perf_counter() - start))
-        return out
-
-    with ThreadPoolExecutor(20) as pool:
-        results = [r for batch in pool.map(run, range(20)) for r in batch]
-    assert len(results) == 200
-    assert all(result["label"] == expected[review] for review, result, _ in results)
-    latencies = sorted(1000 * s for _, _, s in results)
-    print(
-        f"\n/predict under 20 concurrent clients: median {statistics.median(latencies):.0f} ms, p95 {latencies[189]:.0f} ms"
-    )
-
-
 def test_predictions_are_answered_during_training_and_a_second_run_waits(app_server):
     trainer, other = Client(app_server, verbose=False), Client(app_server, verbose=False)
     first = trainer.submit(*TRAIN, api_name="/train")
@@ -48,7 +22,9 @@ def test_predictions_are_answered_during_training_and_a_second_run_waits(app_ser
     while not first.outputs() and time.time() < deadline:  # its first update: the run has started
         time.sleep(0.1)
     second = other.submit(*TRAIN, api_name="/train")
-    time.sleep(1.0)
+    deadline = time.time() + 30
+    while second.status().code == Status.STARTING and time.time() < deadline:  # until the server has placed it
+        time.sleep(0.2)
     assert second.status().code == Status.IN_QUEUE and not second.outputs(), second.status()
     answered = [Client(app_server, verbose=False).predict(REVIEWS[0], api_name="/predict")["label"] for _ in range(5)]
     assert answered == ["positive"] * 5
@@ -82,19 +58,3 @@ def test_training_api_refuses_absurd_settings(app_server):
             ), e
         else:
             raise AssertionError(f"epochs={epochs!r} reviews={reviews!r} hidden={hidden!r} was accepted")
-
-
-def test_a_cancelled_run_frees_the_trainer_at_once(app_server):
-    """A client that goes away (here: cancels its job) ends its run; the next one starts right after."""
-    leaving = Client(app_server, verbose=False)
-    long_run = leaving.submit(5, 20000, "lstm", True, 64, 64, 0.003, 32, "random weights", api_name="/train")
-    deadline = time.time() + 60
-    while not long_run.outputs() and time.time() < deadline:
-        time.sleep(0.1)
-    long_run.cancel()
-    start = time.time()
-    short = Client(app_server, verbose=False).submit(
-        1, 200, "lstm", True, 16, 16, 0.003, 32, "random weights", api_name="/train"
-    )
-    assert "Best validation accuracy" in short.result(timeout=90)[3]
-    assert time.time() - start < 90

@@ -1,6 +1,7 @@
 """The Train tab's handlers called directly, their updates read by component. Runs here are tiny."""
 
 import dataclasses
+import json
 from types import SimpleNamespace
 
 import gradio as gr
@@ -137,9 +138,10 @@ def test_a_run_stops_itself_within_2_s_of_the_time_budget_and_keeps_its_best_wei
     budget = 6.0
     monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, budget_s=budget))
     visitor = Visitor()
+    models.imdb_train()  # read once per server, before its first run (reading cannot be stopped half-way)
     start = time.monotonic()
     updates = tab.train(
-        **(SETTINGS | {"reviews": 10000, "epochs": 3, "embed_dim": 32, "hidden_dim": 32}), visitor=visitor
+        **(SETTINGS | {"reviews": 3000, "epochs": 5, "embed_dim": 32, "hidden_dim": 32}), visitor=visitor
     )
     last = list(updates)[-1]
     took = time.monotonic() - start  # from the press to the summary, saving and zipping included
@@ -173,3 +175,19 @@ def test_unreachable_data_is_reported_plainly_in_the_train_tab(tab, tmp_path, mo
     monkeypatch.setattr(models, "_IMDB_TRAIN", {})
     with pytest.raises(gr.Error, match="IMDB_DATA"):
         next(tab.train(**SETTINGS, visitor=Visitor()))
+
+
+def test_the_typical_run_figures_come_from_the_benchmarks_file_in_the_tab_and_the_readme(tab):
+    from devtools import ROOT
+    from webapp.train_tab import typical_run
+
+    README_SETTINGS = "the tab's default settings"  # as bench/train_tab.py writes it
+
+    text = typical_run()
+    if not settings.TYPICAL_RUN_FILE.is_file():
+        assert text == ""  # no figures rather than typed ones
+        return
+    typical = json.loads(settings.TYPICAL_RUN_FILE.read_text())
+    assert typical["runs"] >= 3 and f"{typical['best_valid_accuracy']['median']:.1%}" in text
+    readme = (ROOT / "README.md").read_text()
+    assert f"-->{typical_run(README_SETTINGS)}<!-- /typical-run -->" in readme

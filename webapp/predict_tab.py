@@ -1,4 +1,5 @@
-"""The Predict tab (its layout and its handler) and the Gradio API's ``/predict``."""
+"""The Predict tab (its layout and its handler; its "Edit and compare" section is ``webapp.compare``) and the Gradio
+API's ``/predict``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sentiment import Prediction, Predictor
 from sentiment.text import UNK_ID
 
 from . import models, settings
+from .compare import EditCompare
 from .runs import RunUnavailable, Visitor
 from .settings import MAX_REVIEW_CHARS, SHIPPED
 
@@ -230,6 +232,7 @@ class PredictTab:
                 interactive=False,
                 max_height=320,
             )
+            self.edit_compare = EditCompare(self.review)
         outputs = [self.label, self.probability, self.tokens, self.counts, self.highlights, self.compare]
         outputs += [self.trajectory, self.trajectory_note]
         for trigger in (self.analyze_btn.click, self.review.submit):

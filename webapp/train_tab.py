@@ -32,8 +32,9 @@ PALETTE = [  # (training, validation) colours of one run
 HEAD = dict(fc_dim=64, dropout=0.2)  # the classifier head of a Train tab run; pooling: max, or maxmean when pretrained
 
 
-def typical_run() -> str:
-    """What default runs reached, from TYPICAL_RUN_FILE (written by bench/train_tab.py); empty without it."""
+def typical_run(settings_are: str = "below") -> str:
+    """What default runs reached, from TYPICAL_RUN_FILE (written by bench/train_tab.py); empty without it.
+    ``settings_are`` says where the reader finds the settings: "below" (the tab) or "the tab's defaults"."""
     try:
         t = json.loads(settings.TYPICAL_RUN_FILE.read_text(encoding="utf-8"))
         if t["settings"] != DEFAULTS:
@@ -45,11 +46,16 @@ def typical_run() -> str:
             else "did not always pass 80% validation accuracy"
         )
         return (
-            f"With the settings below (a BiLSTM of {DEFAULTS['hidden_dim']} units from random weights, "
+            f"With {'the settings below' if settings_are == 'below' else settings_are} "
+            f"(a BiLSTM of {DEFAULTS['hidden_dim']} units from random weights, "
             f"{DEFAULTS['reviews']:,} reviews, {DEFAULTS['epochs']} epochs), {t['runs']} runs on {t['cpu_cores']} CPU "
             f"cores ({t['date']}) drew their first point after {first['median']:.1f} s, {passed} and reached a best of "
-            f"{best['median']:.1%} ({best['min']:.1%}–{best['max']:.1%}) in {run_s['median']:.0f} s "
-            f"({run_s['min']:.0f}–{run_s['max']:.0f}); medians, ranges in brackets."
+            + (
+                f"{best['median']:.1%} in every run"
+                if best["min"] == best["max"]
+                else f"{best['median']:.1%} ({best['min']:.1%}–{best['max']:.1%})"
+            )
+            + f" in {run_s['median']:.0f} s ({run_s['min']:.0f}–{run_s['max']:.0f}); medians, ranges in brackets."
         )
     except (OSError, ValueError, KeyError, TypeError):
         return ""
@@ -348,9 +354,10 @@ class TrainTab:
         ]
         yield {self.log: "\n".join(log)}
         every = max(1, -(-len(data.train) // cfg.batch_size) // (2 * CHECKS_PER_EPOCH))
-        # A stopped run scores the validation reviews once more before it ends: stop that long before the budget
-        check_s = [0.0]  # how long the last validation check took
-        over_budget = lambda: time.monotonic() - began + check_s[0] > budget
+        # A stopped run scores the validation reviews once more, then is saved and zipped: it stops that long
+        # before the budget (half as long again as the last validation check took, and a second for the files)
+        check_s = [0.0]
+        over_budget = lambda: time.monotonic() - began + 1.5 * check_s[0] + 1.0 > budget
         last_yield = last_step = time.monotonic()
         events = fit(model, data, cfg, should_stop=lambda: visitor.stop or over_budget())
         for event in with_threads(events, settings.SETTINGS.train_threads):
@@ -366,8 +373,7 @@ class TrainTab:
                     yield dict(zip((self.acc_plot, self.loss_plot), curves(visitor.runs, run)))
             elif isinstance(event, Validation):
                 run.history.append(vars(event))
-                if event.step:
-                    check_s[0] = time.monotonic() - last_step
+                check_s[0] = time.monotonic() - last_step  # since the last step (or, before training, the start)
                 if not event.step:  # the check before training: drawn with the first step, beside its training point
                     continue
                 if event.end_of_epoch:

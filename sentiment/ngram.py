@@ -91,6 +91,10 @@ class NgramModel(nn.Module, PyTorchModelHubMixin, library_name="pytorch", tags=[
         last = ends.to(ids.device) - 1
         return ending.cumsum(0)[last] / count.cumsum(0)[last].clamp(min=1).sqrt() + self.bias  # (k,)
 
+    def prefix_logits_many(self, reviews: list[torch.Tensor], ends: list[torch.Tensor]) -> list[torch.Tensor]:
+        """``prefix_logits`` of several reviews, one (k_r,) tensor each (as ``SentimentRNN.prefix_logits_many``)."""
+        return [self.prefix_logits(ids, e) for ids, e in zip(reviews, ends, strict=True)]
+
     def stored_state_dict(self) -> dict[str, torch.Tensor]:
         """The weights as a checkpoint holds them: float16 (half the size), loaded back as float32."""
         return {

@@ -12,18 +12,22 @@ The trajectory is the probability of *positive* after reading the first t tokens
 model applied to every prefix of the review (``prefix_logits``, batched, not one call per prefix).
 Reviews longer than ``TRAJECTORY_POINTS`` tokens get it at that many evenly spaced prefixes, the
 last one the whole review, and ``None`` between them.
+
+``Predictor.compare`` scores a review and an edited copy of it: both verdicts, both running verdicts,
+the baseline's verdicts and the words that differ (``sentiment.diff``), for "Edit and compare".
 """
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import torch
 
 from .checkpoint import Checkpoint, load_checkpoint
 from .data import EncodedSplit
 from .device import pick_device
+from .diff import Change, WordDiff, diff_tokens
 from .ngram import NgramModel
 from .text import UNK_ID, tokenize
 
@@ -54,6 +58,59 @@ class Prediction:
         return asdict(self) | {"unknown": self.unknown}
 
 
+@dataclass
+class Comparison:
+    """A review and an edited copy of it, each scored with its running verdict (and the baseline's verdict when the
+    predictor has a baseline), and the words that differ between what the model read of them."""
+
+    original: Prediction
+    edited: Prediction
+    diff: WordDiff  # over the tokens the model read (``original.tokens``, ``edited.tokens``)
+
+    @property
+    def changes(self) -> tuple[Change, ...]:
+        return self.diff.changes
+
+    def to_dict(self) -> dict:
+        """``{"original": {label, probability, trajectory, baseline}, "edited": {...}, "changed": [{index, before, after}]}``."""
+
+        def side(p: Prediction) -> dict:
+            return {"label": p.label, "probability": p.probability, "trajectory": p.trajectory, "baseline": p.baseline}
+
+        return {
+            "original": side(self.original),
+            "edited": side(self.edited),
+            "changed": [c.to_dict() for c in self.changes],
+        }
+
+    def summary(self, model: str = "the BiLSTM", baseline: str = "the baseline") -> str:
+        """One sentence on what the edit did to each verdict, e.g. "The edit flipped the BiLSTM from positive to
+        negative (0.97 → 0.08); the baseline stayed positive (0.91 → 0.88)."."""
+        if not self.changes:
+            return "The two texts have the same words (the models read no punctuation or case), so the verdicts are the same."
+        sides = [(model, self.original.label, self.original.probability, self.edited.label, self.edited.probability)]
+        if self.original.baseline and self.edited.baseline:
+            a, b = self.original.baseline, self.edited.baseline
+            sides.append((baseline, a["label"], a["probability"], b["label"], b["probability"]))
+
+        def moved(name, before, p, after, q):
+            return f"{name} from {before} to {after} ({p:.2f} → {q:.2f})"
+
+        def stayed(name, before, p, after, q):
+            return f"{name} stayed {before} ({p:.2f} → {q:.2f})"
+
+        flipped = [s for s in sides if s[1] != s[3]]
+        kept = [s for s in sides if s[1] == s[3]]
+        if len(flipped) == len(sides) == 2:
+            return f"The edit flipped both: {moved(*sides[0])}, {moved(*sides[1])}."
+        if flipped:
+            text = f"The edit flipped {moved(*flipped[0])}"
+            return text + (f"; {stayed(*kept[0])}." if kept else ".")
+        if len(sides) == 2:
+            return f"Neither model changed its verdict: {stayed(*sides[0])}, {stayed(*sides[1])}."
+        return f"The edit did not change the verdict: {stayed(*sides[0])}."
+
+
 class Predictor:
     """A loaded checkpoint ready to score reviews; ``baseline``, another predictor (the bag-of-n-grams
     model), is asked too when explaining."""
@@ -73,14 +130,14 @@ class Predictor:
         self.max_tokens = max_tokens
         self.baseline = baseline
 
-    def _encode(self, text: str) -> tuple[list[str], list[int], bool]:
+    def _encode(self, text: str, name: str = "review") -> tuple[list[str], list[int], bool]:
         if not isinstance(text, str):
-            raise TypeError(f"a review must be a string, not {type(text).__name__}")
+            raise TypeError(f"{'a' if name == 'review' else 'the'} {name} must be a string, not {type(text).__name__}")
         tokens = tokenize(text, limit=self.max_tokens + 1)
         truncated = len(tokens) > self.max_tokens
         tokens = tokens[: self.max_tokens]
         if not tokens:
-            raise ValueError("The review has no words to read: type or paste a movie review.")
+            raise ValueError(f"The {name} has no words to read: type or paste a movie review.")
         return tokens, self.vocab.encode(tokens), truncated
 
     def predict(self, text: str, explain: bool = False) -> Prediction:
@@ -95,16 +152,7 @@ class Predictor:
                 encoded.append(self._encode(text))
             except (TypeError, ValueError) as e:
                 raise type(e)(f"review {n}: {e}" if len(texts) > 1 else str(e)) from None
-        data = EncodedSplit([ids for _, ids, _ in encoded], [0] * len(encoded))
-        probs = torch.empty(len(encoded))
-        with torch.inference_mode():
-            for idx in data.batches(batch_size, shuffle=False):
-                ids, lengths, _ = data.batch(idx)
-                probs[idx] = torch.sigmoid(self.model(ids.to(self.device), lengths.to(self.device)).float().cpu())
-        results = [
-            Prediction("positive" if p >= 0.5 else "negative", p, tokens, ids, truncated)
-            for (tokens, ids, truncated), p in zip(encoded, probs.tolist())
-        ]
+        results = self._score(encoded, batch_size)
         if explain:
             others = self.baseline.predict_batch(texts, batch_size) if self.baseline else [None] * len(results)
             for r, other in zip(results, others):
@@ -113,21 +161,89 @@ class Predictor:
                 r.baseline = {"label": other.label, "probability": other.probability} if other else None
         return results
 
+    def _score(self, encoded: list[tuple[list[str], list[int], bool]], batch_size: int = 64) -> list[Prediction]:
+        data = EncodedSplit([ids for _, ids, _ in encoded], [0] * len(encoded))
+        probs = torch.empty(len(encoded))
+        with torch.inference_mode():
+            for idx in data.batches(batch_size, shuffle=False):
+                ids, lengths, _ = data.batch(idx)
+                probs[idx] = torch.sigmoid(self.model(ids.to(self.device), lengths.to(self.device)).float().cpu())
+        return [
+            Prediction("positive" if p >= 0.5 else "negative", p, tokens, ids, truncated)
+            for (tokens, ids, truncated), p in zip(encoded, probs.tolist())
+        ]
+
+    @staticmethod
+    def _ends(n: int, points: int) -> torch.Tensor:
+        """The prefix lengths at which a review of ``n`` tokens gets its running verdict."""
+        return torch.arange(1, n + 1) if n <= points else torch.linspace(1, n, points).round().long().unique()
+
+    def _prefix_probs(self, reviews: list[list[int]], ends: list[torch.Tensor]) -> list[list[float]]:
+        with torch.inference_mode():
+            logits = self.model.prefix_logits_many(
+                [torch.tensor(ids, device=self.device) for ids in reviews], [e.to(self.device) for e in ends]
+            )
+        return [torch.sigmoid(x.float().cpu()).tolist() for x in logits]
+
     def trajectory(self, ids: list[int], points: int = TRAJECTORY_POINTS) -> list[float | None]:
         """Probability of positive after reading the first t tokens, for each t (at ``points`` evenly spaced
         prefixes of a longer review, ``None`` between them; the last value is always the whole review's)."""
-        n = len(ids)
-        ends = torch.arange(1, n + 1) if n <= points else torch.linspace(1, n, points).round().long().unique()
-        with torch.inference_mode():
-            probs = torch.sigmoid(
-                self.model.prefix_logits(torch.tensor(ids, device=self.device), ends.to(self.device)).float().cpu()
-            )
-        out: list[float | None] = [None] * n
-        for end, p in zip(ends.tolist(), probs.tolist()):
+        ends = self._ends(len(ids), points)
+        out: list[float | None] = [None] * len(ids)
+        for end, p in zip(ends.tolist(), self._prefix_probs([ids], [ends])[0]):
             out[end - 1] = p
         return out
 
-    def attributions(self, ids: list[int], steps: int = 16) -> list[float]:
+    def compare(self, original: str, edited: str, trajectory: bool = True) -> Comparison:
+        """Score a review and an edited copy: both verdicts, both running verdicts (``trajectory``), the baseline's
+        verdicts when this predictor has a baseline, and the words that differ between what the model read.
+
+        Texts are read as ``predict`` reads them (cut to ``max_tokens``, ``truncated`` says so). Identical
+        texts give no changes and the same verdicts. The two running verdicts are computed in one pass; a
+        prefix the two texts share is scored once, so they agree exactly up to the first changed word.
+        """
+        encoded, empty = [], []
+        for name, text in (("original review", original), ("edited review", edited)):
+            try:
+                encoded.append(self._encode(text, name))
+            except ValueError:
+                empty.append(name)
+        if len(empty) == 2:
+            raise ValueError(
+                "Neither the original nor the edited review has words to read: type or paste a movie review."
+            )
+        if empty:
+            raise ValueError(f"The {empty[0]} has no words to read: type or paste a movie review.")
+        same = encoded[0][1] == encoded[1][1]  # the model reads the same ids
+        scored = self._score(encoded[:1] if same else encoded)
+        a = scored[0]
+        b = replace(a, tokens=encoded[1][0], truncated=encoded[1][2]) if same else scored[1]
+        if trajectory:
+            a.trajectory, b.trajectory = self._two_trajectories(a.ids, b.ids)
+        if self.baseline is not None:
+            for p, other in zip((a, b), self.baseline.predict_batch([original, edited])):
+                p.baseline = {"label": other.label, "probability": other.probability}
+        return Comparison(a, b, diff_tokens(a.tokens, b.tokens))
+
+    def _two_trajectories(self, a: list[int], b: list[int], points: int = TRAJECTORY_POINTS):
+        """``trajectory`` of two reviews in one pass; ``b``'s prefixes that are also ``a``'s are scored as ``a``'s."""
+        shared = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+        ends_a, ends_b = self._ends(len(a), points), self._ends(len(b), points)
+        borrowed = ends_b[ends_b <= shared]
+        asked_a = torch.cat([ends_a, borrowed]).unique()  # sorted
+        own_b = ends_b[ends_b > shared]
+        probs_a, probs_b = self._prefix_probs([a, b], [asked_a, own_b])
+        of_a = dict(zip(asked_a.tolist(), probs_a))
+        of_b = {e: of_a[e] for e in borrowed.tolist()} | dict(zip(own_b.tolist(), probs_b))
+        out_a: list[float | None] = [None] * len(a)
+        out_b: list[float | None] = [None] * len(b)
+        for end in ends_a.tolist():
+            out_a[end - 1] = of_a[end]
+        for end in ends_b.tolist():
+            out_b[end - 1] = of_b[end]
+        return out_a, out_b
+
+    def attributions(self, ids: list[int], steps: int = 24) -> list[float]:
         """Integrated gradients of the logit for each token (midpoint rule, ``steps`` points)."""
         ids_t = torch.tensor([ids], device=self.device)
         if isinstance(self.model, NgramModel):

@@ -34,7 +34,7 @@ def page(app_server):
         )
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(app_server)
-        page.get_by_label("Review").first.wait_for(timeout=30000)
+        page.get_by_label("Review").first.wait_for(timeout=120000)  # a busy machine can take a while
         yield page
         browser.close()
 
@@ -196,3 +196,95 @@ def test_html_in_a_review_is_shown_as_text_never_run(page):
     page.locator("[aria-rowindex] [aria-colindex]", has_text="__owned").first.wait_for(timeout=20000)
     assert page.evaluate("window.__owned") is None
     assert page.locator("img[src='x'], svg[onload]").count() == 0
+
+
+def marked_words(page, label: str) -> list[tuple[str, str]]:
+    """The marked pieces of a HighlightedText (its text and, from the legend's colours, its category)."""
+    block = page.locator(".block", has=page.get_by_text(label, exact=True)).first
+    return block.evaluate(
+        """(el) => {
+            const names = {};
+            el.querySelectorAll('.legend-item').forEach(b => { names[b.style.backgroundColor] = b.textContent.trim(); });
+            return [...el.querySelectorAll('.token.highlighted')].map(t =>
+                [t.querySelector('.text').textContent, names[t.style.backgroundColor] || '?']);
+        }"""
+    )
+
+
+def lines_by_text(page, title: str) -> dict[str, int]:
+    """Each line drawn on a chart: its series (read from the line's label) and how many points it joins."""
+    chart = page.locator(".vega-embed", has=page.locator("text", has_text=title)).first
+    return chart.evaluate(
+        """(el) => {
+            const out = {};
+            el.querySelectorAll('path[aria-roledescription="line mark"]').forEach(p => {
+                const m = (p.getAttribute('aria-label') || '').match(/series: ([^;]+)/);
+                if (m) out[m[1]] = (p.getAttribute('d') || '').split(/[ML]/).length - 1;
+            });
+            return out;
+        }"""
+    )
+
+
+def chart_labels(page, title: str) -> list[str]:
+    """What a chart's marks say of themselves (to show when a test fails)."""
+    return page.locator(".vega-embed", has=page.locator("text", has_text=title)).first.evaluate(
+        """(el) => [...el.querySelectorAll('path[aria-roledescription="line mark"]')].slice(0, 6).map(p =>
+            (p.getAttribute('aria-label') || '').slice(-120))"""
+    )
+
+
+def test_edit_and_compare_draws_both_lines_and_marks_the_changed_words(page, tmp_path):
+    """The example the BiLSTM follows and the baseline does not, edited in the browser as a visitor would."""
+    from sentiment import tokenize
+    from sentiment.compare_examples import load_examples
+    from sentiment.diff import diff_texts
+
+    example = next(e for e in load_examples() if e.model_follows and not e.baseline_follows)
+    page.set_viewport_size({"width": 1366, "height": 1000})
+    page.get_by_role("tab", name="Predict").click()
+    page.get_by_label("Review").first.fill(example.original)
+    page.get_by_role("button", name="Copy the review").click()
+    edited_box = page.get_by_label("Edited review")
+    page.wait_for_function(
+        "([el, text]) => el.value === text", arg=[edited_box.element_handle(), example.original], timeout=20000
+    )
+    edited_box.fill(example.edited)
+    page.get_by_role("button", name="Compare", exact=True).click()
+    page.get_by_text("The edit flipped the BiLSTM").first.wait_for(timeout=60000)
+    assert "the baseline stayed" in page.get_by_text("The edit flipped the BiLSTM").first.inner_text()
+    chart = "Running verdicts, review and edited copy"
+    for _ in range(60):  # the chart draws a moment after the answer arrives
+        drawn = lines_by_text(page, chart)
+        if drawn.get("review") and drawn.get("edited copy"):
+            break
+        page.wait_for_timeout(500)
+    d = diff_texts(example.original, example.edited)
+    assert drawn == {"review": len(tokenize(example.original)), "edited copy": len(tokenize(example.edited))} | {
+        f"changed {n}": 2 for n in range(1, len(d.changes) + 1)
+    }, (
+        drawn,
+        chart_labels(page, chart),
+    )  # a point per word read on each line, and a vertical line (two points) per change
+    expected = {"original": [], "edited": []}
+    for c in d.changes:
+        if c.before:
+            expected["original"].append(c.kind)
+        if c.after:
+            expected["edited"].append(c.kind)
+    for side, label in (("original", "Review: words changed"), ("edited", "Edited copy: words changed")):
+        marked = marked_words(page, label)
+        assert [kind for _, kind in marked] == expected[side], marked
+        words = [
+            c.before if side == "original" else c.after
+            for c in d.changes
+            if (c.before if side == "original" else c.after)
+        ]
+        assert [tokenize(text) for text, _ in marked] == [list(w) for w in words]
+    page.get_by_text("Edit and compare").first.scroll_into_view_if_needed()
+    snap(page, tmp_path, "compare")
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.wait_for_timeout(1500)
+    assert lines_by_text(page, chart) == drawn  # still both lines on a phone
+    snap(page, tmp_path, "compare-phone")
+    page.set_viewport_size({"width": 1280, "height": 1000})

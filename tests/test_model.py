@@ -142,3 +142,34 @@ def test_prefix_logits_are_the_model_applied_to_each_prefix(kw):
         each = torch.stack([model(ids[:, :e], torch.tensor([e]))[0] for e in ends.tolist()])
     assert fast.shape == (6,)
     assert torch.allclose(fast, each, atol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(bidirectional=True, pooling="maxmean"),
+        dict(bidirectional=True, pooling="last"),
+        dict(bidirectional=False, pooling="mean"),
+        dict(bidirectional=True, num_layers=2, pooling="max"),
+    ],
+)
+def test_prefix_logits_of_several_reviews_at_once(kw):
+    """Two reviews' prefixes in one pass give what each review's own prefix_logits gives, including none at all."""
+    model = make(**kw)
+    ids, lengths = batch([12, 5, 9], seed=1)
+    reviews = [ids[r, : lengths[r]] for r in range(3)]
+    ends = [torch.tensor([12, 3, 1, 12]), torch.tensor([], dtype=torch.long), torch.tensor([9, 4])]
+    with torch.no_grad():
+        together = model.prefix_logits_many(reviews, ends)
+        alone = [model.prefix_logits(r, e) for r, e in zip(reviews, ends)]
+        each = [
+            torch.stack([model(r[:e].unsqueeze(0), torch.tensor([e]))[0] for e in es.tolist()]) if len(es) else None
+            for r, es in zip(reviews, ends)
+        ]
+    assert [t.shape for t in together] == [(4,), (0,), (2,)]
+    for t, a, e in zip(together, alone, each):
+        assert torch.allclose(t, a, atol=1e-6)
+        if e is not None:
+            assert torch.allclose(t, e, atol=1e-6)
+    with pytest.raises(ValueError, match="between 1 and"):
+        model.prefix_logits_many(reviews, [torch.tensor([13]), torch.tensor([1]), torch.tensor([1])])

@@ -47,3 +47,19 @@ def test_metrics_are_schema_checked_naming_the_key_and_round_trip():
     }
     m = Metrics.from_dict(raw)
     assert m.extra == {"new_key": 1} and m.to_dict() == raw
+
+
+def test_model_tab_shows_the_suite_of_the_model_beside_the_baseline():
+    from sentiment.behaviour import read_results
+    from webapp.model_tab import behaviour_table
+
+    _, table = behaviour_table()
+    stored = read_results(models.shipped_predictor().path)
+    assert stored is not None, (
+        "the shipped checkpoint carries its behaviour.json (python -m sentiment.behaviour --write)"
+    )
+    baseline = read_results(models.baseline_predictor().path)
+    for name, r in stored["capabilities"].items():
+        row = table[table["capability"] == name].iloc[0]
+        assert row["BiLSTM"] == f"{r['pass_rate']:.0%}" and row["cases"] == r["n"]
+        assert row["baseline"] == f"{baseline['capabilities'][name]['pass_rate']:.0%}"

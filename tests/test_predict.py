@@ -111,7 +111,14 @@ def test_load_predictor_reports_a_missing_checkpoint(tmp_path):
 
 def test_shipped_checkpoint_is_small_self_contained_and_documented():
     files = {p.name: p.stat().st_size for p in SHIPPED.iterdir()}
-    assert set(files) == {"model.safetensors", "config.json", "vocab.json", "metrics.json", "README.md"}
+    assert set(files) == {
+        "model.safetensors",
+        "config.json",
+        "vocab.json",
+        "metrics.json",
+        "README.md",
+        "behaviour.json",
+    }
     assert sum(files.values()) <= 40 * 1024 * 1024
     assert (SHIPPED / "README.md").read_text() == (SHIPPED.parent.parent / "docs" / "model-card.md").read_text()
     m = Metrics.read(SHIPPED)  # schema-checked
@@ -212,7 +219,7 @@ def test_the_running_verdict_turns_where_the_words_do(with_baseline):
     change, word = min(drops)
     assert word in late.tokens[late.tokens.index("ending") :] and change < -0.2  # its steepest fall is in them
     cash_in = with_baseline.predict("I expected a cheap cash-in, but honestly it was not bad at all.", explain=True)
-    assert biggest_move(cash_in)[0] == "cheap" and cash_in.trajectory[cash_in.tokens.index("cheap")] < 0.1
+    assert biggest_move(cash_in)[0] == "cheap" and cash_in.trajectory[cash_in.tokens.index("cheap")] < 0.5
     not_bad = with_baseline.predict("not bad at all", explain=True)
     assert (
         biggest_move(not_bad)[0] == "bad" and not_bad.label == "negative"

@@ -8,7 +8,7 @@ import pytest
 
 from sentiment import TRAJECTORY_POINTS, Prediction
 from webapp import models, predict_tab
-from webapp.predict_tab import DISAGREEMENTS, comparison, disagreement_label
+from webapp.predict_tab import DISAGREEMENTS, READING, comparison, disagreement_label
 from webapp.runs import Run, Visitor
 from webapp.settings import MAX_REVIEW_CHARS, SHIPPED
 
@@ -122,3 +122,9 @@ def test_the_disagreement_examples_say_truly_who_is_right(text, gold, right, imd
     assert (ours if right == "BiLSTM" else theirs).label == gold
     who = "BiLSTM" if right == "BiLSTM" else "order-blind baseline"
     assert disagreement_label(text, gold, right).startswith(f"{gold} review, the {who} is right")
+
+
+@pytest.mark.parametrize("text, gold, capability", READING)
+def test_the_reading_examples_are_right_where_the_baseline_is_not(text, gold, capability):
+    ours, theirs = models.shipped_predictor().predict(text), models.baseline_predictor().predict(text)
+    assert ours.label == gold and theirs.label != gold, (ours.probability, theirs.probability)

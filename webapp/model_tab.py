@@ -8,6 +8,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
+from sentiment.behaviour import read_results
 from sentiment.metrics import Metrics
 
 from . import models
@@ -70,6 +71,20 @@ def card_rows(m: Metrics) -> list[tuple[str, str]]:
             if adversarial
             else "none",
         ),
+        (
+            "taught what changes meaning",
+            f"{m.augmented_examples:,} more examples: the training reviews with their decisive words swapped for "
+            "opposites (label flipped) and short labelled sentences with negation and contrast"
+            if m.augmented_examples
+            else "no",
+        ),
+        (
+            "weights averaged",
+            f"{1 - soup['alpha']:.0%} of the model it continued from, {soup['alpha']:.0%} of the fine-tuned one "
+            "(weight interpolation, WiSE-FT)"
+            if (soup := m.extra.get("soup"))
+            else "no",
+        ),
         ("parameters", f"{p.model.num_parameters():,}"),
         ("vocabulary", f"{len(p.vocab):,} tokens (`<pad>` = 0, `<unk>` = 1)"),
         ("trained on", f"{m.train_reviews:,} IMDb training reviews, {m.valid_reviews:,} held out for validation"),
@@ -102,6 +117,44 @@ def model_card() -> tuple[str, pd.DataFrame]:
     return text + "\n\n" + KNOWN_LIMITS, curves
 
 
+BEHAVIOUR_INTRO = (
+    "### Does it read, or count words?\n\n"
+    "Pass rates on the behaviour suite (`python -m sentiment.behaviour --checkpoint DIR`): short sentences and "
+    "real test reviews where word order decides the label, beside the order-blind baseline. "
+    "The model card says what each capability means and what was held out of training."
+)
+
+
+def behaviour_table() -> tuple[str, pd.DataFrame]:
+    """The suite's pass rates of the loaded model and of the baseline, from each checkpoint's behaviour.json."""
+    model = read_results(models.shipped_predictor().path)
+    baseline_model = models.baseline_predictor()
+    baseline = read_results(baseline_model.path) if baseline_model else None
+    if model is None:
+        return BEHAVIOUR_INTRO + "\n\nNo suite results are stored with the loaded model.", pd.DataFrame()
+    rows = []
+    for name, r in model["capabilities"].items():
+        other = (baseline or {}).get("capabilities", {}).get(name)
+        rows.append(
+            (name, r["description"], f"{r['pass_rate']:.0%}", f"{other['pass_rate']:.0%}" if other else "–", r["n"])
+        )
+        sub, other_sub = r.get("read_and_flipping"), (other or {}).get("read_and_flipping")
+        if sub and sub.get("n"):
+            rows.append(
+                (
+                    f"{name}, read and really flipping",
+                    f"the {sub['n']} of {sub['read']} edits that a reader found to flip the review",
+                    f"{sub['pass_rate']:.0%}",
+                    f"{other_sub['pass_rate']:.0%}" if other_sub and other_sub.get("n") else "–",
+                    sub["n"],
+                )
+            )
+    columns = ["capability", "what it checks", "BiLSTM", "baseline", "cases"]
+    weak = [f"{name} ({r['pass_rate']:.0%} right)" for name, r in model["capabilities"].items() if r["pass_rate"] < 0.9]
+    limits = f"\n\n**Where it still errs** (under 90% on the suite): {', '.join(weak)}." if weak else ""
+    return BEHAVIOUR_INTRO + limits, pd.DataFrame(rows, columns=columns)
+
+
 class ModelTab:
     def __init__(self):
         with gr.Tab("Model"):
@@ -109,7 +162,10 @@ class ModelTab:
             self.history_plot = gr.LinePlot(
                 x="epoch", y="accuracy", color="series", title="Training curves of the loaded model", height=280
             )
+            self.behaviour_intro = gr.Markdown()
+            self.behaviour = gr.Dataframe(interactive=False, wrap=True, show_label=False)
 
     def load(self) -> dict:
         text, curves = model_card()
-        return {self.card: text, self.history_plot: curves}
+        intro, table = behaviour_table()
+        return {self.card: text, self.history_plot: curves, self.behaviour_intro: intro, self.behaviour: table}

@@ -1,4 +1,5 @@
-"""The Predict tab (its layout and its handler) and the Gradio API's ``/predict``."""
+"""The Predict tab (its layout and its handler; its "Edit and compare" section is ``webapp.compare``) and the Gradio
+API's ``/predict``."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sentiment import Prediction, Predictor
 from sentiment.text import UNK_ID
 
 from . import models, settings
+from .compare import EditCompare
 from .runs import RunUnavailable, Visitor
 from .settings import MAX_REVIEW_CHARS, SHIPPED
 
@@ -56,6 +58,14 @@ DISAGREEMENTS = [
         "positive",
         "baseline",
     ),
+]
+# Sentences of the behaviour suite's kinds where the shipped BiLSTM is right and the order-blind baseline is not
+# (tests/test_predict_tab.py checks each): (text, the label a reader gives it, capability).
+READING = [
+    ("The movie was not great.", "negative", "negated positive"),
+    ("I did not like the ending.", "negative", "negated positive"),
+    ("I didn't enjoy this movie.", "negative", "negated positive"),
+    ("The acting was weak, but the story was wonderful.", "positive", "contrast"),
 ]
 COLORS = {"strongly positive": "#16a34a", "positive": "#86efac", "negative": "#fca5a5", "strongly negative": "#dc2626"}
 WHY = (
@@ -188,6 +198,12 @@ class PredictTab:
             # below the verdict, so on a phone (where columns stack) the verdict comes first
             gr.Examples(EXAMPLES, inputs=self.review, label="Try an example")
             gr.Examples(
+                [t for t, _, _ in READING],
+                inputs=self.review,
+                label="Where word order decides: the BiLSTM is right here, the word-counting baseline is not",
+                example_labels=[f"{capability}: {text}" for text, _, capability in READING],
+            )
+            gr.Examples(
                 [t for t, _, _ in DISAGREEMENTS],
                 inputs=self.review,
                 label="Real IMDb test reviews where the BiLSTM and the order-blind baseline disagree",
@@ -216,6 +232,7 @@ class PredictTab:
                 interactive=False,
                 max_height=320,
             )
+            self.edit_compare = EditCompare(self.review)
         outputs = [self.label, self.probability, self.tokens, self.counts, self.highlights, self.compare]
         outputs += [self.trajectory, self.trajectory_note]
         for trigger in (self.analyze_btn.click, self.review.submit):

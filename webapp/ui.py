@@ -1,4 +1,4 @@
-"""The whole page: the three tabs, the visitor's state and its end, and the Gradio API's /predict."""
+"""The whole page: the three tabs, the visitor's state and its end, and the Gradio API's /predict and /compare."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import gradio as gr
 
 from . import models, settings
+from .compare import compare
 from .model_tab import ModelTab
 from .predict_tab import PredictTab, predict
 from .runs import Visitor
@@ -48,7 +49,13 @@ def build() -> UI:
         predict_tab = PredictTab(visitor)
         train_tab = TrainTab(visitor, predict_tab.model_choice)
         model_tab = ModelTab()
-        demo.load(model_tab.load, None, [model_tab.card, model_tab.history_plot], api_visibility="private")
+        demo.load(
+            model_tab.load,
+            None,
+            [model_tab.card, model_tab.history_plot, model_tab.behaviour_intro, model_tab.behaviour],
+            api_visibility="private",
+        )
         demo.unload(end_session)
         gr.api(predict, api_name="predict")
+        gr.api(compare, api_name="compare")
     return UI(demo, predict_tab, train_tab, model_tab)

@@ -1,0 +1,224 @@
+"""The Predict tab's "Edit and compare" section (its layout and its handler) and the Gradio API's ``/compare``.
+
+A visitor copies the review into an editable box with one click, changes a few words, and sees side by side
+what the BiLSTM and the order-blind baseline say of both texts, the changed words marked in both, both
+running verdicts on one plot with the changed positions marked, and one sentence on what the edit did.
+"""
+
+from __future__ import annotations
+
+import re
+
+import gradio as gr
+import pandas as pd
+import torch
+
+from sentiment import Predictor
+from sentiment.compare_examples import load_examples
+from sentiment.diff import INSERTED, REMOVED, REPLACED, segments
+from sentiment.predict import Comparison
+
+from . import models, settings
+from .settings import MAX_REVIEW_CHARS
+
+MARK_COLORS = {REMOVED: "#fca5a5", INSERTED: "#86efac", REPLACED: "#fde047"}
+LINE_COLORS = {"review": "#2563eb", "edited copy": "#ea580c"}
+MARKER_COLOR = "#9ca3af"
+MAX_MARKERS = 20  # changed positions marked on the plot (a grey vertical line each); the first ones when more
+INTRO = (
+    "### Edit and compare\n"
+    "Change a few words of the review and see which model follows: the BiLSTM, which reads the words in order, "
+    "or the order-blind baseline, which counts words and short phrases. **Copy the review** puts it in the box "
+    "below to edit."
+)
+PLOT_NOTE = (
+    "Both running verdicts of the BiLSTM: the probability of **positive** after each word read, for the review "
+    "(blue) and the edited copy (orange). Grey vertical lines mark where the edited copy's words changed; the two "
+    "lines are the same up to the first change."
+)
+
+
+def _example_label(e) -> str:
+    who = {
+        (True, False): "the BiLSTM follows, the baseline does not",
+        (False, False): "neither model follows",
+        (True, True): "both follow",
+        (False, True): "the baseline follows, the BiLSTM does not",
+    }[(e.model_follows, e.baseline_follows)]
+    return f"{e.name} ({e.gold} review): {who}"
+
+
+def run_compare(original: str, edited: str, predictor: Predictor) -> Comparison:
+    """One comparison with the app's rules: both texts required (the message names the one missing), each at most
+    MAX_REVIEW_CHARS long (Predict's message, naming the text); one CPU thread."""
+    for name, text in (("original", original), ("edited", edited)):
+        if not isinstance(text, str):
+            raise gr.Error(f"The {name} review must be text; got {type(text).__name__}.")
+        if len(text) > MAX_REVIEW_CHARS:
+            raise gr.Error(
+                f"The {name} text is {len(text):,} characters long; this demo takes up to {MAX_REVIEW_CHARS:,} "
+                f"(the model reads only the first {predictor.max_tokens:,} words). Paste one review at a time."
+            )
+    torch.set_num_threads(settings.SETTINGS.predict_threads)
+    try:
+        return predictor.compare(original, edited)
+    except ValueError as e:
+        raise gr.Error(str(e)) from None
+
+
+def compare(original: str, edited: str) -> dict:
+    """Score a review and an edited copy with the shipped BiLSTM and the order-blind baseline.
+
+    Returns {"original": {label, probability, trajectory, baseline}, "edited": {...}, "changed": [{index, before,
+    after}, ...]}: label "positive"/"negative", probability of positive, trajectory (per word read: probability
+    of positive after reading up to it; null where not computed), baseline (the n-gram model's label and
+    probability); each change is a run of words of the original starting at word ``index`` (from 0) that the
+    edit replaced (``before`` and ``after`` the words, "" for none). Identical texts give "changed": [].
+    """
+    return run_compare(original, edited, models.shipped_predictor()).to_dict()
+
+
+def verdict_table(c: Comparison) -> str:
+    def cell(label: str, p: float) -> str:
+        return f"{label}, {p:.1%} positive"
+
+    rows = [
+        ("**BiLSTM** (reads in order)", c.original.label, c.original.probability, c.edited.label, c.edited.probability)
+    ]
+    if c.original.baseline and c.edited.baseline:
+        a, b = c.original.baseline, c.edited.baseline
+        rows.append(("**Baseline** (order-blind)", a["label"], a["probability"], b["label"], b["probability"]))
+    lines = ["| | review | edited copy |", "|---|---|---|"]
+    for name, la, pa, lb, pb in rows:
+        moved = " **(flipped)**" if la != lb else ""
+        lines.append(f"| {name} | {cell(la, pa)} | {cell(lb, pb)}{moved} |")
+    return "\n".join(lines)
+
+
+def shown(pieces: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
+    """A text's pieces as the page shows them: line breaks for HTML breaks, other tags dropped (the models read
+    neither; a tag never lies inside a marked word)."""
+    out = []
+    for text, mark in pieces:
+        text = _TAG.sub("", _BREAK.sub("\n", text))
+        if text:
+            out.append((text, mark))
+    return out
+
+
+_BREAK, _TAG = re.compile(r"<br\s*/?>", re.I), re.compile(r"<[^>]*>")
+
+
+def trajectories_frame(c: Comparison) -> pd.DataFrame:
+    """Both running verdicts as one frame (series "review" and "edited copy"), and a vertical marker series per
+    changed position of the edited copy ("changed 1", ...; hidden from the legend)."""
+    rows = []
+    for series, p in (("review", c.original), ("edited copy", c.edited)):
+        rows += [
+            (float(i), v, tok, series) for i, (tok, v) in enumerate(zip(p.tokens, p.trajectory), 1) if v is not None
+        ]
+    for n, change in enumerate(c.changes[:MAX_MARKERS], 1):
+        # an inserted or replaced run: at its first word of the edited copy; removed words: between two words
+        x = change.edited_index + (1.0 if change.after else 0.5)
+        words = " ".join(change.after) or f"(removed: {' '.join(change.before)})"
+        rows += [(x, 0.0, words, f"changed {n}"), (x, 1.0, words, f"changed {n}")]
+    return pd.DataFrame(rows, columns=["word", "positive", "token", "series"]).astype(
+        {"word": float, "positive": float, "token": str, "series": str}
+    )
+
+
+class EditCompare:
+    """The section's components, built inside the Predict tab, and its handler; ``review`` is the tab's review box."""
+
+    def __init__(self, review: gr.Textbox):
+        gr.Markdown(INTRO)
+        with gr.Row():
+            self.copy_btn = gr.Button("Copy the review", scale=1)
+            self.compare_btn = gr.Button("Compare", variant="primary", scale=1)
+        self.edited = gr.Textbox(
+            label="Edited review", lines=5, placeholder="Copy the review, then change a few words…"
+        )
+        examples = load_examples()
+        gr.Examples(
+            [[e.original, e.edited] for e in examples],
+            inputs=[review, self.edited],
+            label="Real IMDb test reviews with a small edit that flips their meaning",
+            example_labels=[_example_label(e) for e in examples],
+        )
+        self.summary = gr.Markdown()
+        self.verdicts = gr.Markdown()
+        with gr.Row():
+            self.marked_original = gr.HighlightedText(
+                label="Review: words changed", color_map=MARK_COLORS, show_legend=True, combine_adjacent=False
+            )
+            self.marked_edited = gr.HighlightedText(
+                label="Edited copy: words changed", color_map=MARK_COLORS, show_legend=True, combine_adjacent=False
+            )
+        self.plot = gr.LinePlot(
+            x="word",
+            y="positive",
+            color="series",
+            color_map=LINE_COLORS,
+            colors_in_legend=list(LINE_COLORS),
+            color_title="text",
+            tooltip=["series", "word", "token", "positive"],
+            y_lim=[0, 1],
+            x_title="words read",
+            y_title="probability of positive",
+            title="Running verdicts, review and edited copy",
+            height=280,
+        )
+        self.plot_note = gr.Markdown()
+        self.outputs = [self.summary, self.verdicts, self.marked_original, self.marked_edited, self.plot]
+        self.outputs.append(self.plot_note)
+        self.copy_btn.click(lambda text: text, review, self.edited, api_visibility="private")
+        for trigger in (self.compare_btn.click, self.edited.submit):
+            trigger(self.analyze, [review, self.edited], self.outputs, api_visibility="private")
+
+    def analyze(self, original: str, edited: str) -> dict:
+        """The one sentence, both verdicts of both models, the marked texts and the running verdicts."""
+        if not isinstance(original, str) or not original.strip():
+            gr.Warning("Type or paste a review first: the review box is empty.")
+            return self.empty()
+        if not isinstance(edited, str) or not edited.strip():
+            gr.Warning("The edited review is empty: press Copy the review, then change a few words.")
+            return self.empty()
+        c = run_compare(original, edited, models.shipped_predictor())
+        marks_original, marks_edited = c.diff.marks()
+        changed = sum(max(len(ch.before), len(ch.after)) for ch in c.changes)
+        note = PLOT_NOTE
+        if len(c.changes) > MAX_MARKERS:
+            note += f" ({len(c.changes)} changes; the first {MAX_MARKERS} are marked.)"
+        if c.original.truncated or c.edited.truncated:
+            note += (
+                f" A text was cut to its first {len(c.original.tokens):,} words: the words after them were not read."
+            )
+        summary = c.summary()
+        if c.changes:
+            summary = f"{summary} ({changed:,} word{'s' if changed != 1 else ''} changed.)"
+        last = max(len(c.original.tokens), len(c.edited.tokens))
+        return {
+            self.summary: f"**{summary}**",
+            self.verdicts: verdict_table(c),
+            self.marked_original: shown(segments(original, marks_original)),
+            self.marked_edited: shown(segments(edited, marks_edited)),
+            self.plot: self.plot_update(trajectories_frame(c), last),
+            self.plot_note: note,
+        }
+
+    @staticmethod
+    def plot_update(frame: pd.DataFrame, last: int) -> gr.LinePlot:
+        """The plot with its colours for exactly the series drawn (a colour for a series not in the data leaves
+        the chart without its lines, as the Train tab's curves found too)."""
+        colors = LINE_COLORS | {name: MARKER_COLOR for name in frame["series"].unique() if name.startswith("changed")}
+        return gr.LinePlot(value=frame, x_lim=[1, max(2, last)], color_map=colors)
+
+    def empty(self) -> dict:
+        return {
+            self.summary: "",
+            self.verdicts: "",
+            self.marked_original: None,
+            self.marked_edited: None,
+            self.plot: gr.LinePlot(value=None),
+            self.plot_note: "",
+        }

@@ -136,20 +136,20 @@ def behaviour_table() -> tuple[str, pd.DataFrame]:
     for name, r in model["capabilities"].items():
         other = (baseline or {}).get("capabilities", {}).get(name)
         rows.append(
-            (name, r["description"], f"{r['pass_rate']:.0%}", f"{other['pass_rate']:.0%}" if other else "–", r["n"])
+            (name, f"{r['pass_rate']:.0%}", f"{other['pass_rate']:.0%}" if other else "–", r["n"], r["description"])
         )
         sub, other_sub = r.get("read_and_flipping"), (other or {}).get("read_and_flipping")
         if sub and sub.get("n"):
             rows.append(
                 (
                     f"{name}, read and really flipping",
-                    f"the {sub['n']} of {sub['read']} edits that a reader found to flip the review",
                     f"{sub['pass_rate']:.0%}",
                     f"{other_sub['pass_rate']:.0%}" if other_sub and other_sub.get("n") else "–",
                     sub["n"],
+                    f"the {sub['n']} of {sub['read']} edits that a reader found to flip the review",
                 )
             )
-    columns = ["capability", "what it checks", "BiLSTM", "baseline", "cases"]
+    columns = ["capability", "BiLSTM", "baseline", "cases", "what it checks"]  # the rates first: they fit a phone
     weak = [f"{name} ({r['pass_rate']:.0%} right)" for name, r in model["capabilities"].items() if r["pass_rate"] < 0.9]
     limits = f"\n\n**Where it still errs** (under 90% on the suite): {', '.join(weak)}." if weak else ""
     return BEHAVIOUR_INTRO + limits, pd.DataFrame(rows, columns=columns)
@@ -163,7 +163,9 @@ class ModelTab:
                 x="epoch", y="accuracy", color="series", title="Training curves of the loaded model", height=280
             )
             self.behaviour_intro = gr.Markdown()
-            self.behaviour = gr.Dataframe(interactive=False, wrap=True, show_label=False)
+            self.behaviour = gr.Dataframe(
+                interactive=False, wrap=True, show_label=False, column_widths=["34%", "14%", "14%", "12%", "26%"]
+            )
 
     def load(self) -> dict:
         text, curves = model_card()

@@ -177,3 +177,31 @@ def test_cli_names_a_missing_or_broken_checkpoint(tmp_path, imdb_path):
 def test_cli_says_what_data_is_missing(tiny_checkpoint, tmp_path):
     done = _cli("--checkpoint", str(tiny_checkpoint), "--data", str(tmp_path))
     assert done.returncode == 2 and "IMDb" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_prepare_augments_from_the_training_part_only():
+    from sentiment.data import Split, train_valid_split
+    from sentiment.training import TrainConfig, prepare
+
+    reviews = Split([f"review number {i} was good" for i in range(20)], [i % 2 for i in range(20)])
+    seen = []
+
+    def extra(train):
+        seen.extend(train.texts)
+        return Split(["a flipped one"], [1])
+
+    prepared = prepare(reviews, TrainConfig(valid_size=5), augment=extra)
+    valid_texts = set(train_valid_split(reviews, 5, TrainConfig().seed)[1].texts)
+    assert len(seen) == 15 and not set(seen) & valid_texts
+    assert len(prepared.train) == 16 and len(prepared.valid) == 5
+
+
+def test_weight_interpolation_ends_at_either_model_and_refuses_different_shapes():
+    from sentiment.checkpoint import CheckpointError
+    from sentiment.soup import interpolate
+
+    a, b = {"w": torch.zeros(2, 2)}, {"w": torch.ones(2, 2)}
+    assert torch.equal(interpolate(a, b, 0.0)["w"], a["w"]) and torch.equal(interpolate(a, b, 1.0)["w"], b["w"])
+    assert torch.allclose(interpolate(a, b, 0.25)["w"], torch.full((2, 2), 0.25))
+    with pytest.raises(CheckpointError, match="not the same model"):
+        interpolate(a, {"w": torch.ones(3)}, 0.5)

@@ -48,17 +48,22 @@ def _example_label(e) -> str:
     return f"{e.name} ({e.gold} review): {who}"
 
 
+def refuse_too_long(text: str, predictor: Predictor, what: str = "text") -> None:
+    """Texts over MAX_REVIEW_CHARS are refused with one message naming ``what`` was too long."""
+    if len(text) > MAX_REVIEW_CHARS:
+        raise gr.Error(
+            f"The {what} is {len(text):,} characters long; this demo takes up to {MAX_REVIEW_CHARS:,} "
+            f"(the model reads only the first {predictor.max_tokens:,} words). Paste one review at a time."
+        )
+
+
 def run_compare(original: str, edited: str, predictor: Predictor) -> Comparison:
     """One comparison with the app's rules: both texts required (the message names the one missing), each at most
     MAX_REVIEW_CHARS long (Predict's message, naming the text); one CPU thread."""
     for name, text in (("original", original), ("edited", edited)):
         if not isinstance(text, str):
             raise gr.Error(f"The {name} review must be text; got {type(text).__name__}.")
-        if len(text) > MAX_REVIEW_CHARS:
-            raise gr.Error(
-                f"The {name} text is {len(text):,} characters long; this demo takes up to {MAX_REVIEW_CHARS:,} "
-                f"(the model reads only the first {predictor.max_tokens:,} words). Paste one review at a time."
-            )
+        refuse_too_long(text, predictor, f"{name} text")
     torch.set_num_threads(settings.SETTINGS.predict_threads)
     try:
         return predictor.compare(original, edited)

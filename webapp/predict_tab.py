@@ -11,9 +11,9 @@ from sentiment import Prediction, Predictor
 from sentiment.text import UNK_ID
 
 from . import models, settings
-from .compare import EditCompare
+from .compare import EditCompare, refuse_too_long
 from .runs import RunUnavailable, Visitor
-from .settings import MAX_REVIEW_CHARS, SHIPPED
+from .settings import SHIPPED
 
 EXAMPLES = [
     "What a wonderful surprise. The two leads have real chemistry, the script is sharp and funny, "
@@ -121,11 +121,7 @@ def run_predict(text: str, predictor: Predictor, explain: bool = True) -> Predic
     """One prediction with the app's rules: a text is required and at most MAX_REVIEW_CHARS long; one CPU thread."""
     if not isinstance(text, str) or not text.strip():
         raise gr.Error(EMPTY)
-    if len(text) > MAX_REVIEW_CHARS:
-        raise gr.Error(
-            f"The text is {len(text):,} characters long; this demo takes up to {MAX_REVIEW_CHARS:,} "
-            f"(the model reads only the first {predictor.max_tokens:,} words). Paste one review at a time."
-        )
+    refuse_too_long(text, predictor)
     torch.set_num_threads(settings.SETTINGS.predict_threads)
     try:
         return predictor.predict(text, explain=explain)

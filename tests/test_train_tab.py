@@ -73,7 +73,7 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab,
     assert validation_points == sorted(validation_points) and validation_points[-1] == CHECKS_PER_EPOCH + 1
     assert len({len(f) for f in frames}) >= 4  # the plot grew several times during one epoch
     assert frames[-1]["epoch"].max() == pytest.approx(1.0)
-    # every series the page receives has a colour in the map sent with it, so the chart redraws with it in its scale
+    # the first run on empty plots: every update carries a colour map naming exactly the series drawn (Chart)
     assert all(set(f["series"]) == set(p.color_map) for f, p in zip(frames, plots))
     assert set(plots[-1].color_map) == {training, validation}
     # both curves from the first plot on: the check before training is drawn with the first step
@@ -191,3 +191,29 @@ def test_the_typical_run_figures_come_from_the_benchmarks_file_in_the_tab_and_th
     assert typical["runs"] >= 3 and f"{typical['best_valid_accuracy']['median']:.1%}" in text
     readme = (ROOT / "README.md").read_text()
     assert f"-->{typical_run(README_SETTINGS)}<!-- /typical-run -->" in readme
+
+
+def test_a_change_of_series_reaches_the_plots_as_data_first_then_with_its_colours():
+    from webapp.runs import Run
+    from webapp.train_views import Chart
+
+    def run(n: int) -> Run:
+        history = [{"epoch": e, "valid_accuracy": 0.6, "valid_loss": 0.6} for e in (0.0, 0.5)]
+        return Run(n, f"#{n} BiLSTM 32", steps=[(0.25, 0.55, 0.69), (0.5, 0.6, 0.66)], history=history)
+
+    first, second = run(1), run(2)
+    chart = Chart([first])  # the plots show run #1
+    updates = chart.updates([first], second)  # run #2 draws its first points
+    assert [u[0].color_map is None for u in updates] == [True, False]
+    assert (
+        set(frame(updates[0][0])["series"])
+        == set(updates[1][0].color_map)
+        == {f"#{n} {c}" for n in (1, 2) for c in ("training", "validation")}
+    )
+    assert frame(updates[0][1]).equals(frame(updates[1][1]))  # the loss plot alike
+    second.steps.append((0.75, 0.7, 0.6))
+    (update,) = chart.updates([first], second)  # same series, more points: one update, colours included
+    assert set(update[0].color_map) == set(frame(update[0])["series"]) and len(frame(update[0])) == 9
+    assert [u[0].color_map is None for u in chart.updates([second])] == [True, False]  # run #1 left the plots
+    assert len(chart.updates([])) == 1 and chart.updates([])[0][0].value is None  # cleared: nothing to draw
+    assert len(chart.updates([], first)) == 1  # a first run on empty plots: data and colours at once

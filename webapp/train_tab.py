@@ -20,6 +20,7 @@ from .settings import CHECKS_PER_EPOCH, DEFAULTS, FROM_PRETRAINED, FROM_SCRATCH,
 from .train_views import (
     PRETRAINED_NOTE,
     RUN_COLUMNS,
+    Chart,
     checkpoint_card,
     curves,
     limits_text,
@@ -238,6 +239,7 @@ class TrainTab:
         check_s = [0.0]
         over_budget = lambda: time.monotonic() - began + 1.5 * check_s[0] + 1.0 > budget
         last_yield = last_step = time.monotonic()
+        chart = Chart(visitor.runs)  # what the plots show now: the kept runs
         events = fit(model, data, cfg, should_stop=lambda: visitor.stop or over_budget())
         for event in with_threads(events, settings.SETTINGS.train_threads):
             if isinstance(event, Step):
@@ -249,7 +251,8 @@ class TrainTab:
                 # back to Gradio, so a cancelled run ends promptly)
                 if event.step == 1 or time.monotonic() - last_yield > 1.0:
                     last_yield = time.monotonic()
-                    yield dict(zip((self.acc_plot, self.loss_plot), curves(visitor.runs, run)))
+                    for plots in chart.updates(visitor.runs, run):
+                        yield dict(zip((self.acc_plot, self.loss_plot), plots))
             elif isinstance(event, Validation):
                 run.history.append(vars(event))
                 check_s[0] = time.monotonic() - last_step  # since the last step (or, before training, the start)
@@ -260,7 +263,8 @@ class TrainTab:
                         f"epoch {round(event.epoch)}: train loss {event.train_loss:.3f} acc {event.train_accuracy:.3f}, "
                         f"validation loss {event.valid_loss:.3f} acc {event.valid_accuracy:.3f}, {event.seconds:.1f}s"
                     )
-                yield dict(zip((self.acc_plot, self.loss_plot), curves(visitor.runs, run))) | {self.log: "\n".join(log)}
+                for plots in chart.updates(visitor.runs, run):
+                    yield dict(zip((self.acc_plot, self.loss_plot), plots)) | {self.log: "\n".join(log)}
             elif isinstance(event, Done):
                 done = event
         if visitor.closed:  # the visitor left mid-run: nothing to show, nothing to keep
@@ -307,6 +311,9 @@ class TrainTab:
         )
         if ended.startswith("stopped at"):
             summary = f"**Time budget reached**: this server gives each run {budget:g} s. " + summary
+        *first, last = chart.updates(visitor.runs)  # the oldest run may have left them
+        for plots in first:
+            yield dict(zip((self.acc_plot, self.loss_plot), plots))
         yield self._finished(visitor.runs, run.name) | {self.log: "\n".join(log), self.summary: summary}
 
     def encoder_controls(self, start: str, rnn_type, bidirectional, embed_dim, hidden_dim, visitor: Visitor) -> dict:

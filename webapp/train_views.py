@@ -80,29 +80,48 @@ def series_names(run: Run) -> tuple[str, str]:
     return f"{number} training", f"{number} validation"
 
 
-def curves(runs: list[Run], current: Run | None) -> tuple[gr.LinePlot, gr.LinePlot]:
+def curves(runs: list[Run], current: Run | None, colors: bool = True) -> tuple[gr.LinePlot, gr.LinePlot]:
     """Accuracy and loss plots of every kept run and the current one, one colour per run and curve.
 
     The chart builds its colour scale from the series present when it is first drawn and only
     swaps the data afterwards, so the colour map (which names every series) is sent with each
     update: a new series changes it and makes the chart redraw with that series in its scale.
+    ``colors=False`` sends the data alone (see ``Chart``).
     """
-    rows, colors = [], {}
+    rows, color_map = [], {}
     for i, run in enumerate([*runs, *([current] if current else [])]):
         train_series, valid_series = series_names(run)
         rows += [(e, acc, loss, train_series) for e, acc, loss in run.steps]
         rows += [(h["epoch"], h["valid_accuracy"], h["valid_loss"], valid_series) for h in run.history]
-        colors |= {train_series: PALETTE[i % len(PALETTE)][0], valid_series: PALETTE[i % len(PALETTE)][1]}
+        color_map |= {train_series: PALETTE[i % len(PALETTE)][0], valid_series: PALETTE[i % len(PALETTE)][1]}
     df = pd.DataFrame(rows, columns=["epoch", "accuracy", "loss", "series"])
     df = df.astype({"epoch": float, "accuracy": float, "loss": float, "series": str})
     if df.empty:  # no data: the page shows empty plots, without the previous runs' legend and axes
         return gr.LinePlot(value=None, color_map=None), gr.LinePlot(value=None, color_map=None)
     drawn = set(df["series"])
-    colors = {name: color for name, color in colors.items() if name in drawn}
-    return (
-        gr.LinePlot(value=df[["epoch", "accuracy", "series"]], color_map=colors),
-        gr.LinePlot(value=df[["epoch", "loss", "series"]], color_map=colors),
+    extra = {"color_map": {name: color for name, color in color_map.items() if name in drawn}} if colors else {}
+    return gr.LinePlot(value=df[["epoch", "accuracy", "series"]], **extra), gr.LinePlot(
+        value=df[["epoch", "loss", "series"]], **extra
     )
+
+
+class Chart:
+    """The series a visitor's two plots were last sent, so that a change of series reaches them in an order they
+    draw: the plot applies a new colour map before the data that comes with it, rebuilding its scale and legend
+    from the old data, and the new series' lines are left without a colour. So when the series change, the data
+    goes first (drawn in the scale the chart has), then the same data with the colour map (redrawn in full). An
+    empty chart takes both at once: it has no scale yet, and two drawings begun together would race."""
+
+    def __init__(self, runs: list[Run]):
+        self.series = {name for run in runs for name in series_names(run)}
+
+    def updates(self, runs: list[Run], current: Run | None = None) -> list[tuple[gr.LinePlot, gr.LinePlot]]:
+        full = curves(runs, current)
+        series = set(full[0].color_map or ())
+        drawn, self.series = self.series, series
+        if not drawn or not series or series == drawn:  # nothing drawn yet, nothing to draw, or the same series
+            return [full]
+        return [curves(runs, current, colors=False), full]
 
 
 def runs_table(runs: list[Run]) -> pd.DataFrame:

@@ -5,10 +5,10 @@ from another (A), often keeps most of what each is good at.
     python -m sentiment.soup --a checkpoints/bilstm-imdb --b runs/reads --data PATH --out runs/soup
 
 scores each ``alpha`` on the IMDb validation reviews (the training split's held-out 5,000, as in
-training) and on labelled sentences made by the training augmentation's generator (its templates
-and words, never the behaviour suite's), then writes the interpolation with the best sentence
-accuracy among those whose validation accuracy is within ``--max-drop`` of A's, and scores the test
-reviews once for its metrics.
+training) and on labelled sentences made by the training augmentation's generator with adjectives
+that no training sentence uses (and never the behaviour suite's templates or words), then writes the interpolation with the best sentence
+accuracy among those whose validation accuracy is within ``--max-drop`` of A's (or of ``--floor-from``'s),
+and scores the test reviews once for its metrics.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import sys
 
 import torch
 
-from .augment import sentence
+from .augment import DEV_NEGATIVE, DEV_POSITIVE, sentence
 from .checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from .data import DataUnavailableError, EncodedSplit, Split, load_imdb, train_valid_split
 from .evaluate import accuracies
@@ -38,7 +38,7 @@ def interpolate(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], alpha: f
 
 def dev_sentences(n: int = 2000) -> Split:
     rng = random.Random(DEV_SEED)
-    made = [sentence(rng) for _ in range(n)]
+    made = [sentence(rng, DEV_POSITIVE, DEV_NEGATIVE) for _ in range(n)]
     return Split([t for t, _ in made], [y for _, y in made])
 
 
@@ -48,6 +48,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--b", required=True, help="the checkpoint fine-tuned from it")
     ap.add_argument("--alphas", type=float, nargs="+", default=[0.3, 0.4, 0.5, 0.6, 0.7, 0.8])
     ap.add_argument("--max-drop", type=float, default=0.005, help="largest validation accuracy given up against A")
+    ap.add_argument(
+        "--floor-from",
+        metavar="CHECKPOINT",
+        help="measure --max-drop from this checkpoint's validation accuracy instead of A's (e.g. the model before "
+        "a chain of averages, so that the drops do not add up)",
+    )
     ap.add_argument("--data", default=None, help="local IMDb folder; default $IMDB_DATA, else the Hugging Face Hub")
     ap.add_argument("--out", required=True, help="checkpoint folder to write")
     args = ap.parse_args(argv)
@@ -71,7 +77,16 @@ def main(argv: list[str] | None = None) -> int:
         v, d = accuracies(model, valid)["accuracy"], accuracies(model, dev)["accuracy"]
         scored.append((alpha, v, d))
         print(f"alpha {alpha:.2f}  validation {v:.4f}  sentences {d:.4f}", flush=True)
-    floor = scored[0][1] - args.max_drop
+    if args.floor_from:
+        reference = load_checkpoint(args.floor_from)
+        if reference.vocab.itos != a.vocab.itos:
+            print(f"{args.floor_from}: not the same vocabulary as A", file=sys.stderr)
+            return 2
+        model.load_state_dict(reference.model.state_dict())
+        floor = accuracies(model, valid)["accuracy"] - args.max_drop
+        print(f"floor {floor:.4f}: {args.floor_from}'s validation accuracy less {args.max_drop}")
+    else:
+        floor = scored[0][1] - args.max_drop
     alpha, v, d = max((s for s in scored if s[1] >= floor), key=lambda s: (s[2], s[1]))
     model.load_state_dict(interpolate(state_a, state_b, alpha))
     model.load_state_dict(model.stored_state_dict())
@@ -84,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
             "a": args.a,
             "b": args.b,
             "alpha": alpha,
+            "floor": round(floor, 4),
             "b_command": metrics.command,
             "scored": [dict(zip(("alpha", "valid", "sentences"), s)) for s in scored],
         }

@@ -41,6 +41,7 @@ class TrainConfig:
     max_tokens: int = 0  # cut training reviews to this many tokens (0 = keep whole reviews)
     evals_per_epoch: int = 1  # validation checks per epoch (the last at its end)
     eval_at_start: bool = False  # also check validation before the first step, where a curve starts
+    keep_last: bool = False  # end with the last weights, not those best on validation (e.g. to average them after)
 
 
 @dataclass
@@ -110,9 +111,9 @@ class Validation:
 
 @dataclass
 class Done:
-    """The run ended; the model holds the weights that were best on validation."""
+    """The run ended; the model holds the weights that were best on validation (or the last checked ones)."""
 
-    best_valid_accuracy: float
+    best_valid_accuracy: float  # of the weights the model holds
     best_epoch: float
     history: list[dict] = field(default_factory=list)
     seconds: float = 0.0
@@ -225,7 +226,7 @@ def fit(
                     i == steps_per_epoch,
                 )
                 history.append(vars(point).copy())
-                if valid_acc > best_acc:
+                if valid_acc > best_acc or cfg.keep_last:
                     best_acc, best_epoch = valid_acc, point.epoch
                     best = {k: v.detach().clone() for k, v in model.state_dict().items()}
                 yield point

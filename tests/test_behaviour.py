@@ -99,6 +99,10 @@ def test_suite_is_the_same_every_time(imdb, suite):
 
 def test_training_augmentation_uses_none_of_the_suites_words_or_templates():
     assert not set(aug.POSITIVE + aug.NEGATIVE) & set(behaviour.POSITIVE + behaviour.NEGATIVE)
+    # the development sentences' adjectives (soup.py) are neither the suite's nor any training sentence's
+    assert not set(aug.DEV_POSITIVE + aug.DEV_NEGATIVE) & set(
+        aug.POSITIVE + aug.NEGATIVE + behaviour.POSITIVE + behaviour.NEGATIVE
+    )
     assert not set(aug.NOUNS) & set(behaviour.NOUNS)
     assert not {v for v, _ in aug.VERBS} & {v for v, _ in behaviour.LIKE_VERBS}
     suite_templates = set(behaviour.NEGATIONS + behaviour.NEGATED_VERBS + behaviour.PLAIN + behaviour.CONTRASTS)
@@ -205,3 +209,16 @@ def test_weight_interpolation_ends_at_either_model_and_refuses_different_shapes(
     assert torch.allclose(interpolate(a, b, 0.25)["w"], torch.full((2, 2), 0.25))
     with pytest.raises(CheckpointError, match="not the same model"):
         interpolate(a, {"w": torch.ones(3)}, 0.5)
+
+
+def test_development_sentences_use_only_adjectives_no_training_sentence_uses():
+    from sentiment.soup import dev_sentences
+
+    dev = dev_sentences(300)
+    trained = set(aug.POSITIVE + aug.NEGATIVE)
+    assert not any(set(tokenize(t)) & trained for t in dev.texts)
+    verbs = {form for pair in aug.VERBS for form in pair}  # "I admired the casting.": a verb, no adjective
+    with_adjectives = [t for t in dev.texts if not set(tokenize(t)) & verbs]
+    assert len(with_adjectives) > 200 and all(
+        set(tokenize(t)) & set(aug.DEV_POSITIVE + aug.DEV_NEGATIVE) for t in with_adjectives
+    )

@@ -48,6 +48,17 @@ def test_short_real_training_lowers_the_loss(small):
     assert evaluate(model, data.valid)[1] == pytest.approx(done.best_valid_accuracy)
 
 
+def test_keep_last_ends_with_the_last_weights_whatever_validation_said(small):
+    cfg, data = small
+    cfg = TrainConfig(**{**vars(cfg), "epochs": 2, "keep_last": True})
+    torch.manual_seed(0)
+    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=16, hidden_dim=16, fc_dim=8))
+    events = list(fit(model, data, cfg))
+    checks, done = [e for e in events if isinstance(e, Validation)], events[-1]
+    assert done.best_epoch == checks[-1].epoch == 2 and done.best_valid_accuracy == checks[-1].valid_accuracy
+    assert evaluate(model, data.valid)[1] == pytest.approx(checks[-1].valid_accuracy)
+
+
 def test_should_stop_ends_the_run_after_the_current_batch(small):
     cfg, data = small
     model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=8, hidden_dim=8, fc_dim=8))

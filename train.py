@@ -125,6 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--unlabeled", type=int, default=0, help="with --teacher: how many unlabeled reviews to use (0 = all 50,000)"
     )
     ap.add_argument(
+        "--test-limit",
+        type=int,
+        default=0,
+        metavar="N",
+        help="score only N test reviews, spread evenly over the set, for quick checks (0 = all 25,000)",
+    )
+    ap.add_argument(
         "--augment",
         type=int,
         default=0,
@@ -260,7 +267,8 @@ def main(argv: list[str] | None = None) -> int:
     done = events[-1]
     model.load_state_dict(model.stored_state_dict())  # score the weights as the checkpoint will hold them
     test_start = time.perf_counter()
-    test = accuracies(model, EncodedSplit.encode(splits["test"], data.vocab, MAX_TOKENS), device)
+    test_split = splits["test"].spread(args.test_limit)
+    test = accuracies(model, EncodedSplit.encode(test_split, data.vocab, MAX_TOKENS), device)
     test_acc = test["accuracy"]
     print(
         f"best validation accuracy {done.best_valid_accuracy:.4f} (epoch {done.best_epoch:g}); test accuracy {test_acc:.4f}"
@@ -274,7 +282,7 @@ def main(argv: list[str] | None = None) -> int:
         augmented_examples=sum(map(len, augmented)) or None,
         unlabeled_reviews=len(soft) if soft else 0,
         valid_reviews=len(data.valid),
-        test_reviews=len(splits["test"]),
+        test_reviews=len(test_split),
         vocab_size=len(data.vocab),
         parameters=model.num_parameters(),
         train_seconds=round(done.seconds, 1),

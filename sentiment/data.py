@@ -49,6 +49,13 @@ class Split:
     def take(self, indices) -> Split:
         return Split([self.texts[i] for i in indices], [self.labels[i] for i in indices])
 
+    def spread(self, n: int) -> Split:
+        """``n`` examples at even intervals over the split (all of it when ``n`` is 0 or more than it holds): IMDb's
+        files are sorted by label, so the first ``n`` would all be negative."""
+        if not n or n >= len(self):
+            return self
+        return self.take([i * len(self) // n for i in range(n)])
+
 
 def _fix_hint(source: str, names=("train", "test")) -> str:
     if "unsupervised" in names:

@@ -45,7 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--data", default=None, help="local IMDb folder (parquet or aclImdb); default $IMDB_DATA, else the Hub"
     )
-    ap.add_argument("--limit", type=int, default=0, help="score only the first N test reviews (0 = all 25,000)")
+    ap.add_argument(
+        "--limit", type=int, default=0, help="score only N test reviews, spread evenly over the set (0 = all 25,000)"
+    )
     ap.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
     args = ap.parse_args(argv)
     try:
@@ -53,8 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     except DataUnavailableError as e:
         print(e, file=sys.stderr)
         return 2
-    if args.limit:
-        test = test.take(range(min(args.limit, len(test))))
+    test = test.spread(args.limit)
     predictor = load_predictor(args.checkpoint, device=args.device)
     start = time.perf_counter()
     found = accuracies(

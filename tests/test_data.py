@@ -160,3 +160,13 @@ def test_the_hub_check_uses_huggingface_hubs_own_http_client(monkeypatch, silent
         assert hub_unreachable(timeout=0.5) is None and len(answered) == 1
     finally:
         huggingface_hub.set_client_factory(default_client_factory)
+
+
+def test_spread_takes_reviews_at_even_intervals_so_a_split_sorted_by_label_gives_both():
+    from sentiment.data import Split
+
+    sorted_by_label = Split([str(i) for i in range(10)], [0] * 5 + [1] * 5)
+    assert sorted_by_label.spread(4).texts == ["0", "2", "5", "7"] and sorted(
+        set(sorted_by_label.spread(4).labels)
+    ) == [0, 1]
+    assert sorted_by_label.spread(0) is sorted_by_label and sorted_by_label.spread(20) is sorted_by_label

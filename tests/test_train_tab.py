@@ -14,10 +14,8 @@ from webapp.settings import CHECKS_PER_EPOCH, FROM_PRETRAINED, FROM_SCRATCH, SHI
 from webapp.train_tab import RUN_COLUMNS
 
 POSITIVE = "A wonderful, moving film with brilliant acting. I loved every minute and will watch it again."
-SETTINGS = dict(
-    epochs=1, reviews=200, rnn_type="lstm", bidirectional=True, embed_dim=16, hidden_dim=16, lr=3e-3, batch_size=16,
-    start=FROM_SCRATCH,
-)  # fmt: skip
+SETTINGS = dict(epochs=1, reviews=200, rnn_type="lstm", bidirectional=True, embed_dim=16, hidden_dim=16)
+SETTINGS |= dict(lr=3e-3, batch_size=16, start=FROM_SCRATCH)
 
 
 def frame(plot) -> pd.DataFrame:

@@ -3,7 +3,7 @@
 Word attributions are integrated gradients (Sundararajan et al., 2017) over the token
 embeddings, from a baseline of the same review with every word ``<unk>`` to the review itself:
 each token gets a share of ``logit(review) - logit(baseline)`` (the shares add up to that
-difference). The all-zero embedding is not used as the baseline: near it the pooled LSTM's
+difference, up to the error of integrating in a few steps, which tests/test_predict.py bounds). The all-zero embedding is not used as the baseline: near it the pooled LSTM's
 score jumps, and 16 integration steps then miss the difference by 45% on the median test
 review; from ``<unk>`` by 1%. For the n-gram baseline, which is linear, each token gets its
 exact share instead. A positive share pushed the review toward *positive*, a negative one toward *negative*.

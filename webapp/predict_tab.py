@@ -46,10 +46,10 @@ DISAGREEMENTS = [
         "BiLSTM",
     ),
     (
-        "A truly masterful piece of filmmaking. It managed to put me to sleep and to boggle my mind. So boring that it induces "
-        "sleep and yet so ludicrous that it made me wonder how stuff like this gets made. Avoid at all costs. That is, unless you "
-        "like taking invisible cranial punishment, in which case I highly recommend it.",
-        "negative",
+        "A very courageous attempt to bring one of the most intricate books of literature to the screen. The story manages to "
+        "get most of Conrad's basic messages across and the acting is superb. The liberties taken by the script often deepen "
+        "the meaning and do seldom distort it. Compliments to writer and director.",
+        "positive",
         "baseline",
     ),
     (
@@ -65,6 +65,8 @@ READING = [
     ("The movie was not great.", "negative", "negated positive"),
     ("I did not like the ending.", "negative", "negated positive"),
     ("I didn't enjoy this movie.", "negative", "negated positive"),
+    ("The movie was not bad.", "positive", "negated negative"),
+    ("It was never boring.", "positive", "negated negative"),
     ("The acting was weak, but the story was wonderful.", "positive", "contrast"),
 ]
 COLORS = {"strongly positive": "#16a34a", "positive": "#86efac", "negative": "#fca5a5", "strongly negative": "#dc2626"}

@@ -100,10 +100,11 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab,
     assert not run.checkpoint.exists()
 
 
-def test_a_run_can_start_from_the_pretrained_encoder(tab):
+def test_a_run_can_start_from_the_pretrained_encoder(tab, monkeypatch):
     pretrained = models.pretrained_encoder()
     if pretrained is None:
         pytest.skip("no pretrained encoder in checkpoints/bilstm-imdb-lm")
+    monkeypatch.setattr(settings, "VALID_REVIEWS", 100)  # a model four times as wide: validate on fewer reviews
     visitor = Visitor()
     last = list(tab.train(**(SETTINGS | {"start": FROM_PRETRAINED}), visitor=visitor))[-1]
     run = visitor.runs[0]

@@ -69,6 +69,14 @@ def test_predict_tab_shows_label_tokens_running_verdict_and_baseline(page, tmp_p
     lines = drawn_lines(page, "Running verdict")
     assert lines == [31], lines  # one line through one point per word read
     snap(page, tmp_path, "predict")
+    # a shorter review next: its own line on its own axis, not the previous review's line (a known Gradio redraw race)
+    page.get_by_label("Review").first.fill("The movie was not bad at all.")
+    page.get_by_role("button", name="Analyze").click()
+    page.get_by_text("After each of the 7 words read").wait_for(timeout=20000)
+    page.wait_for_timeout(1500)
+    assert drawn_lines(page, "Running verdict") == [7]
+    assert word_ticks(page, "Running verdict") == [str(i) for i in range(1, 8)]
+    page.get_by_label("Review").first.fill(LATE_TURN)  # as it was, for the tests that follow
 
 
 def drawn_series(page, title: str) -> dict[str, int]:
@@ -94,6 +102,15 @@ def drawn_lines(page, title: str) -> list[int]:
     return chart.evaluate(
         """(el) => [...el.querySelectorAll('path[aria-roledescription="line mark"]')]
                      .map(p => (p.getAttribute('d') || '').split(/[ML]/).length - 1)"""
+    )
+
+
+def word_ticks(page, title: str) -> list[str]:
+    """The labels of a chart's x axis, left to right."""
+    chart = page.locator(".vega-embed", has=page.locator("text", has_text=title)).first
+    return chart.evaluate(
+        """(el) => [...el.querySelectorAll('g.role-axis')].filter(a => a.getAttribute('aria-label')?.startsWith('X-axis'))
+                     .flatMap(a => [...a.querySelectorAll('g.role-axis-label text')].map(t => t.textContent))"""
     )
 
 

@@ -124,3 +124,10 @@ def test_compare_endpoint_names_the_text_at_fault(client, original, edited, mess
     with pytest.raises(Exception, match=message):
         client.predict(original, edited, api_name="/compare")
     assert client.predict(ORIGINAL, EDITED, api_name="/compare")["changed"]  # the server keeps answering
+
+
+def test_the_page_gets_the_running_verdicts_data_before_their_axis_and_colours(section):
+    first, second = list(section.analyze_page(ORIGINAL, EDITED))
+    assert first[section.plot].color_map is None and first[section.plot].x_lim is None
+    assert second[section.plot].color_map and second[section.plot].x_lim[0] == 1
+    assert frame(first[section.plot]).equals(frame(second[section.plot]))

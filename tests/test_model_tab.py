@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from devtools import ROOT
+from devtools import ROOT, SHIPPED
 from sentiment.metrics import Metrics, MetricsError
 from webapp import models
 from webapp.model_tab import model_card
@@ -63,3 +63,16 @@ def test_model_tab_shows_the_suite_of_the_model_beside_the_baseline():
         row = table[table["capability"] == name].iloc[0]
         assert row["BiLSTM"] == f"{r['pass_rate']:.0%}" and row["cases"] == r["n"]
         assert row["baseline"] == f"{baseline['capabilities'][name]['pass_rate']:.0%}"
+
+
+def test_what_the_model_was_taught_says_whether_edits_were_among_it():
+    from dataclasses import replace
+
+    from webapp.model_tab import card_rows
+
+    m = Metrics.read(SHIPPED)
+    taught = lambda metrics: dict(card_rows(metrics))["taught what changes meaning"]  # noqa: E731
+    with_edits = replace(m, augmented_examples=100, augment={"sentences": 60, "edits": True})
+    sentences_only = replace(m, augmented_examples=60, augment={"sentences": 60, "edits": False})
+    assert "swapped for opposites" in taught(with_edits) and "swapped" not in taught(sentences_only)
+    assert taught(sentences_only).startswith("60 more examples") and taught(replace(m, augmented_examples=None)) == "no"

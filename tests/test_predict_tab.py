@@ -80,6 +80,19 @@ def test_one_word_review_is_plotted_and_said_in_the_singular(tab):
     assert out[tab.trajectory_note].startswith("After the one word read")
     plot = out[tab.trajectory].value
     assert len(plot["data"]) == 2 and len({row[1] for row in plot["data"]}) == 1  # a flat line, drawn
+    assert plot["data"][0][0] == 1 and out[tab.trajectory].x_lim == [1, 4]  # from word 1, on whole-word ticks
+
+
+def test_the_page_gets_the_running_verdicts_data_before_its_axis(tab):
+    """The chart redraws on a new axis with the data it holds: data first, then axis, or the old line stays."""
+    from webapp.plots import SHORTEST_AXIS
+
+    first, second = list(tab.analyze_page("The movie was not bad.", SHIPPED, Visitor()))
+    assert first[tab.trajectory].x_lim is None and second[tab.trajectory].x_lim == [1, max(SHORTEST_AXIS, 5)]
+    assert first[tab.trajectory].value["data"] == second[tab.trajectory].value["data"]
+    assert first[tab.label] == second[tab.label]  # everything else in the first update already
+    (only,) = list(tab.analyze_page("", SHIPPED, Visitor()))  # nothing to draw: one update
+    assert only[tab.trajectory].value is None
 
 
 def test_near_zero_pushes_stay_uncoloured_however_small_the_largest():

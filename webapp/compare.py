@@ -19,6 +19,7 @@ from sentiment.diff import INSERTED, REMOVED, REPLACED, segments
 from sentiment.predict import Comparison
 
 from . import models, settings
+from .plots import data_first, word_axis
 from .settings import MAX_REVIEW_CHARS
 
 MARK_COLORS = {REMOVED: "#fca5a5", INSERTED: "#86efac", REPLACED: "#fde047"}
@@ -169,6 +170,7 @@ class EditCompare:
             tooltip=["series", "word", "token", "positive"],
             y_lim=[0, 1],
             x_title="words read",
+            x_axis_format="d",
             y_title="probability of positive",
             title="Running verdicts, review and edited copy",
             height=280,
@@ -178,16 +180,24 @@ class EditCompare:
         self.outputs.append(self.plot_note)
         self.copy_btn.click(lambda text: text, review, self.edited, api_visibility="private")
         for trigger in (self.compare_btn.click, self.edited.submit):
-            trigger(self.analyze, [review, self.edited], self.outputs, api_visibility="private")
+            trigger(self.analyze_page, [review, self.edited], self.outputs, api_visibility="private")
+
+    def analyze_page(self, original: str, edited: str):
+        """``analyze`` for the page: the running verdicts' data goes before their axis and colours (``plots``)."""
+        out, frame = self._analysis(original, edited)
+        yield from data_first(out, {self.plot: frame} if frame is not None else {})
 
     def analyze(self, original: str, edited: str) -> dict:
         """The one sentence, both verdicts of both models, the marked texts and the running verdicts."""
+        return self._analysis(original, edited)[0]
+
+    def _analysis(self, original: str, edited: str) -> tuple[dict, pd.DataFrame | None]:
         if not isinstance(original, str) or not original.strip():
             gr.Warning("Type or paste a review first: the review box is empty.")
-            return self.empty()
+            return self.empty(), None
         if not isinstance(edited, str) or not edited.strip():
             gr.Warning("The edited review is empty: press Copy the review, then change a few words.")
-            return self.empty()
+            return self.empty(), None
         c = run_compare(original, edited, models.shipped_predictor())
         marks_original, marks_edited = c.diff.marks()
         changed = sum(max(len(ch.before), len(ch.after)) for ch in c.changes)
@@ -207,16 +217,16 @@ class EditCompare:
             self.verdicts: verdict_table(c),
             self.marked_original: shown(segments(original, marks_original)),
             self.marked_edited: shown(segments(edited, marks_edited)),
-            self.plot: self.plot_update(trajectories_frame(c), last),
+            self.plot: self.plot_update(frame := trajectories_frame(c), last),
             self.plot_note: note,
-        }
+        }, frame
 
     @staticmethod
     def plot_update(frame: pd.DataFrame, last: int) -> gr.LinePlot:
         """The plot with its colours for exactly the series drawn (a colour for a series not in the data leaves
         the chart without its lines, as the Train tab's curves found too)."""
         colors = LINE_COLORS | {name: MARKER_COLOR for name in frame["series"].unique() if name.startswith("changed")}
-        return gr.LinePlot(value=frame, x_lim=[1, max(2, last)], color_map=colors)
+        return gr.LinePlot(value=frame, x_lim=word_axis(last), color_map=colors)
 
     def empty(self) -> dict:
         return {

@@ -34,6 +34,18 @@ def as_typed(command: str, folder: str | None = None) -> str:
     return command
 
 
+def _augmented(m: Metrics) -> str:
+    if not m.augmented_examples:
+        return "no"
+    sentences = "short labelled sentences with negation and contrast"
+    if (m.augment or {}).get("edits", True):
+        return (
+            f"{m.augmented_examples:,} more examples: the training reviews with their decisive words swapped for "
+            f"opposites (label flipped) and {sentences}"
+        )
+    return f"{m.augmented_examples:,} more examples: {sentences}"
+
+
 def _started_from(m: Metrics) -> str:
     if m.pretrained:
         return (
@@ -73,10 +85,7 @@ def card_rows(m: Metrics) -> list[tuple[str, str]]:
         ),
         (
             "taught what changes meaning",
-            f"{m.augmented_examples:,} more examples: the training reviews with their decisive words swapped for "
-            "opposites (label flipped) and short labelled sentences with negation and contrast"
-            if m.augmented_examples
-            else "no",
+            _augmented(m),
         ),
         (
             "weights averaged",

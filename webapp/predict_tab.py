@@ -12,6 +12,7 @@ from sentiment.text import UNK_ID
 
 from . import models, settings
 from .compare import EditCompare, refuse_too_long
+from .plots import data_first, word_axis
 from .runs import RunUnavailable, Visitor
 from .settings import SHIPPED
 
@@ -218,6 +219,7 @@ class PredictTab:
                 tooltip=["word", "token", "positive"],
                 y_lim=[0, 1],
                 x_title="words read",
+                x_axis_format="d",
                 y_title="probability of positive",
                 title="Running verdict",
                 height=260,
@@ -234,14 +236,22 @@ class PredictTab:
         outputs = [self.label, self.probability, self.tokens, self.counts, self.highlights, self.compare]
         outputs += [self.trajectory, self.trajectory_note]
         for trigger in (self.analyze_btn.click, self.review.submit):
-            trigger(self.analyze, [self.review, self.model_choice, visitor], outputs, api_visibility="private")
+            trigger(self.analyze_page, [self.review, self.model_choice, visitor], outputs, api_visibility="private")
+
+    def analyze_page(self, text: str, model_choice: str, visitor: Visitor):
+        """``analyze`` for the page: the running verdict's data goes before its axis (``plots``)."""
+        out, frame = self._analysis(text, model_choice, visitor)
+        yield from data_first(out, {self.trajectory: frame} if frame is not None else {})
 
     def analyze(self, text: str, model_choice: str, visitor: Visitor) -> dict:
         """Label, probability, token table, counts, highlighted words, the running verdict, the baseline's
         verdict and, for a model trained in the Train tab, its verdict beside the shipped model's."""
+        return self._analysis(text, model_choice, visitor)[0]
+
+    def _analysis(self, text: str, model_choice: str, visitor: Visitor) -> tuple[dict, pd.DataFrame | None]:
         if not isinstance(text, str) or not text.strip():  # one message, and no stale result left under it
             gr.Warning(EMPTY)
-            return self.empty() | {self.counts: EMPTY}
+            return self.empty() | {self.counts: EMPTY}, None
         trained = None
         if model_choice != SHIPPED:
             try:
@@ -281,6 +291,7 @@ class PredictTab:
         caption += "; the last point is the prediction."
         if p.truncated:
             caption += " The review was cut: the words after these were not read."
+        frame = self.trajectory_frame(p)
         return {
             self.label: {"positive": p.probability, "negative": 1 - p.probability},
             self.probability: round(p.probability, 4),
@@ -288,19 +299,19 @@ class PredictTab:
             self.counts: counts,
             self.highlights: [(tok + " ", cat) for tok, cat in zip(p.tokens, buckets(p.attributions))],
             self.compare: compare + comparison(p, model_choice if trained else "BiLSTM"),
-            self.trajectory: self.trajectory_plot(p),
+            self.trajectory: gr.LinePlot(value=frame, x_lim=word_axis(frame["word"].max())),
             self.trajectory_note: caption,
-        }
+        }, frame
 
-    def trajectory_plot(self, p: Prediction) -> gr.LinePlot:
-        """The running verdict, its axis from the first to the last word read. A one-word review is drawn as a
-        flat line across that word (a line through one point would not show)."""
+    @staticmethod
+    def trajectory_frame(p: Prediction) -> pd.DataFrame:
+        """The running verdict's points, on an axis from the first to the last word read (``plots.word_axis``). A
+        one-word review is drawn as a short flat line from that word (a line through one point would not show)."""
         frame = trajectory_frame(p)
         if len(frame) == 1:
             row = frame.iloc[0]
-            frame = pd.DataFrame({"word": [0.5, 1.5], "positive": [row.positive] * 2, "token": [row.token] * 2})
-            return gr.LinePlot(value=frame, x_lim=[0.5, 1.5])
-        return gr.LinePlot(value=frame, x_lim=[1, int(frame["word"].max())])
+            frame = pd.DataFrame({"word": [1.0, 1.5], "positive": [row.positive] * 2, "token": [row.token] * 2})
+        return frame
 
     def empty(self) -> dict:
         """Every output cleared."""

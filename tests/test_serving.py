@@ -33,7 +33,7 @@ TINY_RUN = (
     16,
     "random weights",
 )  # /train: epochs, reviews, type, bidirectional, emb, hidden, lr, batch, start
-LONG_RUN = (5, 20000, "lstm", True, 128, 128, 0.003, 32, "random weights")  # tens of minutes, far past any timeout here
+LONG_RUN = (5, 5000, "lstm", True, 128, 128, 0.003, 32, "random weights")  # many minutes, far past any timeout here
 REVIEW = "A wonderful, moving film with brilliant acting. I loved every minute."
 
 
@@ -129,7 +129,7 @@ def test_sigterm_mid_run_stops_within_5_s_removes_run_files_and_the_app_starts_a
 
 
 def test_one_client_per_thread_gets_every_answer_and_a_shared_one_can_lose_calls(app_server):
-    """The README tells API users to make one Client per thread: 20 threads, each with its own, get all
+    """The README tells API users to make one Client per thread: 10 threads, each with its own, get all
     their answers. Sharing one Client between threads mostly works but its shared event stream can drop
     a call (measured: 2 of 1,000 raised CancelledError); a dropped call raises, it never returns a wrong answer."""
     url = app_server
@@ -145,13 +145,13 @@ def test_one_client_per_thread_gets_every_answer_and_a_shared_one_can_lose_calls
                 results[kind].append("cancelled")
 
     for kind in ("own", "shared"):
-        threads = [threading.Thread(target=worker, args=(kind,)) for _ in range(20)]
+        threads = [threading.Thread(target=worker, args=(kind,)) for _ in range(10)]
         for t in threads:
             t.start()
         for t in threads:
             t.join()
-    assert results["own"] == ["positive"] * 100
-    assert len(results["shared"]) == 100 and set(results["shared"]) <= {"positive", "cancelled"}
+    assert results["own"] == ["positive"] * 50
+    assert len(results["shared"]) == 50 and set(results["shared"]) <= {"positive", "cancelled"}
 
 
 def test_a_client_leaving_mid_run_frees_the_training_slot(app_server, long_budget):
@@ -192,7 +192,7 @@ def test_a_burst_past_the_queue_limit_is_told_at_once_and_the_rest_are_answered(
     """120 explained predictions at once against a queue of 64: the extra calls get "Queue is full"
     while accepted ones are still being answered (they do not wait their turn), every accepted one is answered."""
     url = app_server
-    long_review = "a fine film with a great cast but a weak ending " * 20
+    long_review = "a fine film with a great cast but a weak ending " * 10
     outcomes, lock = [], threading.Lock()
 
     def caller() -> None:

@@ -3,10 +3,11 @@
 Word attributions are integrated gradients (Sundararajan et al., 2017) over the token
 embeddings, from a baseline of the same review with every word ``<unk>`` to the review itself:
 each token gets a share of ``logit(review) - logit(baseline)`` (the shares add up to that
-difference, up to the error of integrating in a few steps, which tests/test_predict.py bounds). The all-zero embedding is not used as the baseline: near it the pooled LSTM's
-score jumps, and 16 integration steps then miss the difference by 45% on the median test
-review; from ``<unk>`` by 1%. For the n-gram baseline, which is linear, each token gets its
-exact share instead. A positive share pushed the review toward *positive*, a negative one toward *negative*.
+difference, up to the error of integrating in a few steps, which tests/test_predict.py bounds). The
+all-zero embedding is not used as the baseline: near it the pooled LSTM's score jumps, and 16
+integration steps then miss the difference by 45% on the median test review; from ``<unk>`` by 1%.
+For the n-gram baseline, which is linear, each token gets its exact share instead. A positive share
+pushed the review toward *positive*, a negative one toward *negative*.
 
 The trajectory is the probability of *positive* after reading the first t tokens, for each t: the
 model applied to every prefix of the review (``prefix_logits``, batched, not one call per prefix).

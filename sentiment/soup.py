@@ -6,9 +6,9 @@ from another (A), often keeps most of what each is good at.
 
 scores each ``alpha`` on the IMDb validation reviews (the training split's held-out 5,000, as in
 training) and on labelled sentences made by the training augmentation's generator with adjectives
-that no training sentence uses (and never the behaviour suite's templates or words), then writes the interpolation with the best sentence
-accuracy among those whose validation accuracy is within ``--max-drop`` of A's (or of ``--floor-from``'s),
-and scores the test reviews once for its metrics.
+that no training sentence uses (and never the behaviour suite's templates or words), then writes the
+interpolation with the best sentence accuracy among those whose validation accuracy is within
+``--max-drop`` of A's (or of ``--floor-from``'s), and scores the test reviews once for its metrics.
 """
 
 from __future__ import annotations

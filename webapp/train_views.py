@@ -80,14 +80,9 @@ def series_names(run: Run) -> tuple[str, str]:
     return f"{number} training", f"{number} validation"
 
 
-def curves(runs: list[Run], current: Run | None, colors: bool = True) -> tuple[gr.LinePlot, gr.LinePlot]:
-    """Accuracy and loss plots of every kept run and the current one, one colour per run and curve.
-
-    The chart builds its colour scale from the series present when it is first drawn and only
-    swaps the data afterwards, so the colour map (which names every series) is sent with each
-    update: a new series changes it and makes the chart redraw with that series in its scale.
-    ``colors=False`` sends the data alone (see ``Chart``).
-    """
+def curve_frame(runs: list[Run], current: Run | None) -> tuple[pd.DataFrame, dict[str, str]]:
+    """Every kept run's and the current one's points (epoch, accuracy, loss, series), and the colours of the
+    series among them, one colour per run and curve."""
     rows, color_map = [], {}
     for i, run in enumerate([*runs, *([current] if current else [])]):
         train_series, valid_series = series_names(run)
@@ -96,10 +91,22 @@ def curves(runs: list[Run], current: Run | None, colors: bool = True) -> tuple[g
         color_map |= {train_series: PALETTE[i % len(PALETTE)][0], valid_series: PALETTE[i % len(PALETTE)][1]}
     df = pd.DataFrame(rows, columns=["epoch", "accuracy", "loss", "series"])
     df = df.astype({"epoch": float, "accuracy": float, "loss": float, "series": str})
+    drawn = set(df["series"])
+    return df, {name: color for name, color in color_map.items() if name in drawn}
+
+
+def curves(runs: list[Run], current: Run | None, colors: bool = True) -> tuple[gr.LinePlot, gr.LinePlot]:
+    """Accuracy and loss plots of every kept run and the current one, one colour per run and curve.
+
+    The chart builds its colour scale from the series present when it is first drawn and only
+    swaps the data afterwards, so the colour map (which names every series) is sent with each
+    update: a new series changes it and makes the chart redraw with that series in its scale.
+    ``colors=False`` sends the data alone (see ``Chart``).
+    """
+    df, color_map = curve_frame(runs, current)
     if df.empty:  # no data: the page shows empty plots, without the previous runs' legend and axes
         return gr.LinePlot(value=None, color_map=None), gr.LinePlot(value=None, color_map=None)
-    drawn = set(df["series"])
-    extra = {"color_map": {name: color for name, color in color_map.items() if name in drawn}} if colors else {}
+    extra = {"color_map": color_map} if colors else {}
     return gr.LinePlot(value=df[["epoch", "accuracy", "series"]], **extra), gr.LinePlot(
         value=df[["epoch", "loss", "series"]], **extra
     )
@@ -113,15 +120,14 @@ class Chart:
     empty chart takes both at once: it has no scale yet, and two drawings begun together would race."""
 
     def __init__(self, runs: list[Run]):
-        self.series = {name for run in runs for name in series_names(run)}
+        self.series = set(curve_frame(runs, None)[1])
 
     def updates(self, runs: list[Run], current: Run | None = None) -> list[tuple[gr.LinePlot, gr.LinePlot]]:
-        full = curves(runs, current)
-        series = set(full[0].color_map or ())
+        series = set(curve_frame(runs, current)[1])
         drawn, self.series = self.series, series
         if not drawn or not series or series == drawn:  # nothing drawn yet, nothing to draw, or the same series
-            return [full]
-        return [curves(runs, current, colors=False), full]
+            return [curves(runs, current)]
+        return [curves(runs, current, colors=False), curves(runs, current)]
 
 
 def runs_table(runs: list[Run]) -> pd.DataFrame:

@@ -52,7 +52,7 @@ def test_both_curves_stay_drawn_and_uncovered_while_a_run_trains(browser, app_se
     page.goto(app_server)
     page.get_by_role("tab", name="Train").click()
     set_number(page, "Training reviews", "2000")
-    set_number(page, "Epochs", "2")
+    set_number(page, "Epochs", "1")
     # the plots in view (where the visitor looks): the row of buttons at the top of the window
     page.get_by_role("button", name="Clear runs").evaluate("el => el.scrollIntoView({block: 'start'})")
     page.get_by_role("button", name="Train", exact=True).click()

@@ -234,12 +234,11 @@ def main(argv: list[str] | None = None) -> int:
         print(e, file=sys.stderr)
         return 2
     given_vocab = init.vocab if init else pretrained.vocab if pretrained else None
+    augment_cfg = AugmentConfig(sentences=args.augment, edits=args.augment_edits, seed=train_cfg.seed)
     augmented: list[Split] = []
 
     def extra(train: Split) -> Split:
-        augmented.append(
-            augment(train, AugmentConfig(sentences=args.augment, edits=args.augment_edits, seed=train_cfg.seed))
-        )
+        augmented.append(augment(train, augment_cfg))
         return augmented[-1]
 
     data = prepare(splits["train"], train_cfg, vocab=given_vocab, soft=soft, augment=extra if args.augment else None)
@@ -300,9 +299,7 @@ def main(argv: list[str] | None = None) -> int:
         else None,
         teachers=teacher or None,
         init={"path": args.init, "test_accuracy": init.metrics.get("test_accuracy")} if init else None,
-        augment=dataclasses.asdict(AugmentConfig(sentences=args.augment, edits=args.augment_edits, seed=train_cfg.seed))
-        if args.augment
-        else None,
+        augment=dataclasses.asdict(augment_cfg) if args.augment else None,
         history=done.history,
     ).to_dict()
     out = save_checkpoint(args.out, model, data.vocab, metrics)

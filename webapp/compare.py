@@ -185,7 +185,7 @@ class EditCompare:
     def analyze_page(self, original: str, edited: str):
         """``analyze`` for the page: the running verdicts' data goes before their axis and colours (``plots``)."""
         out, frame = self._analysis(original, edited)
-        yield from data_first(out, {self.plot: frame} if frame is not None else {})
+        yield from data_first(out, {self.plot: frame})
 
     def analyze(self, original: str, edited: str) -> dict:
         """The one sentence, both verdicts of both models, the marked texts and the running verdicts."""

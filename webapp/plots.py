@@ -22,7 +22,9 @@ def word_axis(last_word: float) -> list[float]:
 
 def data_first(out: dict, frames: dict) -> Iterator[dict]:
     """A handler's updates ``out`` as the page should get them: first with each plot of ``frames`` (component:
-    its data) holding the data alone, then ``out`` itself (axis range and colours included)."""
-    if frames:
-        yield out | {plot: gr.LinePlot(value=frame) for plot, frame in frames.items()}
+    its data, or None where it draws nothing) holding the data alone, then ``out`` itself (axis range and colours
+    included)."""
+    drawn = {plot: gr.LinePlot(value=frame) for plot, frame in frames.items() if frame is not None}
+    if drawn:
+        yield out | drawn
     yield out

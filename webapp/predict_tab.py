@@ -154,9 +154,13 @@ def comparison(p: Prediction, name: str = "BiLSTM") -> str:
 
 
 def trajectory_frame(p: Prediction) -> pd.DataFrame:
+    """The running verdict's points (word read, probability of positive, token). A one-word review is drawn as a
+    short flat line from that word (a line through one point would not show)."""
     rows = [(i, prob, tok) for i, (tok, prob) in enumerate(zip(p.tokens, p.trajectory), start=1) if prob is not None]
+    if len(rows) == 1:
+        rows.append((1.5, *rows[0][1:]))
     return pd.DataFrame(rows, columns=["word", "positive", "token"]).astype(
-        {"word": int, "positive": float, "token": str}
+        {"word": float, "positive": float, "token": str}
     )
 
 
@@ -241,7 +245,7 @@ class PredictTab:
     def analyze_page(self, text: str, model_choice: str, visitor: Visitor):
         """``analyze`` for the page: the running verdict's data goes before its axis (``plots``)."""
         out, frame = self._analysis(text, model_choice, visitor)
-        yield from data_first(out, {self.trajectory: frame} if frame is not None else {})
+        yield from data_first(out, {self.trajectory: frame})
 
     def analyze(self, text: str, model_choice: str, visitor: Visitor) -> dict:
         """Label, probability, token table, counts, highlighted words, the running verdict, the baseline's
@@ -291,7 +295,7 @@ class PredictTab:
         caption += "; the last point is the prediction."
         if p.truncated:
             caption += " The review was cut: the words after these were not read."
-        frame = self.trajectory_frame(p)
+        frame = trajectory_frame(p)
         return {
             self.label: {"positive": p.probability, "negative": 1 - p.probability},
             self.probability: round(p.probability, 4),
@@ -302,16 +306,6 @@ class PredictTab:
             self.trajectory: gr.LinePlot(value=frame, x_lim=word_axis(frame["word"].max())),
             self.trajectory_note: caption,
         }, frame
-
-    @staticmethod
-    def trajectory_frame(p: Prediction) -> pd.DataFrame:
-        """The running verdict's points, on an axis from the first to the last word read (``plots.word_axis``). A
-        one-word review is drawn as a short flat line from that word (a line through one point would not show)."""
-        frame = trajectory_frame(p)
-        if len(frame) == 1:
-            row = frame.iloc[0]
-            frame = pd.DataFrame({"word": [1.0, 1.5], "positive": [row.positive] * 2, "token": [row.token] * 2})
-        return frame
 
     def empty(self) -> dict:
         """Every output cleared."""

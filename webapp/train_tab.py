@@ -168,9 +168,10 @@ class TrainTab:
         self.stop_btn.click(self.stop, visitor, None, queue=False, api_name="stop", show_progress="hidden")
         self.clear_btn.click(self.clear, visitor, outputs, queue=False, api_name="clear_runs", show_progress="hidden")
 
-    def _finished(self, runs: list[Run], chosen: str = SHIPPED) -> dict:
-        """Plots, Predict's model picker, the runs table and the downloads, for the runs kept."""
-        acc, loss = curves(runs, None)
+    def _finished(self, runs: list[Run], chosen: str = SHIPPED, plots: tuple | None = None) -> dict:
+        """Plots (``plots``, else drawn from ``runs``), Predict's model picker, the runs table and the downloads,
+        for the runs kept."""
+        acc, loss = plots or curves(runs, None)
         files = [str(r.archive) for r in runs]
         return {
             self.acc_plot: acc,
@@ -314,7 +315,7 @@ class TrainTab:
         *first, last = chart.updates(visitor.runs)  # the oldest run may have left them
         for plots in first:
             yield dict(zip((self.acc_plot, self.loss_plot), plots))
-        yield self._finished(visitor.runs, run.name) | {self.log: "\n".join(log), self.summary: summary}
+        yield self._finished(visitor.runs, run.name, last) | {self.log: "\n".join(log), self.summary: summary}
 
     def encoder_controls(self, start: str, rnn_type, bidirectional, embed_dim, hidden_dim, visitor: Visitor) -> dict:
         """Starting from the pretrained encoder fixes its type and sizes: show them and lock those controls,

@@ -103,7 +103,10 @@ def curves(runs: list[Run], current: Run | None, colors: bool = True) -> tuple[g
     update: a new series changes it and makes the chart redraw with that series in its scale.
     ``colors=False`` sends the data alone (see ``Chart``).
     """
-    df, color_map = curve_frame(runs, current)
+    return _plots(*curve_frame(runs, current), colors)
+
+
+def _plots(df: pd.DataFrame, color_map: dict[str, str], colors: bool = True) -> tuple[gr.LinePlot, gr.LinePlot]:
     if df.empty:  # no data: the page shows empty plots, without the previous runs' legend and axes
         return gr.LinePlot(value=None, color_map=None), gr.LinePlot(value=None, color_map=None)
     extra = {"color_map": color_map} if colors else {}
@@ -123,11 +126,11 @@ class Chart:
         self.series = set(curve_frame(runs, None)[1])
 
     def updates(self, runs: list[Run], current: Run | None = None) -> list[tuple[gr.LinePlot, gr.LinePlot]]:
-        series = set(curve_frame(runs, current)[1])
-        drawn, self.series = self.series, series
-        if not drawn or not series or series == drawn:  # nothing drawn yet, nothing to draw, or the same series
-            return [curves(runs, current)]
-        return [curves(runs, current, colors=False), curves(runs, current)]
+        df, color_map = curve_frame(runs, current)
+        drawn, self.series = self.series, set(color_map)
+        if not drawn or not color_map or set(color_map) == drawn:  # nothing drawn yet, nothing to draw, or the same
+            return [_plots(df, color_map)]
+        return [_plots(df, color_map, colors=False), _plots(df, color_map)]
 
 
 def runs_table(runs: list[Run]) -> pd.DataFrame:

@@ -120,6 +120,7 @@ class Capability:
     name: str
     description: str
     cases: list[Case] = field(default_factory=list)
+    reserve: list[Case] = field(default_factory=list)  # more cases made the same way, scored only where read
 
 
 def _in_review(sentence: str, context: list[str], rng: random.Random) -> str:
@@ -171,24 +172,32 @@ def contrast(n: int, context: list[str], rng: random.Random) -> Capability:
     return cap
 
 
-def flipped_edits(test: Split, n: int, rng: random.Random, max_tokens: int = EDIT_MAX_TOKENS) -> Capability:
+def flipped_edits(
+    test: Split, n: int, rng: random.Random, max_tokens: int = EDIT_MAX_TOKENS, reserve: int = 0
+) -> Capability:
     """Short test reviews with at least two decisive words swapped for their opposites, label flipped;
-    half of them made from positive reviews, half from negative ones."""
+    half of them made from positive reviews, half from negative ones. The next ``reserve`` edits of the
+    same kind (half of each label) are kept apart for reading (``edits_read.json``)."""
     cap = Capability(
         "flipped edits", "real test reviews with their decisive words swapped for opposites; label flipped"
     )
     order = list(range(len(test)))
     rng.shuffle(order)
-    per_label = [0, 0]
+    per_label, extra = [0, 0], [0, 0]
     for i in order:
         label = test.labels[i]
-        if per_label[label] >= n // 2 or len(tokenize(test.texts[i])) > max_tokens:
+        if extra[label] >= reserve // 2 and per_label[label] >= n // 2 or len(tokenize(test.texts[i])) > max_tokens:
             continue
         flipped = flip_review(test.texts[i], EDIT_OPPOSITES, EDIT_CUES)
         if flipped and len(flipped[1]) >= 2:
-            cap.cases.append(Case(flipped[0], 1 - label, original=test.texts[i], source=i))
-            per_label[label] += 1
-        if len(cap.cases) >= n:
+            case = Case(flipped[0], 1 - label, original=test.texts[i], source=i)
+            if per_label[label] < n // 2:
+                cap.cases.append(case)
+                per_label[label] += 1
+            else:
+                cap.reserve.append(case)
+                extra[label] += 1
+        if len(cap.cases) >= n and len(cap.reserve) >= reserve:
             break
     return cap
 
@@ -268,7 +277,7 @@ def build_suite(test: Split, n: int = 100) -> list[Capability]:
         negated(1, n, context, rng),
         negated(0, n, context, rng),
         contrast(n + 20, context, rng),
-        flipped_edits(test, n, rng),
+        flipped_edits(test, n, rng, reserve=2 * n),
         invariance(test, 2 * n, rng),
     ]
 
@@ -279,8 +288,9 @@ def run_suite(predictor, suite: list[Capability], failed_shown: int = 5) -> dict
     for cap in suite:
         texts = [c.text for c in cap.cases]
         originals = [c.original for c in cap.cases if c.label is None]
-        probs = [p.probability for p in predictor.predict_batch(texts + originals, batch_size=128)]
-        before = iter(probs[len(texts) :])
+        reserve = [c.text for c in cap.reserve]
+        probs = [p.probability for p in predictor.predict_batch(texts + originals + reserve, batch_size=128)]
+        before = iter(probs[len(texts) : len(texts) + len(originals)])
         passed, failed = 0, []
         for case, p in zip(cap.cases, probs):
             want = case.label if case.label is not None else int(next(before) >= 0.5)
@@ -301,18 +311,24 @@ def run_suite(predictor, suite: list[Capability], failed_shown: int = 5) -> dict
             "failed": failed,
         }
         if cap.name == "flipped edits":
-            out[cap.name]["read_and_flipping"] = _on_read_flips(cap, probs)
+            scored = probs[: len(texts)] + probs[len(texts) + len(originals) :]  # the cases, then the reserve
+            out[cap.name]["read_and_flipping"] = _on_read_flips(cap.cases + cap.reserve, scored)
     return {"capabilities": out}
 
 
-def _on_read_flips(cap: Capability, probs: list[float]) -> dict:
-    """The pass rate on the edits that a reader found to really flip the review (``edits_read.json``)."""
+def _on_read_flips(cases: list[Case], probs: list[float]) -> dict:
+    """The pass rate on the edits that a reader found to really flip the review (``edits_read.json``), of the
+    capability's cases and its reserve."""
     read = json.loads(READ_FILE.read_text(encoding="utf-8"))
-    flips = set(read["flips"])
-    kept = [(c, p) for c, p in zip(cap.cases, probs) if c.source in flips]
+    flips, was_read = set(read["flips"]), set(read["read"])
+    kept = [(c, p) for c, p in zip(cases, probs) if c.source in flips]
     passed = sum(int(p >= 0.5) == c.label for c, p in kept)
-    read_here = sum(c.source in set(read["read"]) for c in cap.cases)
-    return {"pass_rate": passed / len(kept) if kept else None, "n": len(kept), "read": read_here}
+    return {
+        "pass_rate": passed / len(kept) if kept else None,
+        "n": len(kept),
+        "read": sum(c.source in was_read for c in cases),
+        "to_positive": sum(c.label for c, _ in kept),
+    }
 
 
 def table(result: dict) -> str:

@@ -44,15 +44,51 @@ def test_flip_refuses_what_it_cannot_flip(text):
 
 
 def test_flipped_edit_differs_from_its_source_only_in_swapped_words(suite):
-    cases = suite["flipped edits"].cases
+    cases, reserve = suite["flipped edits"].cases, suite["flipped edits"].reserve
     assert len(cases) >= 50 and {c.label for c in cases} == {0, 1}
-    for case in cases:
+    assert {c.source for c in reserve}.isdisjoint(c.source for c in cases) and {c.label for c in reserve} == {0, 1}
+    for case in cases + reserve:
         before, after = tokenize(case.original), tokenize(case.text)
         assert after == tokenize(" ".join(OPPOSITES.get(w, w) for w in before))  # each swappable word swapped, no other
         assert sum(w in OPPOSITES for w in before) >= 2
         assert re.sub(r"[A-Za-z\s]+", "", case.text) == re.sub(
             r"[A-Za-z\s]+", "", case.original
         )  # punctuation untouched
+
+
+def test_the_read_edits_are_the_suites_and_at_least_50_of_them_flip(suite):
+    """edits_read.json names edits by their test review: they must be the ones the suite makes (a change to the
+    generator that made other edits would leave the reading about cases no longer there)."""
+    read = json.loads(behaviour.READ_FILE.read_text(encoding="utf-8"))
+    made = [c.source for c in suite["flipped edits"].cases + suite["flipped edits"].reserve]
+    assert sorted(read["read"]) == sorted(made) and set(read["flips"]) <= set(read["read"])
+    assert len(set(read["flips"])) >= 50
+
+
+class Oracle:
+    """Answers every case of the suite with its label (or its opposite): what a perfect reader would say."""
+
+    def __init__(self, suite, wrong: bool = False):
+        self.labels = {
+            c.text: c.label for cap in suite.values() for c in cap.cases + cap.reserve if c.label is not None
+        }
+        self.wrong = wrong
+
+    def predict_batch(self, texts, batch_size=128):
+        from types import SimpleNamespace
+
+        return [SimpleNamespace(probability=float(self.labels.get(t, 1) != self.wrong)) for t in texts]
+
+
+def test_read_edits_are_scored_over_the_cases_and_the_reserve(suite):
+    flips = set(json.loads(behaviour.READ_FILE.read_text(encoding="utf-8"))["flips"])
+    edits = {"flipped edits": suite["flipped edits"]}
+    right = behaviour.run_suite(Oracle(suite), list(edits.values()))["capabilities"]["flipped edits"]
+    wrong = behaviour.run_suite(Oracle(suite, wrong=True), list(edits.values()))["capabilities"]["flipped edits"]
+    assert right["pass_rate"] == 1.0 and right["n"] == len(suite["flipped edits"].cases)
+    assert right["read_and_flipping"]["n"] == len(flips) and right["read_and_flipping"]["pass_rate"] == 1.0
+    assert wrong["read_and_flipping"]["pass_rate"] == 0.0
+    assert right["read_and_flipping"]["read"] == len(json.loads(behaviour.READ_FILE.read_text())["read"])
 
 
 def test_negated_sentences_are_negated(suite):
@@ -127,7 +163,9 @@ def test_augmented_sentences_have_the_label_their_words_say():
     for _ in range(500):
         text, label = aug.sentence(rng)
         negated = bool(
-            re.search(r"\b(not|never|nothing|far from|barely|hardly|no longer|nobody)\b|n't\b", text, re.IGNORECASE)
+            re.search(
+                r"\b(not|never|nothing|far from|barely|hardly|scarcely|no longer|nobody)\b|n't\b", text, re.IGNORECASE
+            )
         )
         if re.search(r"\b(yet|even though|still|despite|but|nevertheless|while|though)\b", text, re.IGNORECASE):
             continue  # contrasts: checked by their template's construction

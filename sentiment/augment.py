@@ -87,8 +87,20 @@ NEGATED = [
     "The {noun} doesn't feel {adj}.",
     "The {noun} has never been {adj}.",
     "The {noun} was not at all {adj}.",
-    "Sadly, the {noun} is not {adj}.",
+    "Frankly, the {noun} is not {adj}.",
     "The {noun} isn't very {adj}.",
+    # negation that reaches into a clause, "hardly" and "no longer" in other frames than the suite's
+    "I didn't feel the {noun} was {adj}.",
+    "I don't believe the {noun} is {adj}.",
+    "I wouldn't say the {noun} is {adj}.",
+    "Nobody could claim the {noun} was {adj}.",
+    "I did not find that the {noun} was {adj}.",
+    "It was hardly a {adj} {noun}.",
+    "The {noun} seemed hardly {adj}.",
+    "Hardly anything about the {noun} felt {adj}.",
+    "The {noun} is scarcely {adj}.",
+    "The {noun} no longer feels {adj}.",
+    "By the end, the {noun} was no longer {adj}.",
 ]
 VERB_PLAIN = ["I {past} the {noun}.", "I really {past} this {noun}.", "You will {verb} this {noun}."]
 VERB_NEGATED = [

@@ -15,6 +15,15 @@ ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "checkpoints" / "bilstm-imdb"
 
 
+# The variables a Hugging Face Space sets for ``python app.py`` (bound to every interface, no analytics).
+SPACE_ENV = {
+    "SYSTEM": "spaces",
+    "SPACE_ID": "someone/imdb-sentiment",
+    "GRADIO_SERVER_NAME": "0.0.0.0",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+}
+
+
 def imdb_folder() -> Path | None:
     """IMDB_DATA, else ../shared/data/imdb, when it holds train.parquet."""
     for candidate in (os.environ.get("IMDB_DATA"), ROOT.parent / "shared" / "data" / "imdb"):

@@ -1,4 +1,5 @@
-"""The app in a real headless Chromium (Debian's package), driven by Playwright.
+"""The app in a real headless Chromium (Debian's package), driven by Playwright: each tab used as a visitor
+would, and the Train tab watched while a run trains.
 
 Screenshots of each tab go to the test's temporary folder; with SCREENSHOTS_DIR set they are
 also written there (``SCREENSHOTS_DIR=docs/screenshots python -m pytest tests/test_browser.py``
@@ -124,33 +125,86 @@ def set_number(page, label: str, value: str) -> None:
     box.press("Enter")
 
 
-def test_train_tab_draws_both_curves_and_compares_runs(page, tmp_path):
+# For each chart: is any of five points of its drawing area under something else (a progress overlay), and,
+# for each line drawn, its series and how many points it joins. Null when the chart is not on the page.
+PROBE = """(titles) => titles.map(title => {
+    const chart = [...document.querySelectorAll('.vega-embed')].find(el =>
+        [...el.querySelectorAll('text')].some(t => t.textContent === title));
+    if (!chart) return null;
+    const box = (chart.querySelector('svg') || chart).getBoundingClientRect();
+    const points = [[0.5, 0.5], [0.25, 0.25], [0.75, 0.25], [0.25, 0.75], [0.75, 0.75]];
+    const covered = points.some(([fx, fy]) => {
+        const el = document.elementFromPoint(box.left + fx * box.width, box.top + fy * box.height);
+        return !el || !chart.contains(el);
+    });
+    const lines = {};
+    chart.querySelectorAll('path[aria-roledescription="line mark"]').forEach(p => {
+        const m = (p.getAttribute('aria-label') || '').match(/series: (.*)$/);
+        if (m) lines[m[1]] = (p.getAttribute('d') || '').split(/[ML]/).length - 1;
+    });
+    return {covered, lines};
+})"""
+
+
+def test_train_tab_curves_stay_drawn_and_uncovered_while_a_run_trains_then_runs_compare(page, tmp_path):
+    """A run watched from the click to its end (the page sampled every half second): both curves of the run drawn
+    and nothing covering the plots (a progress overlay once did). Then a second run: both runs' curves in colour
+    with their legend, and both in the runs table."""
+    page.set_viewport_size({"width": 1366, "height": 1400})
     page.get_by_role("tab", name="Train").click()
-    set_number(page, "Training reviews", "300")
+    set_number(page, "Training reviews", "2000")
     set_number(page, "Epochs", "1")
+    # the plots in view (where the visitor looks): the row of buttons at the top of the window
+    page.get_by_role("button", name="Clear runs").evaluate("el => el.scrollIntoView({block: 'start'})")
     page.get_by_role("button", name="Train", exact=True).click()
-    page.locator("[aria-rowindex] [aria-colindex]", has_text="#1 BiLSTM 32").first.wait_for(
-        timeout=120000
-    )  # the runs table
-    page.wait_for_timeout(1500)
-    drawn = drawn_series(page, "Accuracy")
-    assert drawn.get("#1 training", 0) >= 2 and drawn.get("#1 validation", 0) == 5, drawn  # 4 checks + the start
-    assert "300 training reviews" in page.get_by_label("Log").input_value()
-    # a second run: its own two series beside the first, and a second row in the runs table
+    done = page.locator("[aria-rowindex] [aria-colindex]", has_text="#1 BiLSTM 32")
+    samples = []
+    for _ in range(600):  # at most 5 minutes on a busy machine
+        samples.append(page.evaluate(PROBE, ["Accuracy", "Loss"]))
+        if done.count():
+            break
+        page.wait_for_timeout(500)
+    else:
+        pytest.fail("the run did not end within 5 minutes")
+    # from the first sample showing a point of the run to the end of the run
+    started = next(i for i, (acc, _) in enumerate(samples) if acc and acc["lines"])
+    during = samples[started:]
+
+    def drawn(chart, curve: str) -> bool:  # the run's curve ("#1 training", or "#1 BiLSTM 32 · training")
+        return any(k.startswith("#1 ") and k.endswith(curve) and n >= 1 for k, n in chart["lines"].items())
+
+    good = [
+        s
+        for s in during
+        if all(
+            chart and not chart["covered"] and drawn(chart, "training") and drawn(chart, "validation") for chart in s
+        )
+    ]
+    print(f"\nboth plots uncovered with both curves of the run drawn: {len(good)} of {len(during)} samples")
+    assert len(during) >= 6, f"too few samples during the run to judge: {len(during)}"
+    assert len(good) == len(during), [s for s in during if s not in good][:3]
+    # and the curves grew while the run went: both have several points before it ended
+    last = during[-2] if len(during) > 1 else during[-1]
+    assert all(n >= 2 for n in last[0]["lines"].values()), last
+    assert "2,000 training reviews" in page.get_by_label("Log").input_value()
+
+    # a second, smaller run: its own two series beside the first, and a second row in the runs table
+    set_number(page, "Training reviews", "300")
     set_number(page, "Hidden size", "16")
     page.get_by_role("button", name="Train", exact=True).click()
     page.locator("[aria-rowindex] [aria-colindex]", has_text="#2 BiLSTM 16").first.wait_for(timeout=120000)
     for _ in range(30):  # the chart redraws after the table on a busy machine
         page.wait_for_timeout(500)
-        drawn = drawn_series(page, "Accuracy")
-        if len(drawn) == 4:
+        series = drawn_series(page, "Accuracy")
+        if len(series) == 4:
             break
-    assert page.locator("[aria-rowindex] [aria-colindex]", has_text="#2 BiLSTM 16").count() >= 1
-    assert {k for k, v in drawn.items() if v >= 2} == {
+    assert {k for k, v in series.items() if v >= 2} == {
         f"#{i} {c}" for i in (1, 2) for c in ("training", "validation")
-    }, drawn
+    }, series
     assert page.locator("[aria-rowindex] [aria-colindex]", has_text="#1 BiLSTM 32").count() >= 1
+    assert "300 training reviews" in page.get_by_label("Log").input_value()
     snap(page, tmp_path, "train-tiny", readme=False)
+    page.set_viewport_size({"width": 1280, "height": 1000})
 
 
 @pytest.mark.skipif(

@@ -1,4 +1,6 @@
-"""What would be deployed to a Hugging Face Space, checked offline, and the app started as a Space starts it."""
+"""What would be deployed to a Hugging Face Space, checked offline. The app started as a Space starts it
+(``python app.py`` with the Space's variables, on 0.0.0.0, without a local IMDb copy) is checked by the
+shutdown test in ``test_serving.py``, which restarts the app that way."""
 
 import os
 import re
@@ -10,14 +12,7 @@ import pytest
 
 import deploy
 
-from .conftest import ROOT, start_app
-
-SPACE_ENV = {
-    "SYSTEM": "spaces",
-    "SPACE_ID": "someone/imdb-sentiment",
-    "GRADIO_SERVER_NAME": "0.0.0.0",
-    "GRADIO_ANALYTICS_ENABLED": "False",
-}
+from .conftest import ROOT
 
 
 def run(args, **env):
@@ -132,22 +127,6 @@ def test_a_model_repo_that_cannot_be_reached_stops_start_up_naming_it(tmp_path):
     )
     assert result.returncode == 1 and "Cannot start: someone/no-such-model" in result.stderr
     assert time.perf_counter() - start < 60
-
-
-def test_the_app_starts_as_a_space_starts_it_and_answers():
-    """``python app.py`` with the Space's variables, bound to 0.0.0.0: the page is served and /predict answers."""
-    import httpx
-    from gradio_client import Client
-
-    server, url = start_app(SPACE_ENV | {"IMDB_DATA": ""}, timeout=90)  # no local IMDb copy, as on a Space
-    try:
-        page = httpx.get(url, timeout=5)
-        assert page.status_code == 200 and "IMDb sentiment" in page.text
-        result = Client(url, verbose=False).predict("A wonderful film, I loved it.", False, api_name="/predict")
-        assert result["label"] == "positive"
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 class HubDroppingUploads:

@@ -52,6 +52,7 @@ def test_unknown_tokens_are_marked_and_long_reviews_are_flagged(tab):
     # the running verdict covers what was read, at evenly spaced words, and says the rest was not read
     assert len(trajectory) == TRAJECTORY_POINTS and trajectory["word"].iloc[-1] == len(table)
     assert "evenly spaced" in note and "was cut" in note
+    assert trajectory["positive"].iloc[-1] == pytest.approx(out[tab.probability], abs=1e-4)  # ends at the verdict
 
 
 def test_text_past_the_character_limit_is_refused_with_its_length(tab):

@@ -8,7 +8,9 @@ from sentiment.training import Done, Step, Validation, evaluate
 
 @pytest.fixture(scope="module")
 def small(imdb):
-    cfg = TrainConfig(epochs=4, batch_size=16, lr=1e-2, valid_size=200, train_limit=400, evals_per_epoch=2, seed=3)
+    cfg = TrainConfig(
+        epochs=4, batch_size=16, lr=1e-2, valid_size=200, train_limit=400, evals_per_epoch=2, seed=3, max_tokens=150
+    )  # reviews cut to 150 tokens: a real run in a few seconds
     return cfg, prepare(imdb["train"], cfg)
 
 

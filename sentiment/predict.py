@@ -244,7 +244,7 @@ class Predictor:
             out_b[end - 1] = of_b[end]
         return out_a, out_b
 
-    def attributions(self, ids: list[int], steps: int = 24) -> list[float]:
+    def attributions(self, ids: list[int], steps: int = 48) -> list[float]:
         """Integrated gradients of the logit for each token (midpoint rule, ``steps`` points)."""
         ids_t = torch.tensor([ids], device=self.device)
         if isinstance(self.model, NgramModel):

@@ -19,7 +19,8 @@ KNOWN_LIMITS = (
     "sarcasm and irony, and reviews that weigh pros against cons are where it errs most; scores of very short texts "
     "are overconfident (the model card lists measured examples). It reads English words; "
     "other scripts become `<unk>`. The word highlights are integrated gradients: a local explanation of this model, "
-    "not proof of what a word means."
+    "not proof of what a word means; where a review mixes praise and blame they can point against the words "
+    "(the model card measures how often)."
 )
 
 

@@ -1,12 +1,11 @@
 """The behaviour suite's generators make what they claim, the training augmentation stays apart from
-them, and the CLI runs on a tiny checkpoint with the documented JSON."""
+them, and the CLI (its ``main``, what ``python -m sentiment.behaviour`` runs) works on a tiny checkpoint
+with the documented JSON."""
 
 import difflib
 import json
 import random
 import re
-import subprocess
-import sys
 
 import pytest
 import torch
@@ -187,28 +186,24 @@ def tiny_checkpoint(tmp_path_factory):
     return save_checkpoint(tmp_path_factory.mktemp("tiny") / "ckpt", model.eval(), vocab, {"valid_accuracy": 0.5})
 
 
-def _cli(*args):
-    """``python -m sentiment.behaviour ARGS`` as its own process."""
-    return subprocess.run(
-        [sys.executable, "-m", "sentiment.behaviour", *args], capture_output=True, text=True, timeout=300
-    )
-
-
 def _main(capsys, *args) -> tuple[int, str]:
     """The CLI's ``main`` in this process: its exit code and what it printed on stderr."""
     code = behaviour.main(list(args))
     return code, capsys.readouterr().err
 
 
-def test_cli_runs_a_tiny_checkpoint_and_prints_the_documented_json(tiny_checkpoint, imdb_path, tmp_path):
-    done = _cli("--checkpoint", str(tiny_checkpoint), "--data", str(imdb_path), "--json", "--cases", "50", "--write")
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+def test_cli_runs_a_tiny_checkpoint_and_prints_the_documented_json(tiny_checkpoint, imdb_path, capsys):
+    code = behaviour.main(
+        ["--checkpoint", str(tiny_checkpoint), "--data", str(imdb_path), "--json", "--cases", "50", "--write"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    result = json.loads(out.strip().splitlines()[-1])
     caps = result["capabilities"]
     assert len(caps) >= 6
     for name, r in caps.items():
         assert r["n"] >= 50 and 0.0 <= r["pass_rate"] <= 1.0 and isinstance(r["failed"], list), name
-    rows = [line for line in done.stdout.splitlines()[1:] if line and not line.startswith((" ", "("))]
+    rows = [line for line in out.splitlines()[1:] if line and not line.startswith((" ", "("))]
     assert [row[:20].strip() for row in rows[: len(caps)]] == list(caps)  # the printed table, one row per capability
     assert behaviour.read_results(tiny_checkpoint)["capabilities"] == caps
 

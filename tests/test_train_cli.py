@@ -111,7 +111,7 @@ def test_ngram_baseline_then_a_bilstm_distilled_from_it(imdb_path, tmp_path):
                 "--ngram-n",
                 "2",
                 "--test-limit",
-                "5000",
+                "2000",
                 "--device",
                 "cpu",
             ]

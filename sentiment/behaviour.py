@@ -186,7 +186,8 @@ def flipped_edits(
     per_label, extra = [0, 0], [0, 0]
     for i in order:
         label = test.labels[i]
-        if extra[label] >= reserve // 2 and per_label[label] >= n // 2 or len(tokenize(test.texts[i])) > max_tokens:
+        full = per_label[label] >= n // 2 and extra[label] >= reserve // 2
+        if full or len(tokenize(test.texts[i])) > max_tokens:
             continue
         flipped = flip_review(test.texts[i], EDIT_OPPOSITES, EDIT_CUES)
         if flipped and len(flipped[1]) >= 2:

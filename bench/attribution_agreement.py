@@ -31,12 +31,12 @@ def main() -> None:
     test = load_imdb(args.data, splits=("test",))["test"]
     texts = [t for t in test.texts[::500] if len(t.split()) < 300][:30]
     counter = load_predictor(args.baseline, device="cpu")
-    reference = [np.array(counter.predict(t, explain=True).attributions) for t in texts]
+    reference = [np.array(counter.attributions(counter.predict(t).ids)) for t in texts]
     for path in args.checkpoint:
         model = load_predictor(path, device="cpu")
         agree, corr = [], []
         for text, ref in zip(texts, reference):
-            pushes = np.array(model.predict(text, explain=True).attributions)
+            pushes = np.array(model.attributions(model.predict(text).ids))  # the pushes alone, no running verdict
             top = np.abs(ref) > np.quantile(np.abs(ref), 0.8)
             agree.append(np.mean(np.sign(pushes[top]) == np.sign(ref[top])))
             corr.append(np.corrcoef(pushes, ref)[0, 1])

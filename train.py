@@ -145,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=True,
         help="with --augment: include the flipped edits of the training reviews (default: yes)",
     )
+    ap.add_argument(
+        "--augment-pairs",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="with --augment: give each negated or contrasted sentence a twin of the opposite label, its "
+        "negation taken away or its clauses' adjectives swapped (minimal pairs; default: no)",
+    )
     for group_name, cls in (("model", ModelConfig), ("n-gram baseline", NgramConfig), ("training", TrainConfig)):
         group = ap.add_argument_group(f"{group_name} options")
         docs = field_comments(cls)
@@ -234,7 +241,9 @@ def main(argv: list[str] | None = None) -> int:
         print(e, file=sys.stderr)
         return 2
     given_vocab = init.vocab if init else pretrained.vocab if pretrained else None
-    augment_cfg = AugmentConfig(sentences=args.augment, edits=args.augment_edits, seed=train_cfg.seed)
+    augment_cfg = AugmentConfig(
+        sentences=args.augment, edits=args.augment_edits, pairs=args.augment_pairs, seed=train_cfg.seed
+    )
     augmented: list[Split] = []
 
     def extra(train: Split) -> Split:

@@ -102,6 +102,42 @@ NEGATED = [
     "The {noun} no longer feels {adj}.",
     "By the end, the {noun} was no longer {adj}.",
 ]
+# Each negated template with its negation taken away, in the same order: with ``AugmentConfig.pairs`` a
+# negated sentence comes with this twin (same words, opposite label), so that the negation, not the frame
+# around it, is what decides ("I do find the cast dull." beside "I don't find the cast dull.").
+AFFIRMED = [
+    "Honestly, the {noun} was {adj}.",
+    "I would call the {noun} {adj}.",
+    "The {noun} was certainly {adj}.",
+    "There was something {adj} about the {noun}.",
+    "The {noun} is {adj} in every way.",
+    "The {noun} always felt {adj}.",
+    "The {noun} was close to {adj}.",
+    "The {noun} is really {adj}.",
+    "The {noun} was very {adj}.",
+    "I do find the {noun} {adj}.",
+    "The {noun} could easily be called {adj}.",
+    "It is now a {adj} {noun}.",
+    "Everybody would call this {noun} {adj}.",
+    "The {noun} was {adj} from start to finish.",
+    "It's a {adj} {noun}.",
+    "The {noun} does feel {adj}.",
+    "The {noun} has always been {adj}.",
+    "The {noun} was {adj} above all.",
+    "Frankly, the {noun} is {adj}.",
+    "The {noun} is very {adj}.",
+    "I felt the {noun} was {adj}.",
+    "I believe the {noun} is {adj}.",
+    "I would say the {noun} is {adj}.",
+    "Anyone could see the {noun} was {adj}.",
+    "I found that the {noun} was {adj}.",
+    "It was clearly a {adj} {noun}.",
+    "The {noun} seemed quite {adj}.",
+    "Everything about the {noun} felt {adj}.",
+    "The {noun} is thoroughly {adj}.",
+    "The {noun} now feels {adj}.",
+    "By the end, the {noun} was truly {adj}.",
+]
 VERB_PLAIN = ["I {past} the {noun}.", "I really {past} this {noun}.", "You will {verb} this {noun}."]
 VERB_NEGATED = [
     "I couldn't {verb} the {noun}.",
@@ -109,6 +145,13 @@ VERB_NEGATED = [
     "I can't say I {past} the {noun}.",
     "Nobody will {verb} this {noun}.",
     "I did not {verb} it at all.",
+]
+VERB_AFFIRMED = [  # VERB_NEGATED's twins, in the same order
+    "I could {verb} the {noun}.",
+    "I always {past} the {noun}.",
+    "I can say I {past} the {noun}.",
+    "Everybody will {verb} this {noun}.",
+    "I did {verb} it a lot.",
 ]
 CONTRASTS = [  # {b} decides
     "The {n1} is {a}, yet the {n2} is {b}.",
@@ -131,6 +174,7 @@ class AugmentConfig:
     sentences: int = 16000  # short labelled sentences (plain, negated, contrasted)
     in_reviews: float = 0.5  # share of them set among plain sentences of training reviews
     edits: bool = True  # add a flipped edit of every training review that has two or more words to swap
+    pairs: bool = False  # minimal pairs: negated and contrasted sentences come with a twin of the opposite label
     seed: int = 1  # seed for the sentences drawn
 
 
@@ -141,6 +185,15 @@ def _a(text: str) -> str:
 def sentence(rng: random.Random, positive: list[str] = POSITIVE, negative: list[str] = NEGATIVE) -> tuple[str, int]:
     """One labelled sentence: plain (1 in 5), negated (11 in 20: either polarity) or contrasted (1 in 4),
     its adjectives drawn from ``positive`` and ``negative``."""
+    text, label, _ = sentence_and_twin(rng, positive, negative)
+    return text, label
+
+
+def sentence_and_twin(
+    rng: random.Random, positive: list[str] = POSITIVE, negative: list[str] = NEGATIVE
+) -> tuple[str, int, str | None]:
+    """``sentence``'s draw (the same for the same ``rng``) and, for a negated or contrasted sentence, its
+    twin of the opposite label: the negation taken away, or the two clauses' adjectives swapped."""
     words = (negative, positive)  # by label
     kind = rng.random()
     label = rng.randrange(2)
@@ -148,18 +201,20 @@ def sentence(rng: random.Random, positive: list[str] = POSITIVE, negative: list[
     if kind < 0.2:
         if rng.random() < 0.2:
             verb, past = rng.choice(VERBS)
-            return rng.choice(VERB_PLAIN).format(verb=verb, past=past, noun=noun), 1
-        return _a(rng.choice(PLAIN).format(noun=noun, adj=rng.choice(words[label]))), label
+            return rng.choice(VERB_PLAIN).format(verb=verb, past=past, noun=noun), 1, None
+        return _a(rng.choice(PLAIN).format(noun=noun, adj=rng.choice(words[label]))), label, None
     if kind < 0.75:
         if label == 0 and rng.random() < 0.25:  # a negated liking verb: negative
             verb, past = rng.choice(VERBS)
-            return rng.choice(VERB_NEGATED).format(verb=verb, past=past, noun=noun), 0
+            i = rng.randrange(len(VERB_NEGATED))
+            twin = VERB_AFFIRMED[i].format(verb=verb, past=past, noun=noun)
+            return VERB_NEGATED[i].format(verb=verb, past=past, noun=noun), 0, twin
         adj = rng.choice(words[1 - label])  # negating a word of the other polarity
-        return _a(rng.choice(NEGATED).format(noun=noun, adj=adj)), label
+        i = rng.randrange(len(NEGATED))
+        return _a(NEGATED[i].format(noun=noun, adj=adj)), label, _a(AFFIRMED[i].format(noun=noun, adj=adj))
     n1, n2 = rng.sample(NOUNS, 2)
-    return _a(
-        rng.choice(CONTRASTS).format(n1=n1, n2=n2, a=rng.choice(words[1 - label]), b=rng.choice(words[label]))
-    ), label
+    template, a, b = rng.choice(CONTRASTS), rng.choice(words[1 - label]), rng.choice(words[label])
+    return _a(template.format(n1=n1, n2=n2, a=a, b=b)), label, _a(template.format(n1=n1, n2=n2, a=b, b=a))
 
 
 def augment(train: Split, cfg: AugmentConfig | None = None) -> Split:
@@ -174,11 +229,14 @@ def augment(train: Split, cfg: AugmentConfig | None = None) -> Split:
                 texts.append(flipped[0])
                 labels.append(1 - label)
     context = [s for t in train.texts[:: max(1, len(train) // 4000)] for s in neutral_sentences(t)]
-    for _ in range(cfg.sentences):
-        text, label = sentence(rng)
-        if context and rng.random() < cfg.in_reviews:
-            around = rng.sample(context, rng.choice((1, 2)))
-            text = " ".join([*around, text] if rng.random() < 0.6 else [text, *around])
-        texts.append(text)
-        labels.append(label)
+    start = len(texts)
+    while len(texts) - start < cfg.sentences:
+        text, label, twin = sentence_and_twin(rng)
+        pair = [(text, label)] + ([(twin, 1 - label)] if cfg.pairs and twin else [])
+        if context and rng.random() < cfg.in_reviews:  # the twin stands among the same review sentences
+            around, before = rng.sample(context, rng.choice((1, 2))), rng.random() < 0.6
+            pair = [(" ".join([*around, t] if before else [t, *around]), y) for t, y in pair]
+        for t, y in pair[: cfg.sentences - (len(texts) - start)]:
+            texts.append(t)
+            labels.append(y)
     return Split(texts, labels)

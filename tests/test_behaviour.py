@@ -141,7 +141,8 @@ def test_training_augmentation_uses_none_of_the_suites_words_or_templates():
     assert not set(aug.NOUNS) & set(behaviour.NOUNS)
     assert not {v for v, _ in aug.VERBS} & {v for v, _ in behaviour.LIKE_VERBS}
     suite_templates = set(behaviour.NEGATIONS + behaviour.NEGATED_VERBS + behaviour.PLAIN + behaviour.CONTRASTS)
-    assert not suite_templates & set(aug.PLAIN + aug.NEGATED + aug.VERB_PLAIN + aug.VERB_NEGATED + aug.CONTRASTS)
+    training_templates = aug.PLAIN + aug.NEGATED + aug.AFFIRMED + aug.VERB_PLAIN + aug.VERB_NEGATED + aug.VERB_AFFIRMED
+    assert not suite_templates & set(training_templates + aug.CONTRASTS)
 
 
 def test_augmentation_edits_only_the_reviews_it_is_given(imdb):
@@ -157,23 +158,62 @@ def test_augmentation_edits_only_the_reviews_it_is_given(imdb):
     assert any(s in text for text in extra.texts[edits:] for s in train_sentences)  # real review text is used
 
 
-def test_augmented_sentences_have_the_label_their_words_say():
+def test_augmented_sentences_and_their_twins_have_the_label_their_words_say():
     rng = random.Random(0)
+    twins = 0
     for _ in range(500):
-        text, label = aug.sentence(rng)
-        negated = bool(
-            re.search(
-                r"\b(not|never|nothing|far from|barely|hardly|scarcely|no longer|nobody)\b|n't\b", text, re.IGNORECASE
+        first, first_label, twin = aug.sentence_and_twin(rng)
+        for text, label in [(first, first_label)] + ([(twin, 1 - first_label)] if twin else []):
+            negated = bool(
+                re.search(
+                    r"\b(not|never|nothing|far from|barely|hardly|scarcely|no longer|nobody)\b|n't\b",
+                    text,
+                    re.IGNORECASE,
+                )
             )
-        )
-        if re.search(r"\b(yet|even though|still|despite|but|nevertheless|while|though)\b", text, re.IGNORECASE):
-            continue  # contrasts: checked by their template's construction
-        words = tokenize(text)
-        polarity = (
-            1 if any(w in aug.POSITIVE or w in {"appreciate", "adore", "admire", "recommend"} for w in words) else 0
-        )
-        polarity = polarity if not any(p in words for _, p in aug.VERBS) else 1
-        assert label == (1 - polarity if negated else polarity), text
+            if re.search(r"\b(yet|even though|still|despite|but|nevertheless|while|though)\b", text, re.IGNORECASE):
+                continue  # contrasts: checked by their template's construction
+            words = tokenize(text)
+            polarity = (
+                1 if any(w in aug.POSITIVE or w in {"appreciate", "adore", "admire", "recommend"} for w in words) else 0
+            )
+            polarity = polarity if not any(p in words for _, p in aug.VERBS) else 1
+            assert label == (1 - polarity if negated else polarity), text
+        twins += twin is not None
+    assert 300 < twins < 450  # negated and contrasted sentences (4 in 5) have twins, plain ones none
+
+
+def test_minimal_pairs_differ_only_where_the_meaning_turns():
+    assert len(aug.AFFIRMED) == len(aug.NEGATED) and len(aug.VERB_AFFIRMED) == len(aug.VERB_NEGATED)
+    rng = random.Random(1)
+    for _ in range(300):
+        text, _, twin = aug.sentence_and_twin(rng)
+        if twin is None:
+            continue
+        a, b = ([w for w in tokenize(t) if w not in ("a", "an")] for t in (text, twin))
+        if sorted(a) == sorted(b):  # a contrast: the same words, the two adjectives swapped
+            changed = [(x, y) for x, y in zip(a, b) if x != y]
+            assert len(changed) == 2 and changed[0] == changed[1][::-1], (text, twin)
+            continue
+        negation = re.compile(r"\b(not|never|nothing|far from|barely|hardly|scarcely|no longer|nobody)\b|n't\b", re.I)
+        assert negation.search(text) and not negation.search(twin), (text, twin)
+        nouns = {w for noun in aug.NOUNS for w in noun.split()}
+        kept = {w for w in a if w in aug.POSITIVE + aug.NEGATIVE or w in nouns}
+        assert kept <= set(b), (text, twin)  # the same adjective and noun
+
+
+def test_augmentation_with_pairs_sets_each_twin_in_the_same_review_text(imdb):
+    train = imdb["train"].take(range(0, 25000, 250))
+    extra = aug.augment(train, aug.AugmentConfig(sentences=400, edits=False, pairs=True, seed=2))
+    assert len(extra) == 400
+    base = aug.augment(train, aug.AugmentConfig(sentences=400, edits=False, seed=2))
+    assert extra.texts != base.texts
+    pairs = 0
+    for (t1, y1), (t2, y2) in zip(zip(extra.texts, extra.labels), zip(extra.texts[1:], extra.labels[1:])):
+        d = [op for op in difflib.ndiff(tokenize(t1), tokenize(t2)) if op[0] in "+-"]
+        if y1 != y2 and 0 < len(d) <= 4:  # a twin: a word or two changed, nothing around it
+            pairs += 1
+    assert pairs > 100
 
 
 @pytest.fixture(scope="module")

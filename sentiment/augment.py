@@ -1,6 +1,7 @@
 """Training examples that teach what changes a review's meaning: counterfactual edits of training reviews
 (Wang & Culotta, AAAI 2021; Kaushik et al., ICLR 2020) and short labelled sentences (plain, negated,
-contrasted), alone and set among plain sentences of training reviews.
+contrasted), alone and set among plain sentences of training reviews; optionally as minimal pairs, each
+negated or contrasted sentence beside a twin that differs only where its meaning turns.
 
 Kept apart from the behaviour suite (``behaviour.py``): edits are made of training reviews only, and
 the sentence templates, adjectives, nouns and verbs here are none of the suite's (a test checks it).

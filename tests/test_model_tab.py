@@ -76,3 +76,5 @@ def test_what_the_model_was_taught_says_whether_edits_were_among_it():
     sentences_only = replace(m, augmented_examples=60, augment={"sentences": 60, "edits": False})
     assert "swapped for opposites" in taught(with_edits) and "swapped" not in taught(sentences_only)
     assert taught(sentences_only).startswith("60 more examples") and taught(replace(m, augmented_examples=None)) == "no"
+    pairs = replace(m, augmented_examples=60, augment={"sentences": 60, "edits": False, "pairs": True})
+    assert "minimal pairs" in taught(pairs) and "minimal pairs" not in taught(sentences_only)

@@ -39,6 +39,8 @@ def _augmented(m: Metrics) -> str:
     if not m.augmented_examples:
         return "no"
     sentences = "short labelled sentences with negation and contrast"
+    if (m.augment or {}).get("pairs"):
+        sentences += ", in minimal pairs (each beside a twin that differs only where its meaning turns)"
     if (m.augment or {}).get("edits", True):
         return (
             f"{m.augmented_examples:,} more examples: the training reviews with their decisive words swapped for "

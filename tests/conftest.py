@@ -5,6 +5,7 @@ that need no process of their own."""
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -51,3 +52,30 @@ def app_server(page_ui, imdb_path):
     server = serving.Server(serving.create_app(page_ui.demo), "127.0.0.1", free_port()).start()
     yield server.url
     server.stop()
+
+
+def alone_lock_path(tmp_path_factory) -> Path:
+    """The lock of the ``alone`` marker, in the folder the workers' temporary folders share (pytest cleans it)."""
+    return tmp_path_factory.getbasetemp().parent / "alone.lock"
+
+
+@pytest.fixture(autouse=True)
+def _alone_when_marked(request, tmp_path_factory):
+    """Under pytest-xdist, a test marked ``alone`` (it checks wall-clock behaviour: a time budget, a run watched as
+    it trains, a shutdown within seconds) runs with no other test beside it: it holds a lock exclusively that
+    every other test holds shared. A turnstile lets it in between two tests of the other worker."""
+    if "PYTEST_XDIST_WORKER" not in os.environ:
+        yield
+        return
+    import fcntl
+
+    path = alone_lock_path(tmp_path_factory)
+    alone = request.node.get_closest_marker("alone") is not None
+    with open(path, "a") as lock, open(path.with_suffix(".turnstile"), "a") as gate:
+        fcntl.flock(gate, fcntl.LOCK_EX)
+        fcntl.flock(lock, fcntl.LOCK_EX if alone else fcntl.LOCK_SH)
+        fcntl.flock(gate, fcntl.LOCK_UN)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -146,6 +146,7 @@ PROBE = """(titles) => titles.map(title => {
 })"""
 
 
+@pytest.mark.alone
 def test_train_tab_curves_stay_drawn_and_uncovered_while_a_run_trains_then_runs_compare(page, tmp_path):
     """A run watched from the click to its end (the page sampled every half second): both curves of the run drawn
     and nothing covering the plots (a progress overlay once did). Then a second run: both runs' curves in colour
@@ -210,6 +211,7 @@ def test_train_tab_curves_stay_drawn_and_uncovered_while_a_run_trains_then_runs_
 @pytest.mark.skipif(
     not os.environ.get("SCREENSHOTS_DIR"), reason="the README's Train pictures: run only when refreshing screenshots"
 )
+@pytest.mark.alone
 def test_readme_pictures_of_a_default_run_while_it_learns(page, tmp_path):
     """A run of the tab's default settings filmed from the click to its end: a frame a second of the plots (made
     into docs/screenshots/train-run.gif) and, part-way, the README's Train picture with both curves drawn."""
@@ -240,6 +242,7 @@ def test_readme_pictures_of_a_default_run_while_it_learns(page, tmp_path):
     assert (out / "train-run.gif").stat().st_size <= 2 * 1024 * 1024
 
 
+@pytest.mark.alone
 def test_a_tiny_time_budget_stops_the_run_with_a_message(page, monkeypatch):
     import dataclasses
 

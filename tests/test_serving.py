@@ -97,6 +97,7 @@ def test_short_memory_soak_leaves_no_run_folders_and_bounded_memory(imdb_path):
     assert "run folders left on disk after every page closed: 0" in result.stdout
 
 
+@pytest.mark.alone
 def test_sigterm_mid_run_stops_within_5_s_removes_run_files_and_the_app_starts_again_as_a_space(server, imdb_path):
     """A server stopped mid-run (as a Space stops it) exits at once and leaves no run files; the app then
     starts on the same port as a Space starts it (its variables, 0.0.0.0, no local IMDb copy) and answers."""

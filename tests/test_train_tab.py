@@ -131,6 +131,7 @@ def test_the_pretrained_start_locks_the_encoders_sizes_and_leaving_it_gives_the_
     assert all(u["interactive"] for u in tab.encoder_controls(FROM_SCRATCH, *own, visitor).values())
 
 
+@pytest.mark.alone
 def test_a_run_stops_itself_within_2_s_of_the_time_budget_and_keeps_its_best_weights(tab, monkeypatch):
     import time
 

@@ -16,6 +16,8 @@ from sentiment.edits import OPPOSITES, SENTIMENT_WORDS, flip_review, neutral_sen
 from sentiment.text import tokenize
 
 NEGATION = re.compile(r"\b(not|never|no longer|hardly)\b|n't\b")
+# every negation the training sentences use (augment.NEGATED, VERB_NEGATED)
+TRAINING_NEGATION = re.compile(r"\b(not|never|nothing|far from|barely|hardly|scarcely|no longer|nobody)\b|n't\b", re.I)
 
 
 @pytest.fixture(scope="module")
@@ -164,13 +166,7 @@ def test_augmented_sentences_and_their_twins_have_the_label_their_words_say():
     for _ in range(500):
         first, first_label, twin = aug.sentence_and_twin(rng)
         for text, label in [(first, first_label)] + ([(twin, 1 - first_label)] if twin else []):
-            negated = bool(
-                re.search(
-                    r"\b(not|never|nothing|far from|barely|hardly|scarcely|no longer|nobody)\b|n't\b",
-                    text,
-                    re.IGNORECASE,
-                )
-            )
+            negated = bool(TRAINING_NEGATION.search(text))
             if re.search(r"\b(yet|even though|still|despite|but|nevertheless|while|though)\b", text, re.IGNORECASE):
                 continue  # contrasts: checked by their template's construction
             words = tokenize(text)
@@ -195,8 +191,7 @@ def test_minimal_pairs_differ_only_where_the_meaning_turns():
             changed = [(x, y) for x, y in zip(a, b) if x != y]
             assert len(changed) == 2 and changed[0] == changed[1][::-1], (text, twin)
             continue
-        negation = re.compile(r"\b(not|never|nothing|far from|barely|hardly|scarcely|no longer|nobody)\b|n't\b", re.I)
-        assert negation.search(text) and not negation.search(twin), (text, twin)
+        assert TRAINING_NEGATION.search(text) and not TRAINING_NEGATION.search(twin), (text, twin)
         nouns = {w for noun in aug.NOUNS for w in noun.split()}
         kept = {w for w in a if w in aug.POSITIVE + aug.NEGATIVE or w in nouns}
         assert kept <= set(b), (text, twin)  # the same adjective and noun

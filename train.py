@@ -77,6 +77,13 @@ def _flag(name: str) -> str:
     return "--" + name.replace("_", "-")
 
 
+def share(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"{text} is not a share: give a number from 0 to 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], epilog="Flags left out take the preset's value, else the default shown."
@@ -151,6 +158,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=False,
         help="with --augment: give each negated or contrasted sentence a twin of the opposite label, its "
         "negation taken away or its clauses' adjectives swapped (minimal pairs; default: no)",
+    )
+    ap.add_argument(
+        "--augment-idioms",
+        type=share,
+        default=0.0,
+        metavar="SHARE",
+        help="with --augment: this share of the sentences are negation idioms, whose negation does not just turn a "
+        'word around ("I couldn\'t stop watching this film.", "I wouldn\'t watch this film again."; default: 0)',
     )
     for group_name, cls in (("model", ModelConfig), ("n-gram baseline", NgramConfig), ("training", TrainConfig)):
         group = ap.add_argument_group(f"{group_name} options")
@@ -242,7 +257,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     given_vocab = init.vocab if init else pretrained.vocab if pretrained else None
     augment_cfg = AugmentConfig(
-        sentences=args.augment, edits=args.augment_edits, pairs=args.augment_pairs, seed=train_cfg.seed
+        sentences=args.augment,
+        edits=args.augment_edits,
+        pairs=args.augment_pairs,
+        idioms=args.augment_idioms,
+        seed=train_cfg.seed,
     )
     augmented: list[Split] = []
 

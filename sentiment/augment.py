@@ -154,6 +154,54 @@ VERB_AFFIRMED = [  # VERB_NEGATED's twins, in the same order
     "Everybody will {verb} this {noun}.",
     "I did {verb} it a lot.",
 ]
+# Whole phrases whose negation does not simply turn a sentiment word around ("I couldn't stop watching." is
+# praise, "I wouldn't watch it again." a pan): beside the negated adjectives, they keep a reader of real
+# reviews from taking every not, never or n't for a flip of what follows.
+WATCHED = ["film", "show", "picture", "production", "feature"]
+NEGATIVE_IDIOMS = [
+    "I wouldn't watch this {noun} again.",
+    "I would not sit through this {noun} twice.",
+    "There is no reason to see this {noun}.",
+    "Nothing in this {noun} works.",
+    "Nothing happens for the first hour.",
+    "I couldn't wait for the {noun} to end.",
+    "The {noun} has no redeeming qualities.",
+    "No one should sit through this {noun}.",
+    "I won't be watching this {noun} again.",
+    "None of it makes any sense.",
+    "The {noun} never goes anywhere.",
+    "There is no tension and no chemistry.",
+    "I can't believe I paid to see this {noun}.",
+    "Don't bother with this {noun}.",
+    "I wish I had never seen this {noun}.",
+    "The {noun} never comes together.",
+    "Not worth your time.",
+    "I didn't laugh once.",
+    "I could not care less about this {noun}.",
+    "Not one scene rings true.",
+]
+POSITIVE_IDIOMS = [
+    "I couldn't stop watching this {noun}.",
+    "You won't regret seeing this {noun}.",
+    "I can't wait to see this {noun} again.",
+    "Don't miss this {noun}.",
+    "I never get tired of this {noun}.",
+    "Nothing beats this {noun}.",
+    "The {noun} never lets you down.",
+    "You can't go wrong with this {noun}.",
+    "I couldn't take my eyes off the screen.",
+    "There is not a wasted minute in this {noun}.",
+    "I could not have asked for more.",
+    "No one does it better.",
+    "The {noun} never gets old.",
+    "I didn't want the {noun} to end.",
+    "There is nothing I would change about this {noun}.",
+    "I can't praise this {noun} enough.",
+    "I have no complaints at all.",
+    "Not a single scene falls flat.",
+    "I wouldn't miss this {noun} for the world.",
+    "Nobody should miss this {noun}.",
+]
 CONTRASTS = [  # {b} decides
     "The {n1} is {a}, yet the {n2} is {b}.",
     "Even though the {n1} is {a}, the {n2} is {b}.",
@@ -176,6 +224,7 @@ class AugmentConfig:
     in_reviews: float = 0.5  # share of them set among plain sentences of training reviews
     edits: bool = True  # add a flipped edit of every training review that has two or more words to swap
     pairs: bool = False  # minimal pairs: negated and contrasted sentences come with a twin of the opposite label
+    idioms: float = 0.0  # share of the sentences that are negation idioms, which a word-for-word flip misreads
     seed: int = 1  # seed for the sentences drawn
 
 
@@ -218,6 +267,12 @@ def sentence_and_twin(
     return _a(template.format(n1=n1, n2=n2, a=a, b=b)), label, _a(template.format(n1=n1, n2=n2, a=b, b=a))
 
 
+def idiom(rng: random.Random) -> tuple[str, int]:
+    """A negation idiom and its label: half praise ("You can't go wrong with this film."), half pans."""
+    label = rng.randrange(2)
+    return rng.choice((NEGATIVE_IDIOMS, POSITIVE_IDIOMS)[label]).format(noun=rng.choice(WATCHED)), label
+
+
 def augment(train: Split, cfg: AugmentConfig | None = None) -> Split:
     """Extra labelled examples made from ``train`` (the training reviews only, never validation)."""
     cfg = cfg or AugmentConfig()
@@ -232,7 +287,10 @@ def augment(train: Split, cfg: AugmentConfig | None = None) -> Split:
     context = [s for t in train.texts[:: max(1, len(train) // 4000)] for s in neutral_sentences(t)]
     start = len(texts)
     while len(texts) - start < cfg.sentences:
-        text, label, twin = sentence_and_twin(rng)
+        if cfg.idioms and rng.random() < cfg.idioms:  # drawn only when asked, so that other draws stay as they were
+            text, label, twin = *idiom(rng), None
+        else:
+            text, label, twin = sentence_and_twin(rng)
         pair = [(text, label)] + ([(twin, 1 - label)] if cfg.pairs and twin else [])
         if context and rng.random() < cfg.in_reviews:  # the twin stands among the same review sentences
             around, before = rng.sample(context, rng.choice((1, 2))), rng.random() < 0.6

@@ -145,6 +145,9 @@ def test_training_augmentation_uses_none_of_the_suites_words_or_templates():
     suite_templates = set(behaviour.NEGATIONS + behaviour.NEGATED_VERBS + behaviour.PLAIN + behaviour.CONTRASTS)
     training_templates = aug.PLAIN + aug.NEGATED + aug.AFFIRMED + aug.VERB_PLAIN + aug.VERB_NEGATED + aug.VERB_AFFIRMED
     assert not suite_templates & set(training_templates + aug.CONTRASTS)
+    idiom_words = {w for t in aug.NEGATIVE_IDIOMS + aug.POSITIVE_IDIOMS for w in tokenize(t)}
+    suite_words = behaviour.POSITIVE + behaviour.NEGATIVE + behaviour.NOUNS
+    assert not idiom_words & {*suite_words, *(w for pair in behaviour.LIKE_VERBS for w in pair)}
 
 
 def test_augmentation_edits_only_the_reviews_it_is_given(imdb):
@@ -209,6 +212,24 @@ def test_augmentation_with_pairs_sets_each_twin_in_the_same_review_text(imdb):
         if y1 != y2 and 0 < len(d) <= 4:  # a twin: a word or two changed, nothing around it
             pairs += 1
     assert pairs > 100
+
+
+def test_idioms_take_their_share_of_the_sentences_and_leave_the_other_draws_alone(imdb):
+    train = imdb["train"].take(range(0, 25000, 250))
+    idioms = {
+        t.format(noun=n): y
+        for y, ts in enumerate((aug.NEGATIVE_IDIOMS, aug.POSITIVE_IDIOMS))
+        for t in ts
+        for n in aug.WATCHED
+    }
+    plain = aug.augment(train, aug.AugmentConfig(sentences=1000, edits=False, seed=4))
+    assert plain.texts == aug.augment(train, aug.AugmentConfig(sentences=1000, edits=False, idioms=0.0, seed=4)).texts
+    assert not any(i in t for t in plain.texts for i in idioms)
+    mixed = aug.augment(train, aug.AugmentConfig(sentences=1000, edits=False, idioms=0.2, seed=4))
+    found = [(i, y) for t, y in zip(mixed.texts, mixed.labels) for i in idioms if i in t]
+    assert 140 < len(found) < 260  # about one in five, alone or among review sentences
+    assert all(idioms[i] == y for i, y in found)  # each with the label its phrase says
+    assert 0.35 < sum(y for _, y in found) / len(found) < 0.65
 
 
 @pytest.fixture(scope="module")

@@ -41,6 +41,8 @@ def _augmented(m: Metrics) -> str:
     sentences = "short labelled sentences with negation and contrast"
     if (m.augment or {}).get("pairs"):
         sentences += ", in minimal pairs (each beside a twin that differs only where its meaning turns)"
+    if (m.augment or {}).get("idioms"):
+        sentences += f', {m.augment["idioms"]:.0%} of them negation idioms ("I couldn\'t stop watching this film.")'
     if (m.augment or {}).get("edits", True):
         return (
             f"{m.augmented_examples:,} more examples: the training reviews with their decisive words swapped for "

@@ -224,7 +224,9 @@ class AugmentConfig:
     in_reviews: float = 0.5  # share of them set among plain sentences of training reviews
     edits: bool = True  # add a flipped edit of every training review that has two or more words to swap
     pairs: bool = False  # minimal pairs: negated and contrasted sentences come with a twin of the opposite label
-    idioms: float = 0.0  # share of the sentences that are negation idioms, which a word-for-word flip misreads
+    idioms: float = (
+        0.0  # share of the draws (before twins) that are negation idioms, which a word-for-word flip misreads
+    )
     seed: int = 1  # seed for the sentences drawn
 
 

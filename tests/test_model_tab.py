@@ -79,4 +79,4 @@ def test_what_the_model_was_taught_says_whether_edits_were_among_it():
     pairs = replace(m, augmented_examples=60, augment={"sentences": 60, "edits": False, "pairs": True})
     assert "minimal pairs" in taught(pairs) and "minimal pairs" not in taught(sentences_only)
     idioms = replace(m, augmented_examples=60, augment={"sentences": 60, "edits": False, "pairs": True, "idioms": 0.15})
-    assert "15% of them negation idioms" in taught(idioms) and "idioms" not in taught(pairs)
+    assert "negation idioms" in taught(idioms) and "idioms" not in taught(pairs)

@@ -42,7 +42,7 @@ def _augmented(m: Metrics) -> str:
     if (m.augment or {}).get("pairs"):
         sentences += ", in minimal pairs (each beside a twin that differs only where its meaning turns)"
     if (m.augment or {}).get("idioms"):
-        sentences += f', {m.augment["idioms"]:.0%} of them negation idioms ("I couldn\'t stop watching this film.")'
+        sentences += ', and negation idioms ("I couldn\'t stop watching this film.")'
     if (m.augment or {}).get("edits", True):
         return (
             f"{m.augmented_examples:,} more examples: the training reviews with their decisive words swapped for "

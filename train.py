@@ -164,8 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
         type=share,
         default=0.0,
         metavar="SHARE",
-        help="with --augment: this share of the sentences drawn (before twins) are negation idioms, whose negation does not just turn a "
-        'word around ("I couldn\'t stop watching this film.", "I wouldn\'t watch this film again."; default: 0)',
+        help="with --augment: this share of the sentences drawn (before twins) are negation idioms, whose "
+        'negation does not just turn a word around ("I couldn\'t stop watching this film."; default: 0)',
     )
     for group_name, cls in (("model", ModelConfig), ("n-gram baseline", NgramConfig), ("training", TrainConfig)):
         group = ap.add_argument_group(f"{group_name} options")

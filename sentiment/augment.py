@@ -1,7 +1,8 @@
 """Training examples that teach what changes a review's meaning: counterfactual edits of training reviews
 (Wang & Culotta, AAAI 2021; Kaushik et al., ICLR 2020) and short labelled sentences (plain, negated,
 contrasted), alone and set among plain sentences of training reviews; optionally as minimal pairs, each
-negated or contrasted sentence beside a twin that differs only where its meaning turns.
+negated or contrasted sentence beside a twin that differs only where its meaning turns, and with negation
+idioms, whose negation is not a flip of the next word ("I couldn't stop watching this film.").
 
 Kept apart from the behaviour suite (``behaviour.py``): edits are made of training reviews only, and
 the sentence templates, adjectives, nouns and verbs here are none of the suite's (a test checks it).
@@ -224,9 +225,7 @@ class AugmentConfig:
     in_reviews: float = 0.5  # share of them set among plain sentences of training reviews
     edits: bool = True  # add a flipped edit of every training review that has two or more words to swap
     pairs: bool = False  # minimal pairs: negated and contrasted sentences come with a twin of the opposite label
-    idioms: float = (
-        0.0  # share of the draws (before twins) that are negation idioms, which a word-for-word flip misreads
-    )
+    idioms: float = 0.0  # share of the draws (before twins) that are negation idioms, not flips of a word
     seed: int = 1  # seed for the sentences drawn
 
 

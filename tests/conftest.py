@@ -13,6 +13,12 @@ from devtools import ROOT, SHIPPED, free_port, imdb_folder, start_app  # noqa: F
 
 
 @pytest.fixture(scope="session")
+def long_run() -> tuple:
+    """The Train tab's inputs for a run of many minutes, far past any timeout in these tests."""
+    return (5, 5000, "lstm", True, 128, 128, 0.003, 32, "random weights")
+
+
+@pytest.fixture(scope="session")
 def imdb_path():
     folder = imdb_folder()
     if folder is None:

@@ -16,7 +16,6 @@ REVIEWS = [
     "The worst acting I have seen in years.",
 ]
 TRAIN = (1, 2000, "lstm", True, 32, 32, 0.003, 32, "random weights")
-LONG_RUN = (5, 5000, "lstm", True, 128, 128, 0.003, 32, "random weights")  # many minutes
 
 
 @pytest.fixture
@@ -27,9 +26,11 @@ def long_budget(monkeypatch):
     monkeypatch.setattr(settings, "SETTINGS", dataclasses.replace(settings.SETTINGS, budget_s=1800.0))
 
 
-def test_predictions_are_answered_during_training_and_a_visitor_leaving_frees_the_slot(app_server, long_budget):
+def test_predictions_are_answered_during_training_and_a_visitor_leaving_frees_the_slot(
+    app_server, long_budget, long_run
+):
     leaving, other = Client(app_server, verbose=False), Client(app_server, verbose=False)
-    first = leaving.submit(*LONG_RUN, api_name="/train")
+    first = leaving.submit(*long_run, api_name="/train")
     deadline = time.time() + 60
     while not first.outputs() and time.time() < deadline:  # its first update: the run has started
         time.sleep(0.1)

@@ -33,7 +33,6 @@ TINY_RUN = (
     16,
     "random weights",
 )  # /train: epochs, reviews, type, bidirectional, emb, hidden, lr, batch, start
-LONG_RUN = (5, 5000, "lstm", True, 128, 128, 0.003, 32, "random weights")  # many minutes, far past any timeout here
 REVIEW = "A wonderful, moving film with brilliant acting. I loved every minute."
 
 
@@ -98,7 +97,9 @@ def test_short_memory_soak_leaves_no_run_folders_and_bounded_memory(imdb_path):
 
 
 @pytest.mark.alone
-def test_sigterm_mid_run_stops_within_5_s_removes_run_files_and_the_app_starts_again_as_a_space(server, imdb_path):
+def test_sigterm_mid_run_stops_within_5_s_removes_run_files_and_the_app_starts_again_as_a_space(
+    server, imdb_path, long_run
+):
     """A server stopped mid-run (as a Space stops it) exits at once and leaves no run files; the app then
     starts on the same port as a Space starts it (its variables, 0.0.0.0, no local IMDb copy) and answers."""
     process, url = server
@@ -106,7 +107,7 @@ def test_sigterm_mid_run_stops_within_5_s_removes_run_files_and_the_app_starts_a
     client = Client(url, verbose=False)
     client.predict(*TINY_RUN, api_name="/train")  # a finished run: its checkpoint folder is on disk
     assert list(runs_root(process.pid).glob("visitor-*/run-*"))
-    job = client.submit(*LONG_RUN, api_name="/train")
+    job = client.submit(*long_run, api_name="/train")
     wait_for_training(job)
     process.send_signal(signal.SIGTERM)
     process.wait(timeout=5)  # raises if the server is still running after 5 s

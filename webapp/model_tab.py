@@ -38,12 +38,13 @@ def as_typed(command: str, folder: str | None = None) -> str:
 def _augmented(m: Metrics) -> str:
     if not m.augmented_examples:
         return "no"
+    augment = m.augment or {}
     sentences = "short labelled sentences with negation and contrast"
-    if (m.augment or {}).get("pairs"):
+    if augment.get("pairs"):
         sentences += ", in minimal pairs (each beside a twin that differs only where its meaning turns)"
-    if (m.augment or {}).get("idioms"):
+    if augment.get("idioms"):
         sentences += ', and negation idioms ("I couldn\'t stop watching this film.")'
-    if (m.augment or {}).get("edits", True):
+    if augment.get("edits", True):
         return (
             f"{m.augmented_examples:,} more examples: the training reviews with their decisive words swapped for "
             f"opposites (label flipped) and {sentences}"

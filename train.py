@@ -40,7 +40,7 @@ from sentiment.cli import field_comments
 from sentiment.data import DataUnavailableError, EncodedSplit, Split
 from sentiment.device import pick_device
 from sentiment.evaluate import accuracies
-from sentiment.metrics import Metrics
+from sentiment.metrics import Metrics, MetricsError, lineage
 from sentiment.model import POOLINGS, RNN_TYPES
 from sentiment.ngram import NgramConfig, NgramModel, naive_bayes_scaling
 from sentiment.pretrain import ENCODER_SIZES, PretrainedError, load_pretrained
@@ -245,6 +245,10 @@ def main(argv: list[str] | None = None) -> int:
         init = load_checkpoint(args.init) if args.init else None
         if init and not isinstance(init.model, SentimentRNN):
             raise CheckpointError(f"{args.init}: --init continues a BiLSTM checkpoint, not the n-gram baseline")
+        try:
+            earlier_rounds = lineage(Metrics.from_dict(init.metrics)) if init and init.metrics else None
+        except MetricsError as e:
+            raise CheckpointError(f"{args.init}: {e}") from e
         splits = load_imdb(args.data, splits=("train", "test", "unsupervised") if args.teacher else ("train", "test"))
         soft, teacher = None, None
         if args.teacher:
@@ -327,6 +331,7 @@ def main(argv: list[str] | None = None) -> int:
         else None,
         teachers=teacher or None,
         init={"path": args.init, "test_accuracy": init.metrics.get("test_accuracy")} if init else None,
+        earlier_rounds=earlier_rounds,
         augment=dataclasses.asdict(augment_cfg) if args.augment else None,
         history=done.history,
     ).to_dict()

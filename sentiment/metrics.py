@@ -43,6 +43,7 @@ class Metrics:
     pretrained: dict | None = None  # the encoder it started from: path, heldout_perplexity
     teachers: list[dict] | None = None  # the teachers it learned from: path, test_accuracy
     init: dict | None = None  # the checkpoint it continued: path, test_accuracy
+    earlier_rounds: list[dict] | None = None  # the rounds it continued, oldest first (see ``lineage``)
     augmented_examples: int | None = None  # edits of training reviews and labelled sentences added (train.py --augment)
     augment: dict | None = None  # the AugmentConfig they were made with
     trained_in: str | None = None  # "app Train tab" for a run trained in the web app
@@ -78,6 +79,20 @@ class Metrics:
     @classmethod
     def read(cls, folder: str | os.PathLike) -> Metrics:
         return cls.from_dict(json.loads((Path(folder) / "metrics.json").read_text(encoding="utf-8")))
+
+
+def lineage(m: Metrics) -> list[dict]:
+    """The rounds a model continued from ``m`` stands on, oldest first: ``m``'s own earlier rounds, then ``m``,
+    each as its command, accuracies, training time and the sentences it was taught."""
+    this = {
+        "command": m.command,
+        "valid_accuracy": m.valid_accuracy,
+        "test_accuracy": m.test_accuracy,
+        "train_seconds": m.train_seconds,
+        "augmented_examples": m.augmented_examples,
+        "augment": m.augment,
+    }
+    return [*(m.earlier_rounds or []), {k: v for k, v in this.items() if v is not None}]
 
 
 def _fits(value, hint) -> bool:

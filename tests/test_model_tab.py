@@ -80,3 +80,16 @@ def test_what_the_model_was_taught_says_whether_edits_were_among_it():
     assert "minimal pairs" in taught(pairs) and "minimal pairs" not in taught(sentences_only)
     idioms = replace(m, augmented_examples=60, augment={"sentences": 60, "edits": False, "pairs": True, "idioms": 0.15})
     assert "negation idioms" in taught(idioms) and "idioms" not in taught(pairs)
+    # a last round on reviews alone, after a round that was taught: the card says where it was taught
+    rounds = [
+        {"train_seconds": 600.0},
+        {
+            "train_seconds": 1200.0,
+            "augmented_examples": 60,
+            "augment": {"sentences": 60, "edits": False, "pairs": True},
+        },
+    ]
+    last = replace(m, augmented_examples=None, augment=None, earlier_rounds=rounds, train_seconds=1800.0)
+    assert taught(last).startswith("in round 2 of 3, 60 more examples") and "minimal pairs" in taught(last)
+    assert taught(replace(last, earlier_rounds=rounds[:1])) == "no"
+    assert dict(card_rows(last))["training time"].endswith("60 min with the 2 earlier rounds it continued")

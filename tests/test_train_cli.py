@@ -2,9 +2,10 @@
 
 import dataclasses
 import json
+import shutil
 import sys
 
-from devtools import ROOT
+from devtools import ROOT, SHIPPED
 from sentiment import ModelConfig, NgramConfig, TrainConfig, load_predictor
 from sentiment.cli import field_comments
 from sentiment.evaluate import main as evaluate_main
@@ -185,6 +186,10 @@ def test_ngram_baseline_then_a_bilstm_distilled_from_it(imdb_path, tmp_path):
     )
     m2 = json.loads((again / "metrics.json").read_text())
     assert [t["path"] for t in m2["teachers"]] == [str(teacher), str(student)] and m2["init"]["path"] == str(student)
+    # it records the round it continued, for the Model tab's lineage (what was taught where, time in all)
+    (first,) = m2["earlier_rounds"]
+    assert first["command"] == m["command"] and first["valid_accuracy"] == m["valid_accuracy"]
+    assert first["train_seconds"] == m["train_seconds"] and "earlier_rounds" not in m
     assert json.loads((again / "vocab.json").read_text()) == json.loads((student / "vocab.json").read_text())
 
 
@@ -192,3 +197,12 @@ def test_unreachable_data_is_one_clear_message(tmp_path, capsys):
     assert train.main(["--data", str(tmp_path / "nowhere")]) == 2
     err = capsys.readouterr().err
     assert "IMDB_DATA" in err and "Traceback" not in err
+
+
+def test_continuing_a_checkpoint_with_broken_metrics_names_it(tmp_path, capsys):
+    broken = tmp_path / "broken"
+    shutil.copytree(SHIPPED, broken)
+    (broken / "metrics.json").write_text('{"valid_accuracy": "high"}')
+    assert train.main(["--data", str(tmp_path / "nowhere"), "--init", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert str(broken) in err and "'valid_accuracy'" in err and "Traceback" not in err

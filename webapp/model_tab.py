@@ -35,10 +35,7 @@ def as_typed(command: str, folder: str | None = None) -> str:
     return command
 
 
-def _augmented(m: Metrics) -> str:
-    if not m.augmented_examples:
-        return "no"
-    augment = m.augment or {}
+def _sentences(examples: int, augment: dict) -> str:
     sentences = "short labelled sentences with negation and contrast"
     if augment.get("pairs"):
         sentences += ", in minimal pairs (each beside a twin that differs only where its meaning turns)"
@@ -46,10 +43,30 @@ def _augmented(m: Metrics) -> str:
         sentences += ', and negation idioms ("I couldn\'t stop watching this film.")'
     if augment.get("edits", True):
         return (
-            f"{m.augmented_examples:,} more examples: the training reviews with their decisive words swapped for "
+            f"{examples:,} more examples: the training reviews with their decisive words swapped for "
             f"opposites (label flipped) and {sentences}"
         )
-    return f"{m.augmented_examples:,} more examples: {sentences}"
+    return f"{examples:,} more examples: {sentences}"
+
+
+def _augmented(m: Metrics) -> str:
+    if m.augmented_examples:
+        return _sentences(m.augmented_examples, m.augment or {})
+    rounds = m.earlier_rounds or []
+    taught = [(n, r) for n, r in enumerate(rounds, 1) if r.get("augmented_examples")]
+    if not taught:
+        return "no"
+    n, r = taught[-1]
+    return f"in round {n} of {len(rounds) + 1}, " + _sentences(r["augmented_examples"], r.get("augment") or {})
+
+
+def _training_time(m: Metrics) -> str:
+    this = f"{m.train_seconds / 60:.1f} min on {m.device or '?'}"
+    rounds = m.earlier_rounds or []
+    if not rounds:
+        return this
+    total = m.train_seconds + sum(r.get("train_seconds", 0) for r in rounds)
+    return f"{this}, {total / 60:.0f} min with the {len(rounds)} earlier round{'s' * (len(rounds) > 1)} it continued"
 
 
 def _started_from(m: Metrics) -> str:
@@ -108,7 +125,7 @@ def card_rows(m: Metrics) -> list[tuple[str, str]]:
             f"test accuracy ({m.test_reviews:,} reviews)" if m.test_reviews else "test accuracy",
             f"{m.test_accuracy:.2%}" if m.test_accuracy is not None else unknown,
         ),
-        ("training time", f"{m.train_seconds / 60:.1f} min on {m.device or '?'}"),
+        ("training time", _training_time(m)),
         ("training command", f"`{as_typed(m.command, p.path)}`" if m.command else unknown),
         ("longest review read", f"{p.max_tokens:,} tokens (longer ones are cut)"),
     ]

@@ -69,6 +69,7 @@ READING = [
     ("The movie was not bad.", "positive", "negated negative"),
     ("It was never boring.", "positive", "negated negative"),
     ("The acting was weak, but the story was wonderful.", "positive", "contrast"),
+    ("Although the cast is good, the film is boring.", "negative", "contrast"),
 ]
 COLORS = {"strongly positive": "#16a34a", "positive": "#86efac", "negative": "#fca5a5", "strongly negative": "#dc2626"}
 WHY = (

@@ -50,14 +50,20 @@ def _sentences(examples: int, augment: dict) -> str:
 
 
 def _augmented(m: Metrics) -> str:
-    if m.augmented_examples:
-        return _sentences(m.augmented_examples, m.augment or {})
-    rounds = m.earlier_rounds or []
+    rounds = [*(m.earlier_rounds or []), {"augmented_examples": m.augmented_examples, "augment": m.augment}]
     taught = [(n, r) for n, r in enumerate(rounds, 1) if r.get("augmented_examples")]
     if not taught:
         return "no"
-    n, r = taught[-1]
-    return f"in round {n} of {len(rounds) + 1}, " + _sentences(r["augmented_examples"], r.get("augment") or {})
+    if len(rounds) == 1:
+        return _sentences(m.augmented_examples, m.augment or {})
+    said, kinds_before = [], None
+    for n, r in taught:
+        kinds = {k: v for k, v in (r.get("augment") or {}).items() if k not in ("sentences", "seed")}
+        examples = r["augmented_examples"]
+        what = f"{examples:,} more of the same kinds" if kinds == kinds_before else _sentences(examples, kinds)
+        said.append(f"in round {n} of {len(rounds)}, {what}")
+        kinds_before = kinds
+    return "; ".join(said)
 
 
 def _training_time(m: Metrics) -> str:

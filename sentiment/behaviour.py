@@ -344,6 +344,26 @@ def table(result: dict) -> str:
     return "\n".join(rows)
 
 
+def side_by_side(names: list[str], results: list[dict], metrics: list[dict]) -> str:
+    """Several checkpoints' results in one table, a column each, with the accuracies in their metrics.json."""
+    width = [max(9, len(n)) for n in names]
+    header = f"{'capability':<20} " + " ".join(f"{n:>{w}}" for n, w in zip(names, width)) + f" {'cases':>6}"
+
+    def row(label: str, cells: list[str], cases: str = "") -> str:
+        return f"{label:<20} " + " ".join(f"{c:>{w}}" for c, w in zip(cells, width)) + f" {cases:>6}"
+
+    rows = [header]
+    for name, first in results[0]["capabilities"].items():
+        caps = [r["capabilities"][name] for r in results]
+        rows.append(row(name, [f"{c['pass_rate']:.1%}" for c in caps], str(first["n"])))
+        subs = [c.get("read_and_flipping") or {} for c in caps]
+        if subs[0].get("n"):
+            rows.append(row("  read, really flip", [f"{s['pass_rate']:.1%}" for s in subs], str(subs[0]["n"])))
+    for label, key in (("validation", "valid_accuracy"), ("IMDb test", "test_accuracy")):
+        rows.append(row(label, [f"{m[key]:.2%}" if m.get(key) is not None else "-" for m in metrics]))
+    return "\n".join(rows)
+
+
 def read_results(checkpoint: str | Path) -> dict | None:
     """The suite's stored result for a checkpoint folder (``--write``), or None."""
     path = Path(checkpoint) / RESULTS_FILE
@@ -359,8 +379,9 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument(
         "--checkpoint",
-        default="checkpoints/bilstm-imdb",
-        help="checkpoint folder (a BiLSTM, the n-gram baseline or a Train tab run)",
+        action="append",
+        help="checkpoint folder (a BiLSTM, the n-gram baseline or a Train tab run; default checkpoints/bilstm-imdb); "
+        "given twice or more, their results side by side",
     )
     ap.add_argument("--data", default=None, help="local IMDb folder; default $IMDB_DATA, else the Hugging Face Hub")
     ap.add_argument("--cases", type=int, default=100, help="cases per capability (twice this for edits and invariance)")
@@ -368,22 +389,35 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--write", action="store_true", help=f"store the result as {RESULTS_FILE} in the checkpoint folder")
     ap.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
     args = ap.parse_args(argv)
-    if not Path(args.checkpoint).is_dir():
-        print(f"{args.checkpoint}: no such checkpoint folder", file=sys.stderr)
+    folders = args.checkpoint or ["checkpoints/bilstm-imdb"]
+    if len(folders) > 1 and (args.json or args.write):
+        print("--json and --write take one --checkpoint", file=sys.stderr)
         return 2
+    for folder in folders:
+        if not Path(folder).is_dir():
+            print(f"{folder}: no such checkpoint folder", file=sys.stderr)
+            return 2
     try:
-        predictor = load_predictor(args.checkpoint, device=args.device)
+        predictors = [load_predictor(folder, device=args.device) for folder in folders]
         test = load_imdb(args.data, splits=("test",))["test"]
     except (CheckpointError, DataUnavailableError) as e:
         print(e, file=sys.stderr)
         return 2
     start = time.perf_counter()
-    result = run_suite(predictor, build_suite(test, args.cases))
-    result["seconds"] = round(time.perf_counter() - start, 1)
+    suite = build_suite(test, args.cases)
+    results = [run_suite(p, suite) for p in predictors]
+    seconds = round(time.perf_counter() - start, 1)
+    if len(folders) > 1:
+        names = [Path(f).name for f in folders]
+        print(side_by_side(names, results, [p.metrics or {} for p in predictors]))
+        print(f"({seconds} s)")
+        return 0
+    (folder,), (result,) = folders, results
+    result["seconds"] = seconds
     print(table(result))
     print(f"({result['seconds']} s)")
     if args.write:
-        (Path(args.checkpoint) / RESULTS_FILE).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
+        (Path(folder) / RESULTS_FILE).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if args.json:
         print(json.dumps(result))
     return 0

@@ -10,7 +10,7 @@ import re
 import pytest
 import torch
 
-from sentiment import ModelConfig, SentimentRNN, Vocab, behaviour, save_checkpoint
+from sentiment import ModelConfig, SentimentRNN, Vocab, behaviour, load_imdb, load_predictor, save_checkpoint
 from sentiment import augment as aug
 from sentiment.edits import OPPOSITES, SENTIMENT_WORDS, flip_review, neutral_sentences
 from sentiment.text import tokenize
@@ -262,6 +262,39 @@ def test_cli_runs_a_tiny_checkpoint_and_prints_the_documented_json(tiny_checkpoi
     rows = [line for line in out.splitlines()[1:] if line and not line.startswith((" ", "("))]
     assert [row[:20].strip() for row in rows[: len(caps)]] == list(caps)  # the printed table, one row per capability
     assert behaviour.read_results(tiny_checkpoint)["capabilities"] == caps
+
+
+def test_cli_puts_several_checkpoints_side_by_side(tiny_checkpoint, imdb_path, tmp_path, capsys):
+    torch.manual_seed(1)
+    vocab = Vocab.build([["good", "bad", "great", "awful", "movie", "not"]])
+    other = SentimentRNN(ModelConfig(vocab_size=len(vocab), embed_dim=4, hidden_dim=3, fc_dim=2, pooling="mean"))
+    second = save_checkpoint(tmp_path / "second", other.eval(), vocab, {"valid_accuracy": 0.75, "test_accuracy": 0.5})
+    args = [
+        "--checkpoint",
+        str(tiny_checkpoint),
+        "--checkpoint",
+        str(second),
+        "--data",
+        str(imdb_path),
+        "--cases",
+        "50",
+    ]
+    assert behaviour.main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["capability", "ckpt", "second", "cases"]
+    test = load_imdb(str(imdb_path), splits=("test",))["test"]
+    suite = behaviour.build_suite(test, 50)
+    alone = [behaviour.run_suite(load_predictor(c, device="cpu"), suite) for c in (tiny_checkpoint, second)]
+    for cap in suite:
+        (line,) = [x for x in lines if x.startswith(cap.name + " ")]
+        rates = [f"{r['capabilities'][cap.name]['pass_rate']:.1%}" for r in alone]
+        assert line[20:].split() == [*rates, str(len(cap.cases))]
+    assert [x[20:].split() for x in lines if x.startswith(("validation", "IMDb test"))] == [
+        ["50.00%", "75.00%"],
+        ["-", "50.00%"],
+    ]
+    code, err = _main(capsys, *args, "--json")  # one JSON line names one model
+    assert code == 2 and "--json" in err
 
 
 def test_cli_names_a_missing_or_broken_checkpoint(tmp_path, imdb_path, capsys):

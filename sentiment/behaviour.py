@@ -409,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     seconds = round(time.perf_counter() - start, 1)
     if len(folders) > 1:
         names = [Path(f).name for f in folders]
+        if len(set(names)) < len(names):  # runs/a/ckpt beside runs/b/ckpt: the whole paths tell them apart
+            names = list(folders)
         print(side_by_side(names, results, [p.metrics or {} for p in predictors]))
         print(f"({seconds} s)")
         return 0

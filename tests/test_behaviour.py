@@ -6,6 +6,7 @@ import difflib
 import json
 import random
 import re
+import shutil
 
 import pytest
 import torch
@@ -295,6 +296,11 @@ def test_cli_puts_several_checkpoints_side_by_side(tiny_checkpoint, imdb_path, t
     ]
     code, err = _main(capsys, *args, "--json")  # one JSON line names one model
     assert code == 2 and "--json" in err
+    same_name = tmp_path / "other" / tiny_checkpoint.name  # two folders called ckpt: their paths head the columns
+    same_name.parent.mkdir()
+    shutil.copytree(tiny_checkpoint, same_name)
+    assert behaviour.main(["--checkpoint", str(tiny_checkpoint), "--checkpoint", str(same_name), *args[4:]]) == 0
+    assert capsys.readouterr().out.splitlines()[0].split()[1:3] == [str(tiny_checkpoint), str(same_name)]
 
 
 def test_cli_names_a_missing_or_broken_checkpoint(tmp_path, imdb_path, capsys):

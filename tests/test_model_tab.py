@@ -92,10 +92,10 @@ def test_what_the_model_was_taught_says_whether_edits_were_among_it():
     last = replace(m, augmented_examples=None, augment=None, earlier_rounds=rounds, train_seconds=1800.0)
     assert taught(last).startswith("in round 2 of 3, 60 more examples") and "minimal pairs" in taught(last)
     assert taught(replace(last, earlier_rounds=rounds[:1])) == "no"
+    assert dict(card_rows(last))["training time"].endswith("60 min with the 2 earlier rounds it continued")
     # a last round taught again, as round 2 was: both said, the second as more of the same
     again = replace(last, augmented_examples=20, augment={"sentences": 20, "edits": False, "pairs": True, "seed": 2})
     assert taught(again).startswith("in round 2 of 3, 60 more examples")
     assert taught(again).endswith("; in round 3 of 3, 20 more of the same kinds")
     other = replace(again, augment={"sentences": 20, "edits": False})
     assert "in round 3 of 3, 20 more examples" in taught(other) and taught(other).count("minimal pairs") == 1
-    assert dict(card_rows(last))["training time"].endswith("60 min with the 2 earlier rounds it continued")

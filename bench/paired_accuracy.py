@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sentiment import load_imdb, load_predictor  # noqa: E402
+from sentiment.evaluate import right  # noqa: E402
 
 
 def main() -> None:
@@ -27,14 +28,12 @@ def main() -> None:
     ap.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
     args = ap.parse_args()
     test = load_imdb(args.data, splits=("test",))["test"]
-    right = {}
+    correct = {}
     for name in (args.a, args.b):
-        model = load_predictor(name, device=args.device)
-        probs = [p.probability for p in model.predict_batch(test.texts, batch_size=128)]
-        right[name] = [int(p >= 0.5) == y for p, y in zip(probs, test.labels)]
-        print(f"{name}: {sum(right[name]) / len(test):.2%} of {len(test):,} test reviews")
-    only_a = sum(a and not b for a, b in zip(right[args.a], right[args.b]))
-    only_b = sum(b and not a for a, b in zip(right[args.a], right[args.b]))
+        correct[name] = right(load_predictor(name, device=args.device), test)
+        print(f"{name}: {sum(correct[name]) / len(test):.2%} of {len(test):,} test reviews")
+    only_a = sum(a and not b for a, b in zip(correct[args.a], correct[args.b]))
+    only_b = sum(b and not a for a, b in zip(correct[args.a], correct[args.b]))
     z = (only_a - only_b) / math.sqrt(only_a + only_b) if only_a + only_b else 0.0
     p = math.erfc(abs(z) / math.sqrt(2))
     print(f"right only by {args.a}: {only_a}; only by {args.b}: {only_b}; McNemar z = {z:.2f}, two-sided p = {p:.3f}")

@@ -21,9 +21,14 @@ from .predict import Predictor, load_predictor
 from .training import scores
 
 
-def accuracy(predictor: Predictor, split: Split, batch_size: int = 128) -> float:
+def right(predictor: Predictor, split: Split, batch_size: int = 128) -> list[bool]:
+    """Whether ``predictor`` labels each review of ``split`` as its label says."""
     predictions = predictor.predict_batch(split.texts, batch_size=batch_size)
-    return sum((p.probability >= 0.5) == bool(y) for p, y in zip(predictions, split.labels)) / len(split)
+    return [(p.probability >= 0.5) == bool(y) for p, y in zip(predictions, split.labels)]
+
+
+def accuracy(predictor: Predictor, split: Split, batch_size: int = 128) -> float:
+    return sum(right(predictor, split, batch_size)) / len(split)
 
 
 def accuracies(

@@ -113,6 +113,7 @@ class Case:
     label: int | None  # 1 positive, 0 negative; None: must keep the label of ``original``
     original: str | None = None  # the unedited text (invariance: whose label must be kept)
     source: int | None = None  # index of the IMDb test review it was made from
+    word: str | None = None  # the sentiment word a made-up sentence turns on (contrast: the one after the turn)
 
 
 @dataclass
@@ -132,8 +133,9 @@ def vocabulary(n: int, rng: random.Random) -> Capability:
     cap = Capability("vocabulary", "plain sentiment words in short sentences")
     for k in range(n):
         label = k % 2
-        text = rng.choice(PLAIN).format(noun=rng.choice(NOUNS), adj=rng.choice(POSITIVE if label else NEGATIVE))
-        cap.cases.append(Case(_article(text), label))
+        template, noun = rng.choice(PLAIN), rng.choice(NOUNS)  # drawn in this order: the suite stays the same
+        adj = rng.choice(POSITIVE if label else NEGATIVE)
+        cap.cases.append(Case(_article(template.format(noun=noun, adj=adj)), label, word=adj))
     return cap
 
 
@@ -147,14 +149,14 @@ def negated(polarity: int, n: int, context: list[str], rng: random.Random) -> Ca
     cap = Capability(name, f"not, never, n't, no longer, hardly before a {'positive' if polarity else 'negative'} word")
     for k in range(n):
         if polarity and rng.random() < 0.25:
-            verb, past = rng.choice(LIKE_VERBS)
-            text = rng.choice(NEGATED_VERBS).format(verb=verb, past=past, noun=rng.choice(NOUNS))
+            word, past = rng.choice(LIKE_VERBS)
+            text = rng.choice(NEGATED_VERBS).format(verb=word, past=past, noun=rng.choice(NOUNS))
         else:
-            adj = rng.choice(POSITIVE if polarity else NEGATIVE)
-            text = rng.choice(NEGATIONS).format(noun=rng.choice(NOUNS), adj=adj)
+            word = rng.choice(POSITIVE if polarity else NEGATIVE)
+            text = rng.choice(NEGATIONS).format(noun=rng.choice(NOUNS), adj=word)
         if k % 2:
             text = _in_review(text, context, rng)
-        cap.cases.append(Case(text, 1 - polarity))
+        cap.cases.append(Case(text, 1 - polarity, word=word))
     return cap
 
 
@@ -168,7 +170,7 @@ def contrast(n: int, context: list[str], rng: random.Random) -> Capability:
         text = CONTRASTS[(k // 2) % len(CONTRASTS)].format(n1=n1, n2=n2, a=a, b=b)
         if (k // 6) % 2:
             text = _in_review(text, context, rng)
-        cap.cases.append(Case(text, label))
+        cap.cases.append(Case(text, label, word=b))
     return cap
 
 
@@ -332,6 +334,78 @@ def _on_read_flips(cases: list[Case], probs: list[float]) -> dict:
     }
 
 
+ALONE = "The {noun} was {word}."  # a sentiment adjective alone, in the suite's plainest frame
+ALONE_VERB = "I {past} the {noun}."  # the same for a verb ("I loved the movie.")
+BY_WORD = ("vocabulary", "negated positive", "negated negative", "contrast")  # the capabilities made of the lists
+
+
+@dataclass
+class WordRow:
+    """How a model reads one of the suite's sentiment words, alone and in the cases that turn on it."""
+
+    word: str
+    polarity: int  # 1 positive, 0 negative: what the suite takes the word to say
+    alone: int  # of the suite's nouns, in how many frames ALONE (verbs: ALONE_VERB) the model reads it so
+    misses: dict[str, tuple[int, int]]  # capability -> (cases missed, cases) among those that turn on the word
+    reviews: int  # IMDb test reviews that hold the word
+    positive: int  # how many of them are positive
+
+    @property
+    def missed(self) -> int:
+        return sum(m for m, _ in self.misses.values())
+
+
+def by_word(predictor, suite: list[Capability], test: Split) -> list[WordRow]:
+    """For each of the suite's sentiment words: how the model reads it alone, how many of the made-up cases
+    that turn on it it misses, and how IMDb's test reviews that hold it are labelled; most missed first.
+    Tells a model that negates well but misreads a word from one that misreads negation."""
+    words = [(w, 1) for w in POSITIVE] + [(w, 0) for w in NEGATIVE] + [(verb, 1) for verb, _ in LIKE_VERBS]
+    past = dict(LIKE_VERBS)
+    frames = {
+        w: [(ALONE_VERB.format(past=past[w], noun=n) if w in past else ALONE.format(word=w, noun=n)) for n in NOUNS]
+        for w, _ in words
+    }
+    alone = iter(p.probability for p in predictor.predict_batch([f for w, _ in words for f in frames[w]]))
+    misses = {w: {} for w, _ in words}
+    for cap in suite:
+        if cap.name not in BY_WORD:
+            continue
+        probs = [p.probability for p in predictor.predict_batch([c.text for c in cap.cases], batch_size=128)]
+        for case, p in zip(cap.cases, probs):
+            missed, n = misses[case.word].get(cap.name, (0, 0))
+            misses[case.word][cap.name] = (missed + (int(p >= 0.5) != case.label), n + 1)
+    lowered = [t.lower() for t in test.texts]
+    rows = []
+    for w, polarity in words:
+        found = re.compile(rf"\b({w}|{past[w]})\b" if w in past else rf"\b{w}\b")
+        holding = [y for t, y in zip(lowered, test.labels) if found.search(t)]
+        right = sum(int(next(alone) >= 0.5) == polarity for _ in frames[w])
+        rows.append(WordRow(w, polarity, right, misses[w], len(holding), sum(holding)))
+    return sorted(rows, key=lambda r: -r.missed)
+
+
+def word_table(rows: list[WordRow]) -> str:
+    """The words with a missed case, one row each; the others named on one line."""
+    header = f"{'word':<14} {'alone':>6} " + " ".join(f"{name:>16}" for name in BY_WORD) + "  IMDb test reviews with it"
+    lines = [
+        f'by word: cases missed, of those that turn on the word; alone: "{ALONE}" (verbs: "{ALONE_VERB}") '
+        f"read as the word says, of {len(NOUNS)} nouns",
+        header,
+    ]
+    for r in rows:
+        if not r.missed:
+            continue
+        cells = [f"{r.misses[name][0]}/{r.misses[name][1]}" if name in r.misses else "-" for name in BY_WORD]
+        share = f"{r.reviews:,}, {r.positive / r.reviews:.0%} positive" if r.reviews else "none"
+        lines.append(
+            f"{r.word:<14} {f'{r.alone}/{len(NOUNS)}':>6} " + " ".join(f"{c:>16}" for c in cells) + f"  {share}"
+        )
+    clean = [r.word for r in rows if not r.missed]
+    if clean:
+        lines.append(f"no case missed ({len(clean)}): " + ", ".join(clean))
+    return "\n".join(lines)
+
+
 def table(result: dict) -> str:
     rows = [f"{'capability':<20} {'pass rate':>9} {'cases':>6}"]
     for name, r in result["capabilities"].items():
@@ -387,6 +461,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cases", type=int, default=100, help="cases per capability (twice this for edits and invariance)")
     ap.add_argument("--json", action="store_true", help="also print the result as one JSON line, last")
     ap.add_argument("--write", action="store_true", help=f"store the result as {RESULTS_FILE} in the checkpoint folder")
+    ap.add_argument(
+        "--by-word",
+        action="store_true",
+        help="also print, for each sentiment word the suite uses, how the model reads it alone and the cases it "
+        "misses that turn on it",
+    )
     ap.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
     args = ap.parse_args(argv)
     folders = args.checkpoint or ["checkpoints/bilstm-imdb"]
@@ -413,11 +493,15 @@ def main(argv: list[str] | None = None) -> int:
             names = list(folders)
         print(side_by_side(names, results, [p.metrics or {} for p in predictors]))
         print(f"({seconds} s)")
+        for name, predictor in zip(names, predictors) if args.by_word else ():
+            print(f"\n{name}\n" + word_table(by_word(predictor, suite, test)))
         return 0
     (folder,), (result,) = folders, results
     result["seconds"] = seconds
     print(table(result))
     print(f"({result['seconds']} s)")
+    if args.by_word:
+        print("\n" + word_table(by_word(predictors[0], suite, test)))
     if args.write:
         (Path(folder) / RESULTS_FILE).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if args.json:

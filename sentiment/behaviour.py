@@ -1,7 +1,7 @@
 """A behaviour suite: does a model read what changes a review's meaning? (in the spirit of CheckList,
 Ribeiro et al., ACL 2020)
 
-    python -m sentiment.behaviour --checkpoint checkpoints/bilstm-imdb [--data PATH] [--json] [--write]
+    python -m sentiment.behaviour --checkpoint checkpoints/bilstm-imdb [--data PATH] [--by-word] [--json] [--write]
 
 Capabilities, each a set of cases with the label a reader gives them:
 
@@ -20,13 +20,16 @@ Capabilities, each a set of cases with the label a reader gives them:
 
 Every case is made by rules from the lists below and the IMDb test reviews, the same every run. The
 training augmentation (``augment.py``) uses other templates, adjectives, nouns and names, and edits
-training reviews only. ``--write`` stores the result as ``behaviour.json`` in the checkpoint folder,
+training reviews only. ``--by-word`` also tells, for each sentiment word the made-up cases use, how the model
+reads it alone and how many of the cases that turn on it it misses: a model that negates well but misreads a
+word shows there. ``--write`` stores the result as ``behaviour.json`` in the checkpoint folder,
 where the app's Model tab reads it.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import random
 import re
@@ -345,7 +348,8 @@ class WordRow:
 
     word: str
     polarity: int  # 1 positive, 0 negative: what the suite takes the word to say
-    alone: int  # of the suite's nouns, in how many frames ALONE (verbs: ALONE_VERB) the model reads it so
+    alone: int  # in how many of ``frames`` plain sentences (ALONE, verbs ALONE_VERB) the model reads it so
+    frames: int  # plain sentences tried: one per noun of the suite
     misses: dict[str, tuple[int, int]]  # capability -> (cases missed, cases) among those that turn on the word
     reviews: int  # IMDb test reviews that hold the word
     positive: int  # how many of them are positive
@@ -380,7 +384,7 @@ def by_word(predictor, suite: list[Capability], test: Split) -> list[WordRow]:
         found = re.compile(rf"\b({w}|{past[w]})\b" if w in past else rf"\b{w}\b")
         holding = [y for t, y in zip(lowered, test.labels) if found.search(t)]
         right = sum(int(next(alone) >= 0.5) == polarity for _ in frames[w])
-        rows.append(WordRow(w, polarity, right, misses[w], len(holding), sum(holding)))
+        rows.append(WordRow(w, polarity, right, len(frames[w]), misses[w], len(holding), sum(holding)))
     return sorted(rows, key=lambda r: -r.missed)
 
 
@@ -397,9 +401,7 @@ def word_table(rows: list[WordRow]) -> str:
             continue
         cells = [f"{r.misses[name][0]}/{r.misses[name][1]}" if name in r.misses else "-" for name in BY_WORD]
         share = f"{r.reviews:,}, {r.positive / r.reviews:.0%} positive" if r.reviews else "none"
-        lines.append(
-            f"{r.word:<14} {f'{r.alone}/{len(NOUNS)}':>6} " + " ".join(f"{c:>16}" for c in cells) + f"  {share}"
-        )
+        lines.append(f"{r.word:<14} {f'{r.alone}/{r.frames}':>6} " + " ".join(f"{c:>16}" for c in cells) + f"  {share}")
     clean = [r.word for r in rows if not r.missed]
     if clean:
         lines.append(f"no case missed ({len(clean)}): " + ", ".join(clean))
@@ -465,7 +467,7 @@ def main(argv: list[str] | None = None) -> int:
         "--by-word",
         action="store_true",
         help="also print, for each sentiment word the suite uses, how the model reads it alone and the cases it "
-        "misses that turn on it",
+        "misses that turn on it (--json and --write always carry it, as by_word)",
     )
     ap.add_argument("--device", default=None, help="cuda, mps or cpu (default: best available)")
     args = ap.parse_args(argv)
@@ -500,8 +502,10 @@ def main(argv: list[str] | None = None) -> int:
     result["seconds"] = seconds
     print(table(result))
     print(f"({result['seconds']} s)")
+    words = by_word(predictors[0], suite, test)
+    result["by_word"] = [dataclasses.asdict(r) for r in words]
     if args.by_word:
-        print("\n" + word_table(by_word(predictors[0], suite, test)))
+        print("\n" + word_table(words))
     if args.write:
         (Path(folder) / RESULTS_FILE).write_text(json.dumps(result, indent=1) + "\n", encoding="utf-8")
     if args.json:

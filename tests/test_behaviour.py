@@ -2,6 +2,7 @@
 them, and the CLI (its ``main``, what ``python -m sentiment.behaviour`` runs) works on a tiny checkpoint
 with the documented JSON."""
 
+import dataclasses
 import difflib
 import json
 import random
@@ -193,7 +194,12 @@ def test_cli_prints_the_words_table_before_the_json(tiny_checkpoint, imdb_path, 
     assert behaviour.main(args) == 0
     lines = capsys.readouterr().out.splitlines()
     assert any(line.startswith("by word:") for line in lines)
-    assert set(json.loads(lines[-1])) == {"capabilities", "seconds"}
+    result = json.loads(lines[-1])
+    assert set(result) == {"capabilities", "seconds", "by_word"}
+    predictor = load_predictor(tiny_checkpoint, device="cpu")
+    test = load_imdb(str(imdb_path), splits=("test",))["test"]
+    rows = behaviour.by_word(predictor, behaviour.build_suite(test, 50), test)
+    assert result["by_word"] == json.loads(json.dumps([dataclasses.asdict(r) for r in rows]))
 
 
 def test_training_augmentation_uses_none_of_the_suites_words_or_templates():

@@ -65,6 +65,25 @@ def test_model_tab_shows_the_suite_of_the_model_beside_the_baseline():
         assert row["baseline"] == f"{baseline['capabilities'][name]['pass_rate']:.0%}"
 
 
+def test_model_tab_names_the_words_the_model_misreads_even_alone():
+    from sentiment import behaviour
+    from webapp.model_tab import behaviour_table, misread_words
+
+    rows = behaviour.read_results(models.shipped_predictor().path)["by_word"]
+    assert {r["word"] for r in rows} == set(
+        behaviour.POSITIVE + behaviour.NEGATIVE + [v for v, _ in behaviour.LIKE_VERBS]
+    )
+    intro, _ = behaviour_table()
+    assert misread_words(rows) in intro
+    # made-up rows: one word read the wrong way in 3 of 8 plain sentences, one read right in 5 of 8
+    word = lambda w, alone, misses: dict(word=w, polarity=1, alone=alone, frames=8, misses=misses)  # noqa: E731
+    made = [word("clever", 3, {"negated positive": [4, 5], "contrast": [1, 2]}), word("good", 5, {"contrast": [2, 9]})]
+    text = misread_words(made)
+    assert "*clever* (read positive in 3 of 8 plain sentences" in text and "good" not in text
+    assert "5 of the 7 cases that turn on it missed" in text and "5 of its 7 misses" in text
+    assert misread_words(made[1:]) == "" and misread_words([]) == ""
+
+
 def test_what_the_model_was_taught_says_whether_edits_were_among_it():
     from dataclasses import replace
 

@@ -167,6 +167,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --augment: this share of the sentences drawn (before twins) are negation idioms, whose "
         'negation does not just turn a word around ("I couldn\'t stop watching this film."; default: 0)',
     )
+    ap.add_argument(
+        "--augment-mild",
+        type=share,
+        default=0.0,
+        metavar="SHARE",
+        help="with --augment: this share of the other sentences take milder words, praise or blame that reviews "
+        'use on both sides ("The cast is likable.", "The script is formulaic."; default: 0)',
+    )
     for group_name, cls in (("model", ModelConfig), ("n-gram baseline", NgramConfig), ("training", TrainConfig)):
         group = ap.add_argument_group(f"{group_name} options")
         docs = field_comments(cls)
@@ -265,6 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         edits=args.augment_edits,
         pairs=args.augment_pairs,
         idioms=args.augment_idioms,
+        mild=args.augment_mild,
         seed=train_cfg.seed,
     )
     augmented: list[Split] = []

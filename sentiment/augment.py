@@ -34,6 +34,19 @@ NEGATIVE = (
     "fake trite pretentious generic hollow lazy repetitive offensive unlikable ugly flat unrealistic absurd "
     "overrated contrived stale derivative"
 ).split()
+# Milder words, what a reader takes for praise or blame though IMDb's reviews use them on either side more often
+# ("involving" is in as many negative reviews as positive): with ``AugmentConfig.mild``, a share of the sentences
+# take their adjectives from these, so that a short sentence's frame does not decide for a word it knows little.
+MILD_POSITIVE = (
+    "engrossing enthralling heartfelt taut tender understated subtle delicate restrained lively stylish "
+    "sophisticated crisp intricate poetic passionate informative pleasing amiable warm atmospheric nuanced "
+    "assured accomplished neat involving likable catchy cute"
+).split()
+MILD_NEGATIVE = (
+    "unremarkable unimaginative drab dreary overlong padded implausible banal stiff thin recycled stereotypical "
+    "confusing unsatisfying underdeveloped redundant meaningless mindless uninvolving formulaic tame uneven corny "
+    "sappy tired slow average"
+).split()
 # Adjectives that no training sentence uses (nor the suite): the development sentences that pick a weight
 # average (``soup.py``) are made of these, so they measure reading unseen words, not recalling trained ones.
 DEV_POSITIVE = "sharp affecting elegant dazzling absorbing graceful exquisite stirring endearing joyful".split()
@@ -226,6 +239,7 @@ class AugmentConfig:
     edits: bool = True  # add a flipped edit of every training review that has two or more words to swap
     pairs: bool = False  # minimal pairs: negated and contrasted sentences come with a twin of the opposite label
     idioms: float = 0.0  # share of the draws (before twins) that are negation idioms, not flips of a word
+    mild: float = 0.0  # share of the other draws whose adjectives are milder words (MILD_POSITIVE, MILD_NEGATIVE)
     seed: int = 1  # seed for the sentences drawn
 
 
@@ -290,6 +304,8 @@ def augment(train: Split, cfg: AugmentConfig | None = None) -> Split:
     while len(texts) - start < cfg.sentences:
         if cfg.idioms and rng.random() < cfg.idioms:  # drawn only when asked, so that other draws stay as they were
             text, label, twin = *idiom(rng), None
+        elif cfg.mild and rng.random() < cfg.mild:  # likewise
+            text, label, twin = sentence_and_twin(rng, MILD_POSITIVE, MILD_NEGATIVE)
         else:
             text, label, twin = sentence_and_twin(rng)
         pair = [(text, label)] + ([(twin, 1 - label)] if cfg.pairs and twin else [])

@@ -204,6 +204,9 @@ def test_cli_prints_the_words_table_before_the_json(tiny_checkpoint, imdb_path, 
 
 def test_training_augmentation_uses_none_of_the_suites_words_or_templates():
     assert not set(aug.POSITIVE + aug.NEGATIVE) & set(behaviour.POSITIVE + behaviour.NEGATIVE)
+    mild = aug.MILD_POSITIVE + aug.MILD_NEGATIVE  # and the milder words are none of the other lists' either
+    assert len(set(mild)) == len(mild) and not set(mild) & set(aug.POSITIVE + aug.NEGATIVE)
+    assert not set(mild) & set(behaviour.POSITIVE + behaviour.NEGATIVE + aug.DEV_POSITIVE + aug.DEV_NEGATIVE)
     # the development sentences' adjectives (soup.py) are neither the suite's nor any training sentence's
     assert not set(aug.DEV_POSITIVE + aug.DEV_NEGATIVE) & set(
         aug.POSITIVE + aug.NEGATIVE + behaviour.POSITIVE + behaviour.NEGATIVE
@@ -298,6 +301,32 @@ def test_idioms_take_their_share_of_the_sentences_and_leave_the_other_draws_alon
     assert 140 < len(found) < 260  # about one in five, alone or among review sentences
     assert all(idioms[i] == y for i, y in found)  # each with the label its phrase says
     assert 0.35 < sum(y for _, y in found) / len(found) < 0.65
+
+
+def test_mild_words_take_their_share_with_the_label_their_words_say(imdb):
+    train = imdb["train"].take(range(0, 25000, 250))
+    cfg = dict(sentences=1000, edits=False, in_reviews=0.0, seed=5)
+    assert (
+        aug.augment(train, aug.AugmentConfig(**cfg)).texts
+        == aug.augment(train, aug.AugmentConfig(**cfg, mild=0.0)).texts
+    )
+    mixed = aug.augment(train, aug.AugmentConfig(**cfg, mild=0.3))
+    mild = set(aug.MILD_POSITIVE + aug.MILD_NEGATIVE)
+    found = 0
+    for text, label in zip(mixed.texts, mixed.labels):
+        words = tokenize(text)
+        if not mild & set(words):
+            continue
+        found += 1
+        assert not set(words) & set(aug.POSITIVE + aug.NEGATIVE), text  # a draw takes one list or the other
+        if re.search(r"\b(yet|even though|still|despite|but|nevertheless|while|though)\b", text, re.IGNORECASE):
+            assert set(words) & set(aug.MILD_POSITIVE) and set(words) & set(aug.MILD_NEGATIVE), text
+            continue  # which clause decides: by the template's construction, as for the other contrasts
+        if any(v in words for pair in aug.VERBS for v in pair):
+            continue  # verb sentences carry no adjective
+        polarity = int(any(w in aug.MILD_POSITIVE for w in words))
+        assert label == (1 - polarity if TRAINING_NEGATION.search(text) else polarity), text
+    assert 220 < found < 380  # about three in ten
 
 
 @pytest.fixture(scope="module")

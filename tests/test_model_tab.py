@@ -99,6 +99,8 @@ def test_what_the_model_was_taught_says_whether_edits_were_among_it():
     assert "minimal pairs" in taught(pairs) and "minimal pairs" not in taught(sentences_only)
     idioms = replace(m, augmented_examples=60, augment={"sentences": 60, "edits": False, "pairs": True, "idioms": 0.15})
     assert "negation idioms" in taught(idioms) and "idioms" not in taught(pairs)
+    mild = replace(m, augmented_examples=60, augment={"sentences": 60, "edits": False, "pairs": True, "mild": 0.3})
+    assert "milder words" in taught(mild) and "milder" not in taught(idioms)
     # a last round on reviews alone, after a round that was taught: the card says where it was taught
     rounds = [
         {"train_seconds": 600.0},

@@ -41,6 +41,8 @@ def _sentences(examples: int, augment: dict) -> str:
         sentences += ", in minimal pairs (each beside a twin that differs only where its meaning turns)"
     if augment.get("idioms"):
         sentences += ', and negation idioms ("I couldn\'t stop watching this film.")'
+    if augment.get("mild"):
+        sentences += ', some of them with milder words ("The cast is likable.")'
     if augment.get("edits", True):
         return (
             f"{examples:,} more examples: the training reviews with their decisive words swapped for "

@@ -350,6 +350,7 @@ class WordRow:
     polarity: int  # 1 positive, 0 negative: what the suite takes the word to say
     alone: int  # in how many of ``frames`` plain sentences (ALONE, verbs ALONE_VERB) the model reads it so
     frames: int  # plain sentences tried: one per noun of the suite
+    frame: str  # the plain sentence, its noun left open ("The {noun} was clever.")
     misses: dict[str, tuple[int, int]]  # capability -> (cases missed, cases) among those that turn on the word
     reviews: int  # IMDb test reviews that hold the word
     positive: int  # how many of them are positive
@@ -365,10 +366,11 @@ def by_word(predictor, suite: list[Capability], test: Split) -> list[WordRow]:
     Tells a model that negates well but misreads a word from one that misreads negation."""
     words = [(w, 1) for w in POSITIVE] + [(w, 0) for w in NEGATIVE] + [(verb, 1) for verb, _ in LIKE_VERBS]
     past = dict(LIKE_VERBS)
-    frames = {
-        w: [(ALONE_VERB.format(past=past[w], noun=n) if w in past else ALONE.format(word=w, noun=n)) for n in NOUNS]
+    frame = {
+        w: ALONE_VERB.format(past=past[w], noun="{noun}") if w in past else ALONE.format(word=w, noun="{noun}")
         for w, _ in words
     }
+    frames = {w: [frame[w].format(noun=n) for n in NOUNS] for w, _ in words}
     alone = iter(p.probability for p in predictor.predict_batch([f for w, _ in words for f in frames[w]]))
     misses = {w: {} for w, _ in words}
     for cap in suite:
@@ -384,7 +386,7 @@ def by_word(predictor, suite: list[Capability], test: Split) -> list[WordRow]:
         found = re.compile(rf"\b({w}|{past[w]})\b" if w in past else rf"\b{w}\b")
         holding = [y for t, y in zip(lowered, test.labels) if found.search(t)]
         right = sum(int(next(alone) >= 0.5) == polarity for _ in frames[w])
-        rows.append(WordRow(w, polarity, right, len(frames[w]), misses[w], len(holding), sum(holding)))
+        rows.append(WordRow(w, polarity, right, len(frames[w]), frame[w], misses[w], len(holding), sum(holding)))
     return sorted(rows, key=lambda r: -r.missed)
 
 

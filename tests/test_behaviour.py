@@ -178,6 +178,7 @@ def test_by_word_accounts_for_every_made_up_case_and_miss(tiny_checkpoint, imdb,
     for r in rows:
         frames = [f"I {past[r.word]} the {n}." if r.word in past else f"The {n} was {r.word}." for n in behaviour.NOUNS]
         assert r.alone == sum(int(p.probability >= 0.5) == r.polarity for p in predictor.predict_batch(frames))
+        assert [r.frame.format(noun=n) for n in behaviour.NOUNS] == frames and r.frames == len(frames)
         assert 0 <= r.positive <= r.reviews <= len(test)
     good = next(r for r in rows if r.word == "good")
     holding = [y for t, y in zip(test.texts, test.labels) if "good" in tokenize(t)]

@@ -76,10 +76,12 @@ def test_model_tab_names_the_words_the_model_misreads_even_alone():
     intro, _ = behaviour_table()
     assert misread_words(rows) in intro
     # made-up rows: one word read the wrong way in 3 of 8 plain sentences, one read right in 5 of 8
-    word = lambda w, alone, misses: dict(word=w, polarity=1, alone=alone, frames=8, misses=misses)  # noqa: E731
+    word = lambda w, alone, misses: dict(  # noqa: E731
+        word=w, polarity=1, alone=alone, frames=8, frame=f"The {{noun}} was {w}.", misses=misses
+    )
     made = [word("clever", 3, {"negated positive": [4, 5], "contrast": [1, 2]}), word("good", 5, {"contrast": [2, 9]})]
     text = misread_words(made)
-    assert "*clever* (read positive in 3 of 8 plain sentences" in text and "good" not in text
+    assert '*clever* (read positive in 3 of 8 plain sentences "The … was clever."' in text and "good" not in text
     assert "5 of the 7 cases that turn on it missed" in text and "5 of its 7 misses" in text
     assert misread_words(made[1:]) == "" and misread_words([]) == ""
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from sentiment.behaviour import ALONE, read_results
+from sentiment.behaviour import read_results
 from sentiment.metrics import Metrics
 
 from . import models
@@ -206,7 +206,7 @@ def misread_words(rows: list[dict]) -> str:
     first, *rest = misread
     named = [
         f"*{first['word']}* (read {'positive' if first['polarity'] else 'negative'} in {first['alone']} of "
-        f'{first["frames"]} plain sentences "{ALONE.format(noun="…", word=first["word"])}", one per noun; '
+        f'{first["frames"]} plain sentences "{first["frame"].format(noun="…")}", one per noun; '
         f"{missed(first)} of the {cases(first)} cases that turn on it missed)"
     ] + [f"*{r['word']}* ({r['alone']} of {r['frames']}; {missed(r)} of {cases(r)})" for r in rest]
     return (

@@ -260,6 +260,9 @@ def test_a_tiny_time_budget_stops_the_run_with_a_message(page, monkeypatch):
 def test_model_tab(page, tmp_path):
     page.get_by_role("tab", name="Model").click()
     page.get_by_text("test accuracy (25,000 reviews)").wait_for()
+    misread = page.get_by_text("Words it misreads even alone")  # drawn under the suite's intro, from behaviour.json
+    misread.scroll_into_view_if_needed()
+    assert misread.is_visible() and misread.bounding_box()["width"] > 0
     snap(page, tmp_path, "model")
 
 

@@ -380,11 +380,12 @@ def by_word(predictor, suite: list[Capability], test: Split) -> list[WordRow]:
         for case, p in zip(cap.cases, probs):
             missed, n = misses[case.word].get(cap.name, (0, 0))
             misses[case.word][cap.name] = (missed + (int(p >= 0.5) != case.label), n + 1)
-    lowered = [t.lower() for t in test.texts]
+    forms = {w: {w, past[w]} if w in past else {w} for w, _ in words}
+    every = sorted(set().union(*forms.values()), key=len, reverse=True)  # "loved" before "love"
+    found = [set(re.findall(rf"\b({'|'.join(every)})\b", t.lower())) for t in test.texts]  # one pass a review
     rows = []
     for w, polarity in words:
-        found = re.compile(rf"\b({w}|{past[w]})\b" if w in past else rf"\b{w}\b")
-        holding = [y for t, y in zip(lowered, test.labels) if found.search(t)]
+        holding = [y for f, y in zip(found, test.labels) if f & forms[w]]
         right = sum(int(next(alone) >= 0.5) == polarity for _ in frames[w])
         rows.append(WordRow(w, polarity, right, len(frames[w]), frame[w], misses[w], len(holding), sum(holding)))
     return sorted(rows, key=lambda r: -r.missed)

@@ -359,6 +359,10 @@ class WordRow:
     def missed(self) -> int:
         return sum(m for m, _ in self.misses.values())
 
+    @property
+    def cases(self) -> int:
+        return sum(n for _, n in self.misses.values())
+
 
 def by_word(predictor, suite: list[Capability], test: Split) -> list[WordRow]:
     """For each of the suite's sentiment words: how the model reads it alone, how many of the made-up cases

@@ -77,7 +77,7 @@ def test_model_tab_names_the_words_the_model_misreads_even_alone():
     assert misread_words(rows) in intro
     # made-up rows: one word read the wrong way in 3 of 8 plain sentences, one read right in 5 of 8
     word = lambda w, alone, misses: dict(  # noqa: E731
-        word=w, polarity=1, alone=alone, frames=8, frame=f"The {{noun}} was {w}.", misses=misses
+        word=w, polarity=1, alone=alone, frames=8, frame=f"The {{noun}} was {w}.", misses=misses, reviews=0, positive=0
     )
     made = [word("clever", 3, {"negated positive": [4, 5], "contrast": [1, 2]}), word("good", 5, {"contrast": [2, 9]})]
     text = misread_words(made)

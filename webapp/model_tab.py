@@ -8,7 +8,7 @@ from pathlib import Path
 import gradio as gr
 import pandas as pd
 
-from sentiment.behaviour import read_results
+from sentiment.behaviour import WordRow, read_results
 from sentiment.metrics import Metrics
 
 from . import models
@@ -198,20 +198,19 @@ def behaviour_table() -> tuple[str, pd.DataFrame]:
 def misread_words(rows: list[dict]) -> str:
     """The suite's sentiment words the model reads the wrong way even alone, and how many of its misses on the
     made-up sentences turn on them (``behaviour.json``'s by_word, from ``python -m sentiment.behaviour --write``)."""
-    misread = [r for r in rows if 2 * r["alone"] < r["frames"]]
+    words = [WordRow(**r) for r in rows]
+    misread = [r for r in words if 2 * r.alone < r.frames]
     if not misread:
         return ""
-    missed = lambda r: sum(m for m, _ in r["misses"].values())  # noqa: E731
-    cases = lambda r: sum(n for _, n in r["misses"].values())  # noqa: E731
     first, *rest = misread
     named = [
-        f"*{first['word']}* (read {'positive' if first['polarity'] else 'negative'} in {first['alone']} of "
-        f'{first["frames"]} plain sentences "{first["frame"].format(noun="…")}", one per noun; '
-        f"{missed(first)} of the {cases(first)} cases that turn on it missed)"
-    ] + [f"*{r['word']}* ({r['alone']} of {r['frames']}; {missed(r)} of {cases(r)})" for r in rest]
+        f"*{first.word}* (read {'positive' if first.polarity else 'negative'} in {first.alone} of "
+        f'{first.frames} plain sentences "{first.frame.format(noun="…")}", one per noun; '
+        f"{first.missed} of the {first.cases} cases that turn on it missed)"
+    ] + [f"*{r.word}* ({r.alone} of {r.frames}; {r.missed} of {r.cases})" for r in rest]
     return (
         f"\n\n**Words it misreads even alone:** {', '.join(named)}. "
-        f"{sum(missed(r) for r in misread)} of its {sum(missed(r) for r in rows)} misses on the suite's made-up "
+        f"{sum(r.missed for r in misread)} of its {sum(r.missed for r in words)} misses on the suite's made-up "
         "sentences turn on these words, not on the negation or the turn around them."
     )
 

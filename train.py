@@ -175,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
         help="with --augment: this share of the other sentences take milder words, praise or blame that reviews "
         'use on both sides ("The cast is likable.", "The script is formulaic."; default: 0)',
     )
+    ap.add_argument(
+        "--augment-labels-from",
+        metavar="CHECKPOINT",
+        help="with --augment: label the sentences with this model's probability of positive instead of their "
+        "rule's label, so that a round on reviews keeps how that model reads them (learning without forgetting, "
+        "Li & Hoiem 2016)",
+    )
     for group_name, cls in (("model", ModelConfig), ("n-gram baseline", NgramConfig), ("training", TrainConfig)):
         group = ap.add_argument_group(f"{group_name} options")
         docs = field_comments(cls)
@@ -247,6 +254,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.model == "ngram" and train_cfg.adversarial:
         print("--adversarial perturbs a BiLSTM's word embeddings; the n-gram model has none", file=sys.stderr)
         return 2
+    if args.augment_labels_from and not args.augment:
+        print("--augment-labels-from labels the --augment sentences; give --augment N too", file=sys.stderr)
+        return 2
     device = pick_device(args.device)
     try:
         pretrained = load_pretrained(args.pretrained) if args.pretrained else None
@@ -257,6 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             earlier_rounds = lineage(Metrics.from_dict(init.metrics)) if init and init.metrics else None
         except MetricsError as e:
             raise CheckpointError(f"{args.init}: {e}") from e
+        labeller = load_predictor(args.augment_labels_from, device=device) if args.augment_labels_from else None
         splits = load_imdb(args.data, splits=("train", "test", "unsupervised") if args.teacher else ("train", "test"))
         soft, teacher = None, None
         if args.teacher:
@@ -279,8 +290,11 @@ def main(argv: list[str] | None = None) -> int:
     augmented: list[Split] = []
 
     def extra(train: Split) -> Split:
-        augmented.append(augment(train, augment_cfg))
-        return augmented[-1]
+        made = augment(train, augment_cfg)
+        if labeller is not None:
+            made = Split(made.texts, [p.probability for p in labeller.predict_batch(made.texts, batch_size=256)])
+        augmented.append(made)
+        return made
 
     data = prepare(splits["train"], train_cfg, vocab=given_vocab, soft=soft, augment=extra if args.augment else None)
     model_cfg.vocab_size = len(data.vocab)
@@ -341,7 +355,10 @@ def main(argv: list[str] | None = None) -> int:
         teachers=teacher or None,
         init={"path": args.init, "test_accuracy": init.metrics.get("test_accuracy")} if init else None,
         earlier_rounds=earlier_rounds,
-        augment=dataclasses.asdict(augment_cfg) if args.augment else None,
+        augment=dataclasses.asdict(augment_cfg)
+        | ({"labels_from": args.augment_labels_from} if args.augment_labels_from else {})
+        if args.augment
+        else None,
         history=done.history,
     ).to_dict()
     out = save_checkpoint(args.out, model, data.vocab, metrics)

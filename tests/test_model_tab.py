@@ -103,6 +103,8 @@ def test_what_the_model_was_taught_says_whether_edits_were_among_it():
     assert "negation idioms" in taught(idioms) and "idioms" not in taught(pairs)
     mild = replace(m, augmented_examples=60, augment={"sentences": 60, "edits": False, "pairs": True, "mild": 0.3})
     assert "milder words" in taught(mild) and "milder" not in taught(idioms)
+    kept = replace(m, augmented_examples=60, augment={"sentences": 60, "edits": False, "labels_from": "runs/r2-reads"})
+    assert "probabilities of r2-reads" in taught(kept) and "probabilities" not in taught(mild)
     # a last round on reviews alone, after a round that was taught: the card says where it was taught
     rounds = [
         {"train_seconds": 600.0},

@@ -5,6 +5,8 @@ import json
 import shutil
 import sys
 
+import pytest
+
 from devtools import ROOT, SHIPPED
 from sentiment import ModelConfig, NgramConfig, TrainConfig, load_predictor
 from sentiment.cli import field_comments
@@ -206,3 +208,33 @@ def test_continuing_a_checkpoint_with_broken_metrics_names_it(tmp_path, capsys):
     assert train.main(["--data", str(tmp_path / "nowhere"), "--init", str(broken)]) == 2
     err = capsys.readouterr().err
     assert str(broken) in err and "'valid_accuracy'" in err and "Traceback" not in err
+
+
+def test_sentences_can_take_another_models_probabilities_instead_of_their_rule_labels(imdb_path, tmp_path, monkeypatch):
+    made, prepared = [], []
+    real_augment, real_prepare = train.augment, train.prepare
+    monkeypatch.setattr(train, "augment", lambda *a: made.append(real_augment(*a)) or made[-1])
+    monkeypatch.setattr(train, "prepare", lambda *a, **k: prepared.append(real_prepare(*a, **k)) or prepared[-1])
+    out = tmp_path / "kept"
+    args = ["--data", str(imdb_path), "--out", str(out), "--train-limit", "100", "--epochs", "1", "--embed-dim", "8"]
+    args += ["--hidden-dim", "8", "--test-limit", "200", "--device", "cpu", "--augment", "60", "--no-augment-edits"]
+    assert train.main([*args, "--augment-pairs", "--augment-labels-from", str(SHIPPED)]) == 0
+    (sentences,) = made
+    labels = prepared[0].train.labels[-len(sentences) :].tolist()
+    expected = [p.probability for p in load_predictor(SHIPPED, device="cpu").predict_batch(sentences.texts)]
+    assert (
+        labels == pytest.approx(expected, abs=1e-6) and labels != sentences.labels and set(sentences.labels) == {0, 1}
+    )
+    # the shipped model reads the sentences: its probabilities mostly agree with the rule's labels
+    assert sum((p > 0.5) == y for p, y in zip(labels, sentences.labels)) > 0.8 * len(labels)
+    m = json.loads((out / "metrics.json").read_text())
+    assert m["augment"]["labels_from"] == str(SHIPPED) and m["augmented_examples"] == len(sentences)
+
+
+def test_labels_for_the_sentences_without_sentences_or_from_a_missing_model_are_refused(tmp_path, capsys):
+    assert train.main(["--data", str(tmp_path / "nowhere"), "--augment-labels-from", str(SHIPPED)]) == 2
+    assert "give --augment N" in capsys.readouterr().err
+    missing = tmp_path / "missing"
+    assert train.main(["--data", str(tmp_path), "--augment", "10", "--augment-labels-from", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert str(missing) in err and "Traceback" not in err

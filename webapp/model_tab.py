@@ -43,6 +43,8 @@ def _sentences(examples: int, augment: dict) -> str:
         sentences += ', and negation idioms ("I couldn\'t stop watching this film.")'
     if augment.get("mild"):
         sentences += ', some of them with milder words ("The cast is likable.")'
+    if augment.get("labels_from"):
+        sentences += f", labelled not by rule but with the probabilities of {Path(augment['labels_from']).name}"
     if augment.get("edits", True):
         return (
             f"{examples:,} more examples: the training reviews with their decisive words swapped for "

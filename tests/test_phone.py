@@ -67,3 +67,23 @@ def test_model_tab_labels_stay_whole_at_phone_width(phone):
     ):
         text, lines, count = words
         assert lines <= count, f"{text!r} drawn on {lines} lines"
+
+
+def test_suite_table_words_stay_whole_and_the_table_scrolls_inside_itself(phone):
+    phone.get_by_role("tab", name="Model").click()
+    suite = phone.locator("#suite-table")
+    suite.scroll_into_view_if_needed(timeout=30000)
+    suite.get_by_text("vocabulary", exact=True).last.wait_for(timeout=30000)
+    # each word of a header or a capability's name is drawn whole: its text spans no more lines than words
+    names = ["capability", "BiLSTM", "baseline", "cases", "vocabulary", "negated positive", "flipped edits"]
+    for name in names:
+        lines = suite.get_by_text(name, exact=True).last.evaluate(
+            """el => { const range = document.createRange(); range.selectNodeContents(el.firstChild);
+                return new Set([...range.getClientRects()].map(r => Math.round(r.top))).size; }"""
+        )
+        assert lines <= len(name.split()), f"{name!r} drawn on {lines} lines"
+    # the rates are on screen; the descriptions are reached by scrolling the table, not the page
+    rate = suite.get_by_text("baseline", exact=True).last.bounding_box()
+    assert rate["x"] + rate["width"] <= WIDTH
+    assert suite.get_by_text("what it checks", exact=True).last.bounding_box()["x"] >= WIDTH - 40
+    assert page_width(phone) <= WIDTH

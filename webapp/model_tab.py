@@ -226,7 +226,11 @@ class ModelTab:
             )
             self.behaviour_intro = gr.Markdown()
             self.behaviour = gr.Dataframe(
-                interactive=False, wrap=True, show_label=False, column_widths=["34%", "14%", "14%", "12%", "26%"]
+                interactive=False,
+                wrap=True,
+                show_label=False,
+                column_widths=["150px", "80px", "90px", "70px", "560px"],
+                elem_id="suite-table",
             )
 
     def load(self) -> dict:

@@ -1,13 +1,14 @@
 """Train a sentiment model on IMDb and write a checkpoint folder.
 
-    python train.py --pretrained checkpoints/bilstm-imdb-lm --teacher checkpoints/ngram-imdb ...  # the shipped recipe (README.md)
+    python train.py --teacher checkpoints/ngram-imdb --bidirectional ...  # the shipped recipe's first round (README.md)
     python train.py --model ngram --out checkpoints/ngram-imdb ...   # the bag-of-n-grams baseline (NBSVM)
     python train.py --preset textbook --out checkpoints/textbook     # the textbook's LSTM
 
 Loads the data, builds the vocabulary from the training reviews (or takes the pretrained
-encoder's), optionally adds the unlabeled reviews labelled with a teacher's probabilities,
-trains with the shared loop in ``sentiment.training`` (keeping the weights best on
-validation), scores the test set once and saves weights, config, vocabulary and metrics together.
+encoder's), optionally adds the unlabeled reviews labelled with a teacher's probabilities and
+short labelled sentences (``sentiment.augment``), trains with the shared loop in
+``sentiment.training`` (keeping the weights best on validation), scores the test set once and
+saves weights, config, vocabulary and metrics together.
 """
 
 from __future__ import annotations

@@ -292,8 +292,10 @@ def main(argv: list[str] | None = None) -> int:
 
     def extra(train: Split) -> Split:
         made = augment(train, augment_cfg)
-        if labeller is not None:
-            made = Split(made.texts, [p.probability for p in labeller.predict_batch(made.texts, batch_size=256)])
+        if labeller is not None:  # the sentences come last; the flipped edits keep their flipped labels
+            edits = len(made) - augment_cfg.sentences
+            probs = [p.probability for p in labeller.predict_batch(made.texts[edits:], batch_size=256)]
+            made = Split(made.texts, made.labels[:edits] + probs)
         augmented.append(made)
         return made
 

@@ -44,7 +44,8 @@ def _sentences(examples: int, augment: dict) -> str:
     if augment.get("mild"):
         sentences += ', some of them with milder words ("The cast is likable.")'
     if augment.get("labels_from"):
-        sentences += f", labelled not by rule but with the probabilities of {Path(augment['labels_from']).name}"
+        model = Path(augment["labels_from"]).resolve().name
+        sentences += f", their labels taken from the probabilities of {model}, not from the rule"
     if augment.get("edits", True):
         return (
             f"{examples:,} more examples: the training reviews with their decisive words swapped for "

@@ -159,9 +159,10 @@ def test_train_tab_curves_stay_drawn_and_uncovered_while_a_run_trains_then_runs_
     page.get_by_role("button", name="Clear runs").evaluate("el => el.scrollIntoView({block: 'start'})")
     page.get_by_role("button", name="Train", exact=True).click()
     done = page.locator("[aria-rowindex] [aria-colindex]", has_text="#1 BiLSTM 32")
-    samples = []
+    samples, status_lines = [], []
     for _ in range(600):  # at most 5 minutes on a busy machine
         samples.append(page.evaluate(PROBE, ["Accuracy", "Loss"]))
+        status_lines.append(page.locator("#train-status").inner_text())
         if done.count():
             break
         page.wait_for_timeout(500)
@@ -188,6 +189,13 @@ def test_train_tab_curves_stay_drawn_and_uncovered_while_a_run_trains_then_runs_
     last = during[-2] if len(during) > 1 else during[-1]
     assert all(n >= 2 for n in last[0]["lines"].values()), last
     assert "2,000 training reviews" in page.get_by_label("Log").input_value()
+    # the status line carries the run's progress alone (the idle sentence once showed through it), then comes back
+    running = status_lines[started:-1]
+    assert any("epoch 1/1" in line for line in running), running[:3]
+    assert not any("Press Train" in line for line in running), [line for line in running if "Press" in line][:3]
+    from playwright.sync_api import expect
+
+    expect(page.locator("#train-status")).to_contain_text("Press Train to start a run", timeout=10000)
 
     # a second, smaller run: its own two series beside the first, and a second row in the runs table
     set_number(page, "Training reviews", "300")

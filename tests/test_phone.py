@@ -87,3 +87,52 @@ def test_suite_table_words_stay_whole_and_the_table_scrolls_inside_itself(phone)
     assert rate["x"] + rate["width"] <= WIDTH
     assert suite.get_by_text("what it checks", exact=True).last.bounding_box()["x"] >= WIDTH - 40
     assert page_width(phone) <= WIDTH
+
+
+# What is drawn inside the Train tab's status line: each visible box that shows text, a border or a fill, and how
+# many pairs of them (neither inside the other) overlap on screen.
+DRAWN = """(id) => {
+    const root = document.getElementById(id);
+    const shown = [...root.querySelectorAll('*')].filter(el => {
+        const s = getComputedStyle(el), r = el.getBoundingClientRect();
+        if (s.visibility === 'hidden' || s.display === 'none' || r.width < 1 || r.height < 1) return false;
+        const ownText = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
+        const filled = s.backgroundColor !== 'rgba(0, 0, 0, 0)' || parseFloat(s.borderTopWidth) > 0;
+        return ownText || filled;
+    });
+    const overlaps = [];
+    for (const a of shown) for (const b of shown) {
+        if (a === b || a.contains(b) || b.contains(a)) continue;
+        const p = a.getBoundingClientRect(), q = b.getBoundingClientRect();
+        if (p.left < q.right - 1 && q.left < p.right - 1 && p.top < q.bottom - 1 && q.top < p.bottom - 1)
+            overlaps.push([a.textContent.trim() || a.className, b.textContent.trim() || b.className]);
+    }
+    return {text: root.innerText, overlaps};
+}"""
+
+
+@pytest.mark.alone
+def test_train_progress_is_drawn_whole_at_phone_width(phone):
+    """While a run trains, the status line shows its epoch and step, and nothing drawn there (the description, the
+    bar, Gradio's timer) lies over anything else; the idle sentence comes back when the run stops."""
+    phone.get_by_role("tab", name="Train").click()
+    box = phone.get_by_label("Training reviews").locator(
+        "xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']"
+    )
+    box.fill("4000")
+    box.press("Enter")
+    phone.get_by_role("button", name="Train", exact=True).click()
+    samples = []
+    for _ in range(120):
+        phone.wait_for_timeout(500)
+        sample = phone.evaluate(DRAWN, "train-status")
+        if "step" in sample["text"]:
+            samples.append(sample)
+        if len(samples) >= 6:
+            break
+    phone.get_by_role("button", name="Stop").click()
+    assert len(samples) >= 6, "the run's progress was not shown on the status line"
+    assert [s for s in samples if s["overlaps"]] == [], samples
+    assert all("Press Train" not in s["text"] for s in samples), samples
+    phone.get_by_text("Press Train to start a run").wait_for(timeout=60000)
+    assert page_width(phone) <= WIDTH

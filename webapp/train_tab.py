@@ -129,7 +129,7 @@ class TrainTab:
                 self.stop_btn = gr.Button("Stop", variant="stop")
                 self.clear_btn = gr.Button("Clear runs")
             # Gradio's progress (and the queue position while waiting) shows on this line only, covering no result
-            self.status = gr.Markdown(IDLE, elem_id="train-status", min_height=40)
+            self.status = gr.Markdown(IDLE, elem_id="train-status", min_height=64)
             with gr.Row():
                 self.acc_plot = gr.LinePlot(
                     x="epoch", y="accuracy", color="series", title="Accuracy", y_lim=[0.4, 1.0], height=300
@@ -155,7 +155,9 @@ class TrainTab:
             api_visibility="private",
             show_progress="hidden",
         )
-        self.train_btn.click(
+        # the idle sentence leaves the status line while a run has it (its progress drawn there alone), then returns
+        quiet = dict(queue=False, api_visibility="private", show_progress="hidden")
+        run = self.train_btn.click(lambda: "", None, self.status, **quiet).then(
             self.train,
             inputs,
             outputs,
@@ -165,6 +167,7 @@ class TrainTab:
             show_progress="full",
             show_progress_on=[self.status],
         )
+        run.then(lambda: IDLE, None, self.status, **quiet)
         self.stop_btn.click(self.stop, visitor, None, queue=False, api_name="stop", show_progress="hidden")
         self.clear_btn.click(self.clear, visitor, outputs, queue=False, api_name="clear_runs", show_progress="hidden")
 
@@ -245,7 +248,9 @@ class TrainTab:
         for event in with_threads(events, settings.SETTINGS.train_threads):
             if isinstance(event, Step):
                 last_step = time.monotonic()
-                progress((event.step, event.total_steps), desc=f"epoch {event.epoch}/{cfg.epochs}", unit="steps")
+                # the step count in the description: Gradio's own count sits under the bar on a phone's width
+                step = f"epoch {event.epoch}/{cfg.epochs} · step {event.step:,}/{event.total_steps:,}"
+                progress(event.step / event.total_steps, desc=step)
                 if event.step % every == 0 or event.step == 1:
                     run.steps.append((event.step / (event.total_steps / cfg.epochs), event.accuracy, event.loss))
                 # the first step draws both curves at once; then the plots update each second (and control goes

@@ -80,6 +80,48 @@ def test_predict_tab_shows_label_tokens_running_verdict_and_baseline(page, tmp_p
     page.get_by_label("Review").first.fill(LATE_TURN)  # as it was, for the tests that follow
 
 
+def shown_probability(page) -> str:
+    return page.locator("input[type=number]").first.input_value()
+
+
+def test_a_clicked_example_is_analysed_and_nothing_stale_is_left(page):
+    """Before any review, the probability box is empty (not a 0 that reads as a verdict). Clicking an example, of
+    the Predict tab's own or of Edit and compare, shows that example's verdict, never the previous review's."""
+    from sentiment.compare_examples import load_examples
+    from webapp import models
+    from webapp.compare import _example_label
+    from webapp.predict_tab import DISAGREEMENTS, READING, disagreement_label
+
+    page.reload()
+    page.get_by_label("Review").first.wait_for(timeout=60000)
+    page.wait_for_timeout(1000)
+    assert shown_probability(page) == ""
+    # each example's label is drawn whole (Gradio cuts a longer one mid-word, with "...")
+    labels = [f"{capability}: {text}" for text, _, capability in READING]
+    labels += [disagreement_label(*d) for d in DISAGREEMENTS] + [_example_label(e) for e in load_examples()]
+    cut = [label for label in labels if not page.get_by_text(label, exact=True).is_visible()]
+    assert cut == [], cut
+    shipped = models.shipped_predictor()
+    page.get_by_label("Review").first.fill(LATE_TURN)
+    page.get_by_role("button", name="Analyze").click()
+    expected = str(round(shipped.predict(LATE_TURN).probability, 4))
+    page.wait_for_function("(v) => document.querySelector('input[type=number]').value === v", arg=expected)
+
+    text, _, capability = READING[3]  # "The movie was not bad.": positive, the previous review negative
+    page.get_by_text(f"{capability}: {text}", exact=True).click()
+    expected = str(round(shipped.predict(text).probability, 4))
+    page.wait_for_function("(v) => document.querySelector('input[type=number]').value === v", arg=expected)
+    assert page.get_by_label("Review").first.input_value() == text
+    assert "positive" in page.get_by_test_id("label-output-value").inner_text().lower()
+
+    example = load_examples()[0]
+    page.get_by_text(_example_label(example), exact=True).click()
+    expected = str(round(shipped.predict(example.original).probability, 4))
+    page.wait_for_function("(v) => document.querySelector('input[type=number]').value === v", arg=expected)
+    page.get_by_text("Running verdicts, review and edited copy").first.wait_for(timeout=20000)
+    page.get_by_label("Review").first.fill(LATE_TURN)  # as it was, for the tests that follow
+
+
 def drawn_series(page, title: str) -> dict[str, int]:
     """What a chart has drawn, read from its SVG: for each line on it with a colour, its series (from the legend
     and the line's label) and how many points the line joins."""

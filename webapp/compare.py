@@ -39,14 +39,17 @@ PLOT_NOTE = (
 )
 
 
+LABEL_CHARS = 60  # Gradio shows an example's label cut to its first 60 characters
+
+
 def _example_label(e) -> str:
     who = {
-        (True, False): "the BiLSTM follows, the baseline does not",
-        (False, False): "neither model follows",
+        (True, False): "BiLSTM follows, baseline not",
+        (False, False): "neither follows",
         (True, True): "both follow",
-        (False, True): "the baseline follows, the BiLSTM does not",
+        (False, True): "baseline follows, BiLSTM not",
     }[(e.model_follows, e.baseline_follows)]
-    return f"{e.name} ({e.gold} review): {who}"
+    return f"{e.name}: {who}"
 
 
 def refuse_too_long(text: str, predictor: Predictor, what: str = "text") -> None:
@@ -145,10 +148,10 @@ class EditCompare:
             label="Edited review", lines=5, placeholder="Copy the review, then change a few words…"
         )
         examples = load_examples()
-        gr.Examples(
+        self.examples = gr.Examples(
             [[e.original, e.edited] for e in examples],
             inputs=[review, self.edited],
-            label="Real IMDb test reviews with a small edit that flips their meaning",
+            label="Real IMDb test reviews with a small edit that flips their meaning: does each model's verdict follow?",
             example_labels=[_example_label(e) for e in examples],
         )
         self.summary = gr.Markdown()
@@ -179,7 +182,7 @@ class EditCompare:
         self.outputs = [self.summary, self.verdicts, self.marked_original, self.marked_edited, self.plot]
         self.outputs.append(self.plot_note)
         self.copy_btn.click(lambda text: text, review, self.edited, api_visibility="private")
-        for trigger in (self.compare_btn.click, self.edited.submit):
+        for trigger in (self.compare_btn.click, self.edited.submit, self.examples.load_input_event.then):
             trigger(self.analyze_page, [review, self.edited], self.outputs, api_visibility="private")
 
     def analyze_page(self, original: str, edited: str):

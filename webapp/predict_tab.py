@@ -11,7 +11,7 @@ from sentiment import Prediction, Predictor
 from sentiment.text import UNK_ID
 
 from . import models, settings
-from .compare import EditCompare, refuse_too_long
+from .compare import LABEL_CHARS, EditCompare, refuse_too_long
 from .plots import data_first, word_axis
 from .runs import RunUnavailable, Visitor
 from .settings import SHIPPED
@@ -86,8 +86,13 @@ WHILE_IT_READS = (
 
 
 def disagreement_label(text: str, gold: str, right: str) -> str:
-    who = "the BiLSTM" if right == "BiLSTM" else "the order-blind baseline"
-    return f"{gold} review, {who} is right: " + " ".join(text.split()[:9]) + " …"
+    """Who is right and the review's first words, whole, within what Gradio shows of a label."""
+    label = f"{gold}, {'BiLSTM' if right == 'BiLSTM' else 'baseline'} right:"
+    for word in text.split():
+        if len(label) + len(word) + 3 > LABEL_CHARS:
+            return label + " …"
+        label += " " + word
+    return label
 
 
 PUSH_FLOOR = 0.05  # pushes smaller than this (in logit units) stay uncoloured, however small the largest one is
@@ -197,22 +202,26 @@ class PredictTab:
                         self.analyze_btn = gr.Button("Analyze", variant="primary", scale=1)
                 with gr.Column(scale=2):
                     self.label = gr.Label(label="Prediction", num_top_classes=2)
-                    self.probability = gr.Number(value=None, label="Probability of positive", precision=4)
+                    # empty until a review is read: Gradio draws value=None as 0 (gradio-app/gradio#6728), a
+                    # callable's None as empty
+                    self.probability = gr.Number(value=lambda: None, label="Probability of positive", precision=4)
                     self.compare = gr.Markdown()
             # below the verdict, so on a phone (where columns stack) the verdict comes first
-            gr.Examples(EXAMPLES, inputs=self.review, label="Try an example")
-            gr.Examples(
-                [t for t, _, _ in READING],
-                inputs=self.review,
-                label="Where word order decides: the BiLSTM is right here, the word-counting baseline is not",
-                example_labels=[f"{capability}: {text}" for text, _, capability in READING],
-            )
-            gr.Examples(
-                [t for t, _, _ in DISAGREEMENTS],
-                inputs=self.review,
-                label="Real IMDb test reviews where the BiLSTM and the order-blind baseline disagree",
-                example_labels=[disagreement_label(*d) for d in DISAGREEMENTS],
-            )
+            examples = [gr.Examples(EXAMPLES, inputs=self.review, label="Try an example")]
+            examples += [
+                gr.Examples(
+                    [t for t, _, _ in READING],
+                    inputs=self.review,
+                    label="Where word order decides: the BiLSTM is right here, the word-counting baseline is not",
+                    example_labels=[f"{capability}: {text}" for text, _, capability in READING],
+                ),
+                gr.Examples(
+                    [t for t, _, _ in DISAGREEMENTS],
+                    inputs=self.review,
+                    label="Real IMDb test reviews where the BiLSTM and the order-blind baseline disagree",
+                    example_labels=[disagreement_label(*d) for d in DISAGREEMENTS],
+                ),
+            ]
             gr.Markdown(WHY)
             self.highlights = gr.HighlightedText(
                 label="Words that pushed the decision", color_map=COLORS, show_legend=True, combine_adjacent=False
@@ -240,7 +249,9 @@ class PredictTab:
             self.edit_compare = EditCompare(self.review)
         outputs = [self.label, self.probability, self.tokens, self.counts, self.highlights, self.compare]
         outputs += [self.trajectory, self.trajectory_note]
-        for trigger in (self.analyze_btn.click, self.review.submit):
+        # an example, its own or Edit and compare's, is analysed as soon as it fills the review: no stale result
+        loaded = [e.load_input_event.then for e in (*examples, self.edit_compare.examples)]
+        for trigger in (self.analyze_btn.click, self.review.submit, *loaded):
             trigger(self.analyze_page, [self.review, self.model_choice, visitor], outputs, api_visibility="private")
 
     def analyze_page(self, text: str, model_choice: str, visitor: Visitor):

@@ -172,19 +172,26 @@ def token_spans(text: str) -> list[tuple[int, int]]:
     return [(origin[m.start()], origin[m.end() - 1] + 1) for m in _TOKEN.finditer("".join(lowered))]
 
 
+_IN_WORD = re.compile(r"[\w'’]")  # what a word is made of, as a reader sees it
+
+
 def segments(text: str, marks: list[str | None]) -> list[tuple[str, str | None]]:
     """``text`` cut into consecutive pieces, each with the mark of the tokens it holds (None for unmarked text).
 
     ``marks`` has one entry per token of ``tokenize(text)`` (or fewer: the tokens past them are unmarked, as
-    for a review cut to the models' length). Neighbouring tokens with the same mark share one piece, with
-    the spaces between them; the pieces joined give ``text`` back.
+    for a review cut to the models' length). A marked token is widened to the whole word it is part of
+    ("I'm" when only its "m" changed), never over another marked token. Neighbouring marked tokens with the
+    same mark share one piece, with the spaces between them; the pieces joined give ``text`` back.
     """
-    spans = token_spans(text)
+    marked = [(start, end, mark) for (start, end), mark in zip(token_spans(text), marks) if mark is not None]
     pieces: list[tuple[str, str | None]] = []
     at = 0
-    for (start, end), mark in zip(spans, marks):
-        if mark is None:
-            continue
+    for k, (start, end, mark) in enumerate(marked):
+        until = marked[k + 1][0] if k + 1 < len(marked) else len(text)
+        while start > at and _IN_WORD.match(text[start - 1]):
+            start -= 1
+        while end < until and _IN_WORD.match(text[end]):
+            end += 1
         if pieces and pieces[-1][1] == mark and not re.search(r"\w", text[at:start]):
             pieces[-1] = (pieces[-1][0] + text[at:end], mark)  # same mark, only spaces or punctuation between
         else:

@@ -326,17 +326,25 @@ def test_html_in_a_review_is_shown_as_text_never_run(page):
     assert page.locator("img[src='x'], svg[onload]").count() == 0
 
 
-def marked_words(page, label: str) -> list[tuple[str, str]]:
-    """The marked pieces of a HighlightedText (its text and, from the legend's colours, its category)."""
-    block = page.locator(".block", has=page.get_by_text(label, exact=True)).first
-    return block.evaluate(
-        """(el) => {
-            const names = {};
-            el.querySelectorAll('.legend-item').forEach(b => { names[b.style.backgroundColor] = b.textContent.trim(); });
-            return [...el.querySelectorAll('.token.highlighted')].map(t =>
-                [t.querySelector('.text').textContent, names[t.style.backgroundColor] || '?']);
-        }"""
-    )
+def marked_words(page, elem_id: str) -> list[tuple[str, str]]:
+    """The marked pieces of a review as drawn: each one's text and its mark."""
+    return page.locator(f"#{elem_id} mark").evaluate_all("els => els.map(m => [m.textContent, m.dataset.mark])")
+
+
+# Every word of an element's text that is drawn across two lines (its characters' boxes on different lines).
+SPLIT_WORDS = """(el) => {
+    const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT), split = [];
+    const words = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode())
+        for (const m of node.textContent.matchAll(/\\S+/g)) words.push([node, m.index, m[0]]);
+    for (const [node, at, word] of words) {
+        const range = document.createRange();
+        range.setStart(node, at); range.setEnd(node, at + word.length);
+        const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+        if (tops.size > 1) split.push(word);
+    }
+    return split;
+}"""
 
 
 def lines_by_text(page, title: str) -> dict[str, int]:
@@ -400,19 +408,23 @@ def test_edit_and_compare_draws_both_lines_and_marks_the_changed_words(page, tmp
             expected["original"].append(c.kind)
         if c.after:
             expected["edited"].append(c.kind)
-    for side, label in (("original", "Review: words changed"), ("edited", "Edited copy: words changed")):
-        marked = marked_words(page, label)
+    for side, elem_id in (("original", "marked-review"), ("edited", "marked-edited")):
+        marked = marked_words(page, elem_id)
         assert [kind for _, kind in marked] == expected[side], marked
         words = [
             c.before if side == "original" else c.after
             for c in d.changes
             if (c.before if side == "original" else c.after)
         ]
-        assert [tokenize(text) for text, _ in marked] == [list(w) for w in words]
+        assert len(marked) == len(words)  # each change marked, as whole words around its tokens ("I'm" for "m")
+        assert all(" ".join(w) in " ".join(tokenize(text)) for (text, _), w in zip(marked, words)), (marked, words)
+        assert page.locator(f"#{elem_id}").evaluate(SPLIT_WORDS) == []  # lines break between words only
     page.get_by_text("Edit and compare").first.scroll_into_view_if_needed()
     snap(page, tmp_path, "compare")
     page.set_viewport_size({"width": 390, "height": 900})
     page.wait_for_timeout(1500)
     assert lines_by_text(page, chart) == drawn  # still both lines on a phone
+    for elem_id in ("marked-review", "marked-edited"):
+        assert page.locator(f"#{elem_id}").evaluate(SPLIT_WORDS) == [], elem_id
     snap(page, tmp_path, "compare-phone")
     page.set_viewport_size({"width": 1280, "height": 1000})

@@ -1,6 +1,8 @@
 """The Predict tab's "Edit and compare" section, read by component, and the Gradio API's /compare through
 gradio_client against the real server."""
 
+from html.parser import HTMLParser
+
 import pandas as pd
 import pytest
 from gradio_client import Client
@@ -11,6 +13,29 @@ from webapp.settings import MAX_REVIEW_CHARS
 
 ORIGINAL = "The story was moving and the cast superb; I would watch it again."
 EDITED = "The story was not moving and the cast dreadful; I would never watch it again."
+
+
+class Marked(HTMLParser):
+    """The text of a marked review as drawn, in pieces with their marks (None outside any), and its title."""
+
+    def __init__(self, page_html: str):
+        super().__init__()
+        self.pieces, self.title, self._mark, self._where = [], "", None, None
+        self.feed(page_html)
+
+    def handle_starttag(self, tag, attrs):
+        self._where = {"strong": "title", "div": "text"}.get(tag, self._where)
+        self._mark = dict(attrs).get("data-mark") if tag == "mark" else self._mark
+
+    def handle_endtag(self, tag):
+        self._mark = None if tag == "mark" else self._mark
+        self._where = "legend" if tag == "strong" else self._where
+
+    def handle_data(self, data):
+        if self._where == "title":
+            self.title += data
+        elif self._where == "text":
+            self.pieces.append((data, self._mark))
 
 
 def frame(plot) -> pd.DataFrame:
@@ -29,13 +54,15 @@ def test_analyze_gives_verdicts_marked_words_both_lines_and_a_sentence(section):
     assert out[section.summary] == f"**{expected.summary()} (3 words changed.)**"
     table = out[section.verdicts]
     assert f"{expected.original.probability:.1%} positive" in table and "Baseline" in table
-    assert [(t, m) for t, m in out[section.marked_original] if m] == [("superb", "replaced")]
-    assert [(t, m) for t, m in out[section.marked_edited] if m] == [
+    original, edited = Marked(out[section.marked_original]), Marked(out[section.marked_edited])
+    assert (original.title, edited.title) == ("Review: words changed", "Edited copy: words changed")
+    assert [(t, m) for t, m in original.pieces if m] == [("superb", "replaced")]
+    assert [(t, m) for t, m in edited.pieces if m] == [
         ("not", "inserted"),
         ("dreadful", "replaced"),
         ("never", "inserted"),
     ]
-    assert "".join(t for t, _ in out[section.marked_edited]) == EDITED  # the whole text, in its own spelling
+    assert "".join(t for t, _ in edited.pieces) == EDITED  # the whole text, in its own spelling
     data = frame(out[section.plot])
     lines = {s: g for s, g in data.groupby("series")}
     assert len(lines["review"]) == len(expected.original.tokens) and len(lines["edited copy"]) == len(
@@ -49,14 +76,18 @@ def test_analyze_gives_verdicts_marked_words_both_lines_and_a_sentence(section):
 
 def test_html_breaks_show_as_line_breaks_and_the_words_stay_marked(section):
     out = section.analyze("Great film.<br /><br />I loved it.", "Great film.<br /><br />I hated it.")
-    assert out[section.marked_edited] == [("Great film.\n\nI ", None), ("hated", "replaced"), (" it.", None)]
+    assert Marked(out[section.marked_edited]).pieces == [
+        ("Great film.\n\nI ", None),
+        ("hated", "replaced"),
+        (" it.", None),
+    ]
 
 
 def test_removed_words_are_marked_between_words_on_the_plot(section):
     out = section.analyze("It was not a good film", "It was a good film")
     data = frame(out[section.plot])
     assert data[data["series"] == "changed 1"]["word"].tolist() == [2.5, 2.5]
-    assert [(t, m) for t, m in out[section.marked_original] if m] == [("not", "removed")]
+    assert [(t, m) for t, m in Marked(out[section.marked_original]).pieces if m] == [("not", "removed")]
 
 
 def test_many_changes_are_marked_up_to_a_limit(section):
@@ -75,7 +106,7 @@ def test_many_changes_are_marked_up_to_a_limit(section):
 def test_an_empty_box_gives_one_message_and_clears(section, original, edited, message):
     with pytest.warns(UserWarning, match=message):
         out = section.analyze(original, edited)
-    assert out[section.summary] == "" and out[section.marked_original] is None
+    assert out[section.summary] == "" and out[section.marked_original] == ""
 
 
 # ---------------------------------------------------------------- the Gradio API, through gradio_client
@@ -131,3 +162,12 @@ def test_the_page_gets_the_running_verdicts_data_before_their_axis_and_colours(s
     assert first[section.plot].color_map is None and first[section.plot].x_lim is None
     assert second[section.plot].color_map and second[section.plot].x_lim[0] == 1
     assert frame(first[section.plot]).equals(frame(second[section.plot]))
+
+
+def test_marked_text_is_escaped_never_markup(section):
+    attack = '<img src=x onerror="alert(1)"> A <b>great</b> film & more, 5 < 6'
+    out = section.analyze(attack, attack.replace("great", "dull"))
+    marked = out[section.marked_edited]
+    assert "<img" not in marked and "onerror" not in marked and "<b>" not in marked and "5 &lt; 6" in marked
+    assert "".join(t for t, _ in Marked(marked).pieces) == " A dull film & more, 5 < 6"
+    assert ("dull", "replaced") in Marked(marked).pieces

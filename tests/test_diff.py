@@ -166,3 +166,11 @@ def test_the_changes_rebuild_the_edited_text_and_are_few(original, edited):
     assert sum(max(len(c.before), len(c.after)) for c in d.changes) <= sum(
         max(i2 - i1, j2 - j1) for _, i1, i2, j1, j2 in plain
     )
+
+
+def test_a_word_is_marked_whole_though_only_part_of_it_changed():
+    original, edited = "I can't believe a guy like him", "I'm glad a guy like him"
+    before, after = diff_texts(original, edited).marks()  # tokens: i can t believe / i m glad
+    assert [(piece, mark) for piece, mark in segments(edited, after) if mark] == [("I'm glad", "replaced")]
+    assert [(piece, mark) for piece, mark in segments(original, before) if mark] == [("can't believe", "replaced")]
+    assert "".join(piece for piece, _ in segments(edited, after)) == edited

@@ -7,6 +7,7 @@ running verdicts on one plot with the changed positions marked, and one sentence
 
 from __future__ import annotations
 
+import html
 import re
 
 import gradio as gr
@@ -23,6 +24,7 @@ from .plots import data_first, word_axis
 from .settings import MAX_REVIEW_CHARS
 
 MARK_COLORS = {REMOVED: "#fca5a5", INSERTED: "#86efac", REPLACED: "#fde047"}
+MARKED_TITLES = ("Review: words changed", "Edited copy: words changed")
 LINE_COLORS = {"review": "#2563eb", "edited copy": "#ea580c"}
 MARKER_COLOR = "#9ca3af"
 MAX_MARKERS = 20  # changed positions marked on the plot (a grey vertical line each); the first ones when more
@@ -118,6 +120,24 @@ def shown(pieces: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
 _BREAK, _TAG = re.compile(r"<br\s*/?>", re.I), re.compile(r"<[^>]*>")
 
 
+def marked_html(title: str, pieces: list[tuple[str, str | None]]) -> str:
+    """``shown`` pieces as the page draws them: a title, the colours' legend, then the text, every character
+    escaped, each marked piece in its mark's colour. Lines break between words (Gradio's HighlightedText breaks
+    them anywhere, mid-word), a word longer than the line only where it must."""
+    chip = "border-radius:4px;padding:1px 5px;color:#111"
+    legend = " ".join(f'<span style="background:{c};{chip}">{m}</span>' for m, c in MARK_COLORS.items())
+    body = "".join(
+        html.escape(text)
+        if mark is None
+        else f'<mark data-mark="{mark}" style="background:{MARK_COLORS[mark]};{chip}">{html.escape(text)}</mark>'
+        for text, mark in pieces
+    )
+    return (
+        f'<p style="margin:0 0 6px"><strong>{html.escape(title)}</strong> {legend}</p>'
+        f'<div style="white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.9">{body}</div>'
+    )
+
+
 def trajectories_frame(c: Comparison) -> pd.DataFrame:
     """Both running verdicts as one frame (series "review" and "edited copy"), and a vertical marker series per
     changed position of the edited copy ("changed 1", ...; hidden from the legend)."""
@@ -157,12 +177,10 @@ class EditCompare:
         self.summary = gr.Markdown()
         self.verdicts = gr.Markdown()
         with gr.Row():
-            self.marked_original = gr.HighlightedText(
-                label="Review: words changed", color_map=MARK_COLORS, show_legend=True, combine_adjacent=False
-            )
-            self.marked_edited = gr.HighlightedText(
-                label="Edited copy: words changed", color_map=MARK_COLORS, show_legend=True, combine_adjacent=False
-            )
+            with gr.Column(min_width=320):  # side by side on a desktop, one under the other on a phone
+                self.marked_original = gr.HTML(elem_id="marked-review", padding=True)
+            with gr.Column(min_width=320):
+                self.marked_edited = gr.HTML(elem_id="marked-edited", padding=True)
         self.plot = gr.LinePlot(
             x="word",
             y="positive",
@@ -218,8 +236,8 @@ class EditCompare:
         return {
             self.summary: f"**{summary}**",
             self.verdicts: verdict_table(c),
-            self.marked_original: shown(segments(original, marks_original)),
-            self.marked_edited: shown(segments(edited, marks_edited)),
+            self.marked_original: marked_html(MARKED_TITLES[0], shown(segments(original, marks_original))),
+            self.marked_edited: marked_html(MARKED_TITLES[1], shown(segments(edited, marks_edited))),
             self.plot: self.plot_update(frame := trajectories_frame(c), last),
             self.plot_note: note,
         }, frame
@@ -235,8 +253,8 @@ class EditCompare:
         return {
             self.summary: "",
             self.verdicts: "",
-            self.marked_original: None,
-            self.marked_edited: None,
+            self.marked_original: "",
+            self.marked_edited: "",
             self.plot: gr.LinePlot(value=None),
             self.plot_note: "",
         }

@@ -375,9 +375,12 @@ def test_edit_and_compare_draws_both_lines_and_marks_the_changed_words(page, tmp
     from sentiment import tokenize
     from sentiment.compare_examples import load_examples
     from sentiment.diff import diff_texts
+    from webapp.compare import MARKER_COLOR
 
     example = next(e for e in load_examples() if e.model_follows and not e.baseline_follows)
     page.set_viewport_size({"width": 1366, "height": 1000})
+    page.reload()  # the page's first comparison: the one whose colours were once lost now and then
+    page.get_by_label("Review").first.wait_for(timeout=60000)
     page.get_by_role("tab", name="Predict").click()
     page.get_by_label("Review").first.fill(example.original)
     page.get_by_role("button", name="Copy the review").click()
@@ -402,6 +405,13 @@ def test_edit_and_compare_draws_both_lines_and_marks_the_changed_words(page, tmp
         drawn,
         chart_labels(page, chart),
     )  # a point per word read on each line, and a vertical line (two points) per change
+    strokes = page.locator(".vega-embed", has=page.locator("text", has_text=chart)).first.evaluate(
+        """(el) => [...el.querySelectorAll('path[aria-roledescription="line mark"]')].map(p =>
+            [(p.getAttribute('aria-label') || '').match(/series: ([^;]+)/)[1], p.getAttribute('stroke')])"""
+    )
+    assert {k: v for k, v in strokes if k.startswith("changed")} == {
+        f"changed {n}": MARKER_COLOR for n in range(1, len(d.changes) + 1)
+    }, strokes  # the changes' grey lines drawn in grey, not left without a colour
     expected = {"original": [], "edited": []}
     for c in d.changes:
         if c.before:

@@ -156,6 +156,14 @@ def trajectories_frame(c: Comparison) -> pd.DataFrame:
     )
 
 
+def no_lines() -> pd.DataFrame:
+    """The plot before a comparison: its axes and legend, no line. A chart drawn from the page's start takes the
+    first comparison's colours; one created by it lost them, now and then (the grey lines of the changes)."""
+    return pd.DataFrame(
+        {"word": [None] * 2, "positive": [None] * 2, "token": [""] * 2, "series": list(LINE_COLORS)}
+    ).astype({"word": float, "positive": float})
+
+
 class EditCompare:
     """The section's components, built inside the Predict tab, and its handler; ``review`` is the tab's review box."""
 
@@ -182,6 +190,7 @@ class EditCompare:
             with gr.Column(min_width=320):
                 self.marked_edited = gr.HTML(elem_id="marked-edited", padding=True)
         self.plot = gr.LinePlot(
+            value=no_lines(),
             x="word",
             y="positive",
             color="series",
@@ -255,6 +264,6 @@ class EditCompare:
             self.verdicts: "",
             self.marked_original: "",
             self.marked_edited: "",
-            self.plot: gr.LinePlot(value=None),
+            self.plot: gr.LinePlot(value=no_lines()),
             self.plot_note: "",
         }

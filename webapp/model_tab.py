@@ -162,9 +162,9 @@ def model_card() -> tuple[str, pd.DataFrame]:
 
 BEHAVIOUR_INTRO = (
     "### Does it read, or count words?\n\n"
-    "Pass rates on the behaviour suite (`python -m sentiment.behaviour --checkpoint DIR`): short sentences and "
-    "real test reviews where word order decides the label, beside the order-blind baseline. "
-    "The model card says what each capability means and what was held out of training."
+    "Pass rates on the behaviour suite: short sentences and real test reviews where word order decides the label, "
+    "beside the order-blind baseline. The model card says what each capability means and what was held out of "
+    "training. This table for any checkpoint: `python -m sentiment.behaviour --checkpoint DIR`"
 )
 
 

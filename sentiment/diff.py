@@ -172,7 +172,11 @@ def token_spans(text: str) -> list[tuple[int, int]]:
     return [(origin[m.start()], origin[m.end() - 1] + 1) for m in _TOKEN.finditer("".join(lowered))]
 
 
-_IN_WORD = re.compile(r"[\w'’]")  # what a word is made of, as a reader sees it
+def _in_word(text: str, i: int) -> bool:
+    """Whether ``text[i]`` is part of a word as a reader sees it: a letter or digit, or an apostrophe between two."""
+    if text[i] in "'’":
+        return 0 < i < len(text) - 1 and text[i - 1].isalnum() and text[i + 1].isalnum()
+    return text[i].isalnum()
 
 
 def segments(text: str, marks: list[str | None]) -> list[tuple[str, str | None]]:
@@ -188,9 +192,10 @@ def segments(text: str, marks: list[str | None]) -> list[tuple[str, str | None]]
     at = 0
     for k, (start, end, mark) in enumerate(marked):
         until = marked[k + 1][0] if k + 1 < len(marked) else len(text)
-        while start > at and _IN_WORD.match(text[start - 1]):
+        wordy = any(ch.isalnum() for ch in text[start:end])  # an emoticon's mark is not widened
+        while wordy and start > at and _in_word(text, start - 1):
             start -= 1
-        while end < until and _IN_WORD.match(text[end]):
+        while wordy and end < until and _in_word(text, end):
             end += 1
         if pieces and pieces[-1][1] == mark and not re.search(r"\w", text[at:start]):
             pieces[-1] = (pieces[-1][0] + text[at:end], mark)  # same mark, only spaces or punctuation between

@@ -80,8 +80,21 @@ def test_predict_tab_shows_label_tokens_running_verdict_and_baseline(page, tmp_p
     page.get_by_label("Review").first.fill(LATE_TURN)  # as it was, for the tests that follow
 
 
+PROBABILITY_BOX = "Probability of positive"
+# Whether the probability box shows ``expected`` to its 4 decimals (the page writes 1 for 1.0).
+SHOWS = """([label, expected]) => {
+    const box = [...document.querySelectorAll('.block')].find(b => b.innerText.startsWith(label));
+    const value = box && box.querySelector('input').value;
+    return value !== '' && value !== undefined && Math.abs(Number(value) - expected) < 6e-5;
+}"""
+
+
 def shown_probability(page) -> str:
-    return page.locator("input[type=number]").first.input_value()
+    return page.locator(".block", has_text=PROBABILITY_BOX).locator("input").first.input_value()
+
+
+def wait_for_probability(page, probability: float) -> None:
+    page.wait_for_function(SHOWS, arg=[PROBABILITY_BOX, probability], timeout=30000)
 
 
 def test_a_clicked_example_is_analysed_and_nothing_stale_is_left(page):
@@ -104,20 +117,17 @@ def test_a_clicked_example_is_analysed_and_nothing_stale_is_left(page):
     shipped = models.shipped_predictor()
     page.get_by_label("Review").first.fill(LATE_TURN)
     page.get_by_role("button", name="Analyze").click()
-    expected = str(round(shipped.predict(LATE_TURN).probability, 4))
-    page.wait_for_function("(v) => document.querySelector('input[type=number]').value === v", arg=expected)
+    wait_for_probability(page, shipped.predict(LATE_TURN).probability)
 
     text, _, capability = READING[3]  # "The movie was not bad.": positive, the previous review negative
     page.get_by_text(f"{capability}: {text}", exact=True).click()
-    expected = str(round(shipped.predict(text).probability, 4))
-    page.wait_for_function("(v) => document.querySelector('input[type=number]').value === v", arg=expected)
+    wait_for_probability(page, shipped.predict(text).probability)
     assert page.get_by_label("Review").first.input_value() == text
     assert "positive" in page.get_by_test_id("label-output-value").inner_text().lower()
 
     example = load_examples()[0]
     page.get_by_text(_example_label(example), exact=True).click()
-    expected = str(round(shipped.predict(example.original).probability, 4))
-    page.wait_for_function("(v) => document.querySelector('input[type=number]').value === v", arg=expected)
+    wait_for_probability(page, shipped.predict(example.original).probability)
     page.get_by_text("Running verdicts, review and edited copy").first.wait_for(timeout=20000)
     page.get_by_label("Review").first.fill(LATE_TURN)  # as it was, for the tests that follow
 
@@ -305,6 +315,20 @@ def test_a_tiny_time_budget_stops_the_run_with_a_message(page, monkeypatch):
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text("Time budget reached").wait_for(timeout=120000)
     assert "stopped at the 2 s budget" in page.get_by_label("Log").input_value()
+
+
+def test_a_refused_run_says_why_and_the_status_line_comes_back(page):
+    from playwright.sync_api import expect
+
+    page.get_by_role("tab", name="Train").click()
+    lr = page.get_by_label("Learning rate")
+    lr.fill("5")
+    lr.press("Tab")
+    page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_text("greater than maximum value 0.1").first).to_be_visible(timeout=20000)
+    expect(page.locator("#train-status")).to_contain_text("Press Train to start a run", timeout=10000)
+    lr.fill("0.005")
+    lr.press("Tab")
 
 
 def test_model_tab(page, tmp_path):

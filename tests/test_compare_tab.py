@@ -165,9 +165,10 @@ def test_the_page_gets_the_running_verdicts_data_before_their_axis_and_colours(s
 
 
 def test_marked_text_is_escaped_never_markup(section):
-    attack = '<img src=x onerror="alert(1)"> A <b>great</b> film & more, 5 < 6'
+    attack = 'A <b>great</b> film & more, 5 < 6 "so" <img src=x onerror=alert(1) '
     out = section.analyze(attack, attack.replace("great", "dull"))
     marked = out[section.marked_edited]
-    assert "<img" not in marked and "onerror" not in marked and "<b>" not in marked and "5 &lt; 6" in marked
-    assert "".join(t for t, _ in Marked(marked).pieces) == " A dull film & more, 5 < 6"
+    assert "<img" not in marked and "<b>" not in marked  # the whole tag dropped, the unclosed one escaped
+    assert "&lt;img src=x onerror=alert(1)" in marked and "5 &lt; 6" in marked and "&quot;so&quot;" in marked
+    assert "".join(t for t, _ in Marked(marked).pieces) == 'A dull film & more, 5 < 6 "so" <img src=x onerror=alert(1) '
     assert ("dull", "replaced") in Marked(marked).pieces

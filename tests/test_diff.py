@@ -174,3 +174,16 @@ def test_a_word_is_marked_whole_though_only_part_of_it_changed():
     assert [(piece, mark) for piece, mark in segments(edited, after) if mark] == [("I'm glad", "replaced")]
     assert [(piece, mark) for piece, mark in segments(original, before) if mark] == [("can't believe", "replaced")]
     assert "".join(piece for piece, _ in segments(edited, after)) == edited
+
+
+@pytest.mark.parametrize(
+    "original, edited, marked",
+    [
+        ("It was 'great' fun", "It was 'dull' fun", "dull"),  # quotes stay outside the word
+        ("great:)", "great:(", ":("),  # an emoticon's mark is not widened to the word before it
+        ("Café's best", "Café's worst", "worst"),
+    ],
+)
+def test_widening_stops_at_quotes_and_leaves_symbols_alone(original, edited, marked):
+    pieces = [(piece, mark) for piece, mark in segments(edited, diff_texts(original, edited).marks()[1]) if mark]
+    assert [piece for piece, _ in pieces] == [marked]

@@ -142,3 +142,13 @@ def test_the_disagreement_examples_say_truly_who_is_right(text, gold, right, imd
 def test_the_reading_examples_are_right_where_the_baseline_is_not(text, gold, capability):
     ours, theirs = models.shipped_predictor().predict(text), models.baseline_predictor().predict(text)
     assert ours.label == gold and theirs.label != gold, (ours.probability, theirs.probability)
+
+
+def test_every_example_label_fits_what_gradio_shows():
+    from sentiment.compare_examples import load_examples
+    from webapp.compare import _example_label
+    from webapp.settings import LABEL_CHARS
+
+    labels = [f"{capability}: {text}" for text, _, capability in READING]
+    labels += [disagreement_label(*d) for d in DISAGREEMENTS] + [_example_label(e) for e in load_examples()]
+    assert [label for label in labels if len(label) > LABEL_CHARS] == []

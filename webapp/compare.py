@@ -24,7 +24,7 @@ from .plots import data_first, word_axis
 from .settings import MAX_REVIEW_CHARS
 
 MARK_COLORS = {REMOVED: "#fca5a5", INSERTED: "#86efac", REPLACED: "#fde047"}
-MARKED_TITLES = ("Review: words changed", "Edited copy: words changed")
+REVIEW_MARKED, EDITED_MARKED = "Review: words changed", "Edited copy: words changed"
 LINE_COLORS = {"review": "#2563eb", "edited copy": "#ea580c"}
 MARKER_COLOR = "#9ca3af"
 MAX_MARKERS = 20  # changed positions marked on the plot (a grey vertical line each); the first ones when more
@@ -39,9 +39,6 @@ PLOT_NOTE = (
     "(blue) and the edited copy (orange). Grey vertical lines mark where the edited copy's words changed; the two "
     "lines are the same up to the first change."
 )
-
-
-LABEL_CHARS = 60  # Gradio shows an example's label cut to its first 60 characters
 
 
 def _example_label(e) -> str:
@@ -209,8 +206,11 @@ class EditCompare:
         self.outputs = [self.summary, self.verdicts, self.marked_original, self.marked_edited, self.plot]
         self.outputs.append(self.plot_note)
         self.copy_btn.click(lambda text: text, review, self.edited, api_visibility="private")
-        for trigger in (self.compare_btn.click, self.edited.submit, self.examples.load_input_event.then):
+        for trigger in (self.compare_btn.click, self.edited.submit):
             trigger(self.analyze_page, [review, self.edited], self.outputs, api_visibility="private")
+        self.examples.load_input_event.then(  # compared when clicked; a later click is answered after, not dropped
+            self.analyze_page, [review, self.edited], self.outputs, api_visibility="private", trigger_mode="always_last"
+        )
 
     def analyze_page(self, original: str, edited: str):
         """``analyze`` for the page: the running verdicts' data goes before their axis and colours (``plots``)."""
@@ -245,8 +245,8 @@ class EditCompare:
         return {
             self.summary: f"**{summary}**",
             self.verdicts: verdict_table(c),
-            self.marked_original: marked_html(MARKED_TITLES[0], shown(segments(original, marks_original))),
-            self.marked_edited: marked_html(MARKED_TITLES[1], shown(segments(edited, marks_edited))),
+            self.marked_original: marked_html(REVIEW_MARKED, shown(segments(original, marks_original))),
+            self.marked_edited: marked_html(EDITED_MARKED, shown(segments(edited, marks_edited))),
             self.plot: self.plot_update(frame := trajectories_frame(c), last),
             self.plot_note: note,
         }, frame

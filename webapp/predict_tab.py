@@ -11,10 +11,10 @@ from sentiment import Prediction, Predictor
 from sentiment.text import UNK_ID
 
 from . import models, settings
-from .compare import LABEL_CHARS, EditCompare, refuse_too_long
+from .compare import EditCompare, refuse_too_long
 from .plots import data_first, word_axis
 from .runs import RunUnavailable, Visitor
-from .settings import SHIPPED
+from .settings import LABEL_CHARS, SHIPPED
 
 EXAMPLES = [
     "What a wonderful surprise. The two leads have real chemistry, the script is sharp and funny, "
@@ -207,8 +207,8 @@ class PredictTab:
                     self.probability = gr.Number(value=lambda: None, label="Probability of positive", precision=4)
                     self.compare = gr.Markdown()
             # below the verdict, so on a phone (where columns stack) the verdict comes first
-            examples = [gr.Examples(EXAMPLES, inputs=self.review, label="Try an example")]
-            examples += [
+            examples = [
+                gr.Examples(EXAMPLES, inputs=self.review, label="Try an example"),
                 gr.Examples(
                     [t for t, _, _ in READING],
                     inputs=self.review,
@@ -249,10 +249,18 @@ class PredictTab:
             self.edit_compare = EditCompare(self.review)
         outputs = [self.label, self.probability, self.tokens, self.counts, self.highlights, self.compare]
         outputs += [self.trajectory, self.trajectory_note]
-        # an example, its own or Edit and compare's, is analysed as soon as it fills the review: no stale result
-        loaded = [e.load_input_event.then for e in (*examples, self.edit_compare.examples)]
-        for trigger in (self.analyze_btn.click, self.review.submit, *loaded):
+        for trigger in (self.analyze_btn.click, self.review.submit):
             trigger(self.analyze_page, [self.review, self.model_choice, visitor], outputs, api_visibility="private")
+        # an example, its own or Edit and compare's, is analysed as soon as it fills the review; a second click
+        # while the first is analysed is answered after it, with the review then in the box: no stale result
+        for e in (*examples, self.edit_compare.examples):
+            e.load_input_event.then(
+                self.analyze_page,
+                [self.review, self.model_choice, visitor],
+                outputs,
+                api_visibility="private",
+                trigger_mode="always_last",
+            )
 
     def analyze_page(self, text: str, model_choice: str, visitor: Visitor):
         """``analyze`` for the page: the running verdict's data goes before its axis (``plots``)."""

@@ -26,6 +26,7 @@ TRAIN_TOKENS = 400  # training reviews are cut to this many tokens in the Train 
 CHECKS_PER_EPOCH = 4  # validation checks (plot points) per epoch
 MAX_RUNS = 5  # finished runs kept per visitor; the oldest is deleted first
 MAX_REVIEW_CHARS = 100_000  # longer texts are refused: the model reads the first 3,000 words (~16,000 characters)
+LABEL_CHARS = 60  # Gradio shows an example's label cut to its first 60 characters
 RUN_FILES_TTL_S = 2 * 3600  # a visitor folder without a new run for this long is deleted (API callers never leave)
 DEFAULT_BUDGET_S = 180.0  # a run stops itself after this many seconds (TRAIN_BUDGET_SECONDS)
 TYPICAL_RUN_FILE = ROOT / "webapp" / "typical_run.json"  # what default runs reached: written by bench/train_tab.py

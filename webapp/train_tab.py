@@ -167,7 +167,8 @@ class TrainTab:
             show_progress="full",
             show_progress_on=[self.status],
         )
-        run.then(lambda: IDLE, None, self.status, **quiet)
+        run.then(lambda: IDLE, None, self.status, **quiet)  # after a run that ends, or is stopped
+        run.failure(lambda: IDLE, None, self.status, **quiet)  # after one refused (Gradio skips .then on an error)
         self.stop_btn.click(self.stop, visitor, None, queue=False, api_name="stop", show_progress="hidden")
         self.clear_btn.click(self.clear, visitor, outputs, queue=False, api_name="clear_runs", show_progress="hidden")
 

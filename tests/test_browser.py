@@ -103,15 +103,14 @@ def test_a_clicked_example_is_analysed_and_nothing_stale_is_left(page):
     from sentiment.compare_examples import load_examples
     from webapp import models
     from webapp.compare import _example_label
-    from webapp.predict_tab import DISAGREEMENTS, READING, disagreement_label
+    from webapp.predict_tab import DISAGREEMENT_LABELS, READING, READING_LABELS
 
     page.reload()
     page.get_by_label("Review").first.wait_for(timeout=60000)
     page.wait_for_timeout(1000)
     assert shown_probability(page) == ""
     # each example's label is drawn whole (Gradio cuts a longer one mid-word, with "...")
-    labels = [f"{capability}: {text}" for text, _, capability in READING]
-    labels += [disagreement_label(*d) for d in DISAGREEMENTS] + [_example_label(e) for e in load_examples()]
+    labels = READING_LABELS + DISAGREEMENT_LABELS + [_example_label(e) for e in load_examples()]
     cut = [label for label in labels if not page.get_by_text(label, exact=True).is_visible()]
     assert cut == [], cut
     shipped = models.shipped_predictor()
@@ -119,8 +118,8 @@ def test_a_clicked_example_is_analysed_and_nothing_stale_is_left(page):
     page.get_by_role("button", name="Analyze").click()
     wait_for_probability(page, shipped.predict(LATE_TURN).probability)
 
-    text, _, capability = READING[3]  # "The movie was not bad.": positive, the previous review negative
-    page.get_by_text(f"{capability}: {text}", exact=True).click()
+    text = READING[3][0]  # "The movie was not bad.": positive, the previous review negative
+    page.get_by_text(READING_LABELS[3], exact=True).click()
     wait_for_probability(page, shipped.predict(text).probability)
     assert page.get_by_label("Review").first.input_value() == text
     assert "positive" in page.get_by_test_id("label-output-value").inner_text().lower()

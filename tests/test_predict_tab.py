@@ -8,7 +8,14 @@ import pytest
 
 from sentiment import TRAJECTORY_POINTS, Prediction
 from webapp import models, predict_tab
-from webapp.predict_tab import DISAGREEMENTS, READING, comparison, disagreement_label
+from webapp.predict_tab import (
+    DISAGREEMENT_LABELS,
+    DISAGREEMENTS,
+    READING,
+    READING_LABELS,
+    comparison,
+    disagreement_label,
+)
 from webapp.runs import Run, Visitor
 from webapp.settings import MAX_REVIEW_CHARS, SHIPPED
 
@@ -149,6 +156,5 @@ def test_every_example_label_fits_what_gradio_shows():
     from webapp.compare import _example_label
     from webapp.settings import LABEL_CHARS
 
-    labels = [f"{capability}: {text}" for text, _, capability in READING]
-    labels += [disagreement_label(*d) for d in DISAGREEMENTS] + [_example_label(e) for e in load_examples()]
+    labels = READING_LABELS + DISAGREEMENT_LABELS + [_example_label(e) for e in load_examples()]
     assert [label for label in labels if len(label) > LABEL_CHARS] == []

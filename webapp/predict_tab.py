@@ -95,6 +95,11 @@ def disagreement_label(text: str, gold: str, right: str) -> str:
     return label
 
 
+# What the two labelled example lists show for each example (within LABEL_CHARS, checked by a test)
+READING_LABELS = [f"{capability}: {text}" for text, _, capability in READING]
+DISAGREEMENT_LABELS = [disagreement_label(*d) for d in DISAGREEMENTS]
+
+
 PUSH_FLOOR = 0.05  # pushes smaller than this (in logit units) stay uncoloured, however small the largest one is
 
 
@@ -213,13 +218,13 @@ class PredictTab:
                     [t for t, _, _ in READING],
                     inputs=self.review,
                     label="Where word order decides: the BiLSTM is right here, the word-counting baseline is not",
-                    example_labels=[f"{capability}: {text}" for text, _, capability in READING],
+                    example_labels=READING_LABELS,
                 ),
                 gr.Examples(
                     [t for t, _, _ in DISAGREEMENTS],
                     inputs=self.review,
                     label="Real IMDb test reviews where the BiLSTM and the order-blind baseline disagree",
-                    example_labels=[disagreement_label(*d) for d in DISAGREEMENTS],
+                    example_labels=DISAGREEMENT_LABELS,
                 ),
             ]
             gr.Markdown(WHY)

@@ -132,19 +132,23 @@ def test_a_clicked_example_is_analysed_and_nothing_stale_is_left(page):
 
 
 def drawn_series(page, title: str) -> dict[str, int]:
-    """What a chart has drawn, read from its SVG: for each line on it with a colour, its series (from the legend
-    and the line's label) and how many points the line joins."""
+    """What a Train plot has drawn, read from its SVG: for each line on it in the colour that the tab's legend
+    (under the plots) shows for its series, the series and how many points the line joins."""
     chart = page.locator(".vega-embed", has=page.locator("text", has_text=title)).first
+    legend = page.locator("#train-legend [data-series]").evaluate_all(
+        "els => Object.fromEntries(els.map(e => [e.dataset.series, e.dataset.color.toLowerCase()]))"
+    )
     return chart.evaluate(
-        """(el) => {
-            const legend = new Set([...el.querySelectorAll('g.role-legend-label text')].map(t => t.textContent));
+        """(el, legend) => {
             const out = {};
             el.querySelectorAll('path[aria-roledescription="line mark"]').forEach(p => {
                 const m = (p.getAttribute('aria-label') || '').match(/series: (.*)$/);
-                if (m && legend.has(m[1]) && p.getAttribute('stroke')) out[m[1]] = (p.getAttribute('d') || '').split(/[ML]/).length - 1;
+                if (m && legend[m[1]] && (p.getAttribute('stroke') || '').toLowerCase() === legend[m[1]])
+                    out[m[1]] = (p.getAttribute('d') || '').split(/[ML]/).length - 1;
             });
             return out;
-        }"""
+        }""",
+        legend,
     )
 
 

@@ -136,3 +136,30 @@ def test_train_progress_is_drawn_whole_at_phone_width(phone):
     assert all("Press Train" not in s["text"] for s in samples), samples
     phone.get_by_text("Press Train to start a run").wait_for(timeout=60000)
     assert page_width(phone) <= WIDTH
+
+
+@pytest.mark.alone
+def test_train_legend_shows_every_run_whole_at_phone_width(phone):
+    """With two runs kept, the plots' legend shows both runs' curves, each entry drawn whole inside the phone's
+    width (the chart's own one-line legend was cut after the first run)."""
+    phone.get_by_role("tab", name="Train").click()
+    for label, value in (("Training reviews", "300"), ("Epochs", "1"), ("Hidden size", "16")):
+        box = phone.get_by_label(label).locator(
+            "xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']"
+        )
+        box.fill(value)
+        box.press("Enter")
+    legend = phone.locator("#train-legend [data-series]")
+    for _ in range(2):
+        if legend.count() >= 4:
+            break
+        runs = phone.locator("[aria-rowindex] [aria-colindex]", has_text="BiLSTM 16").count()
+        phone.get_by_role("button", name="Train", exact=True).click()
+        phone.locator("[aria-rowindex] [aria-colindex]", has_text="BiLSTM 16").nth(runs).wait_for(timeout=180000)
+        phone.get_by_text("Press Train to start a run").wait_for(timeout=30000)
+    assert legend.count() >= 4, legend.all_inner_texts()
+    boxes = [e.bounding_box() for e in phone.locator("#train-legend [data-series], #train-legend strong").all()]
+    assert all(b and b["x"] >= 0 and b["x"] + b["width"] <= WIDTH and b["width"] > 0 for b in boxes), boxes
+    text = phone.locator("#train-legend").inner_text()
+    assert text.count("training") >= 2 and text.count("validation") >= 2, text
+    assert page_width(phone) <= WIDTH

@@ -74,6 +74,10 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab,
     # the first run on empty plots: every update carries a colour map naming exactly the series drawn (Chart)
     assert all(set(f["series"]) == set(p.color_map) for f, p in zip(frames, plots))
     assert set(plots[-1].color_map) == {training, validation}
+    # the plots' one legend, under them: the run's number, each curve's name in its line's colour
+    legend = [u[tab.legend] for u in updates if tab.legend in u][-1]
+    assert "<strong>#1</strong>" in legend
+    assert all(f'data-series="{s}" data-color="{c}"' in legend for s, c in plots[-1].color_map.items())
     # both curves from the first plot on: the check before training is drawn with the first step
     assert all({training, validation} <= set(f["series"]) for f in frames)
     last = updates[-1]
@@ -95,7 +99,7 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab,
     cleared = tab.clear(visitor)
     assert visitor.runs == [] and not run.folder.exists()
     assert cleared[tab.acc_plot].value is None and cleared[tab.loss_plot].value is None  # no old legend or axes
-    assert cleared[tab.runs_table].empty and cleared[tab.summary] == ""
+    assert cleared[tab.runs_table].empty and cleared[tab.summary] == "" and cleared[tab.legend] == ""
     # the checkpoint carries its own README: what it is, settings, data, accuracy, how to load it
     assert not run.checkpoint.exists()
 
@@ -211,9 +215,13 @@ def test_a_change_of_series_reaches_the_plots_as_data_first_then_with_its_colour
         == {f"#{n} {c}" for n in (1, 2) for c in ("training", "validation")}
     )
     assert frame(updates[0][1]).equals(frame(updates[1][1]))  # the loss plot alike
+    legend = updates[1][2]  # both runs in the legend, in order, each curve with its line's colour
+    assert legend.index("<strong>#1</strong>") < legend.index("<strong>#2</strong>")
+    assert all(f'data-series="{s}" data-color="{c}"' in legend for s, c in updates[1][0].color_map.items())
     second.steps.append((0.75, 0.7, 0.6))
     (update,) = chart.updates([first], second)  # same series, more points: one update, colours included
     assert set(update[0].color_map) == set(frame(update[0])["series"]) and len(frame(update[0])) == 9
     assert [u[0].color_map is None for u in chart.updates([second])] == [True, False]  # run #1 left the plots
     assert len(chart.updates([])) == 1 and chart.updates([])[0][0].value is None  # cleared: nothing to draw
+    assert chart.updates([])[0][2] == ""  # and no legend
     assert len(chart.updates([], first)) == 1  # a first run on empty plots: data and colours at once

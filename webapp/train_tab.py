@@ -131,10 +131,21 @@ class TrainTab:
             # Gradio's progress (and the queue position while waiting) shows on this line only, covering no result
             self.status = gr.Markdown(IDLE, elem_id="train-status", min_height=64)
             with gr.Row():
+                # one legend for both plots, under them (legend_html), in place of the chart's own
                 self.acc_plot = gr.LinePlot(
-                    x="epoch", y="accuracy", color="series", title="Accuracy", y_lim=[0.4, 1.0], height=300
+                    x="epoch",
+                    y="accuracy",
+                    color="series",
+                    title="Accuracy",
+                    y_lim=[0.4, 1.0],
+                    height=300,
+                    colors_in_legend=[],
                 )
-                self.loss_plot = gr.LinePlot(x="epoch", y="loss", color="series", title="Loss", height=300)
+                self.loss_plot = gr.LinePlot(
+                    x="epoch", y="loss", color="series", title="Loss", height=300, colors_in_legend=[]
+                )
+            self.legend = gr.HTML(elem_id="train-legend")
+            self.plots = (self.acc_plot, self.loss_plot, self.legend)  # what train_views.curves draws
             self.summary = gr.Markdown()
             self.runs_table = gr.Dataframe(
                 headers=RUN_COLUMNS, label="Your runs (the last 5 are kept)", interactive=False
@@ -145,7 +156,7 @@ class TrainTab:
             self.log = gr.Textbox(label="Log", lines=4, interactive=False)
         inputs = [self.epochs, self.reviews, self.rnn_type, self.bidirectional, self.embed_dim, self.hidden_dim]
         inputs += [self.lr, self.batch_size, self.start, visitor]
-        outputs = [self.acc_plot, self.loss_plot, self.log, self.summary, model_choice, self.runs_table, self.downloads]
+        outputs = [*self.plots, self.log, self.summary, model_choice, self.runs_table, self.downloads]
         controls = [self.rnn_type, self.bidirectional, self.embed_dim, self.hidden_dim]
         self.start.change(
             self.encoder_controls,
@@ -175,11 +186,12 @@ class TrainTab:
     def _finished(self, runs: list[Run], chosen: str = SHIPPED, plots: tuple | None = None) -> dict:
         """Plots (``plots``, else drawn from ``runs``), Predict's model picker, the runs table and the downloads,
         for the runs kept."""
-        acc, loss = plots or curves(runs, None)
+        acc, loss, legend = plots or curves(runs, None)
         files = [str(r.archive) for r in runs]
         return {
             self.acc_plot: acc,
             self.loss_plot: loss,
+            self.legend: legend,
             self.model_choice: gr.Radio(choices=[SHIPPED, *(r.name for r in runs)], value=chosen),
             self.runs_table: runs_table(runs),
             self.downloads: gr.File(value=files or None, visible=bool(files)),
@@ -259,7 +271,7 @@ class TrainTab:
                 if event.step == 1 or time.monotonic() - last_yield > 1.0:
                     last_yield = time.monotonic()
                     for plots in chart.updates(visitor.runs, run):
-                        yield dict(zip((self.acc_plot, self.loss_plot), plots))
+                        yield dict(zip(self.plots, plots))
             elif isinstance(event, Validation):
                 run.history.append(vars(event))
                 check_s[0] = time.monotonic() - last_step  # since the last step (or, before training, the start)
@@ -271,7 +283,7 @@ class TrainTab:
                         f"validation loss {event.valid_loss:.3f} acc {event.valid_accuracy:.3f}, {event.seconds:.1f}s"
                     )
                 for plots in chart.updates(visitor.runs, run):
-                    yield dict(zip((self.acc_plot, self.loss_plot), plots)) | {self.log: "\n".join(log)}
+                    yield dict(zip(self.plots, plots)) | {self.log: "\n".join(log)}
             elif isinstance(event, Done):
                 done = event
         if visitor.closed:  # the visitor left mid-run: nothing to show, nothing to keep
@@ -320,7 +332,7 @@ class TrainTab:
             summary = f"**Time budget reached**: this server gives each run {budget:g} s. " + summary
         *first, last = chart.updates(visitor.runs)  # the oldest run may have left them
         for plots in first:
-            yield dict(zip((self.acc_plot, self.loss_plot), plots))
+            yield dict(zip(self.plots, plots))
         yield self._finished(visitor.runs, run.name, last) | {self.log: "\n".join(log), self.summary: summary}
 
     def encoder_controls(self, start: str, rnn_type, bidirectional, embed_dim, hidden_dim, visitor: Visitor) -> dict:

@@ -3,6 +3,7 @@ the typical run read from the benchmark's file) and the README of a run's checkp
 
 from __future__ import annotations
 
+import html
 import json
 
 import gradio as gr
@@ -75,7 +76,7 @@ def limits_text() -> str:
 
 
 def series_names(run: Run) -> tuple[str, str]:
-    """The legend's names of a run's two curves: short ("#2 training"), so five runs fit beside the plot."""
+    """The names of a run's two curves: short ("#2 training"), so that a run's legend entry fits a phone's line."""
     number = run.name.split(" ", 1)[0]
     return f"{number} training", f"{number} validation"
 
@@ -95,8 +96,27 @@ def curve_frame(runs: list[Run], current: Run | None) -> tuple[pd.DataFrame, dic
     return df, {name: color for name, color in color_map.items() if name in drawn}
 
 
-def curves(runs: list[Run], current: Run | None, colors: bool = True) -> tuple[gr.LinePlot, gr.LinePlot]:
-    """Accuracy and loss plots of every kept run and the current one, one colour per run and curve.
+def legend_html(color_map: dict[str, str]) -> str:
+    """The two plots' one legend, under them: for each run its number, then each of its curves' colour and name.
+    A run's entry stays on one line and the entries wrap, so a phone shows every run (the chart's own legend is
+    one line under each plot, cut at a phone's width from the second run on). Empty with no curve drawn."""
+    runs: dict[str, list[str]] = {}
+    for series, color in color_map.items():
+        number, curve = series.split(" ", 1)
+        swatch = f'<span style="display:inline-block;width:20px;border-top:3px solid {color};vertical-align:middle">'
+        runs.setdefault(number, []).append(
+            f'<span data-series="{html.escape(series)}" data-color="{color}">{swatch}</span> {html.escape(curve)}</span>'
+        )
+    entries = (
+        f'<span style="white-space:nowrap"><strong>{html.escape(number)}</strong> {" ".join(curves)}</span>'
+        for number, curves in runs.items()
+    )
+    return f'<div style="display:flex;flex-wrap:wrap;gap:4px 20px">{"".join(entries)}</div>' if runs else ""
+
+
+def curves(runs: list[Run], current: Run | None, colors: bool = True) -> tuple[gr.LinePlot, gr.LinePlot, str]:
+    """Accuracy and loss plots of every kept run and the current one, one colour per run and curve, and their
+    legend.
 
     The chart builds its colour scale from the series present when it is first drawn and only
     swaps the data afterwards, so the colour map (which names every series) is sent with each
@@ -106,13 +126,12 @@ def curves(runs: list[Run], current: Run | None, colors: bool = True) -> tuple[g
     return _plots(*curve_frame(runs, current), colors)
 
 
-def _plots(df: pd.DataFrame, color_map: dict[str, str], colors: bool = True) -> tuple[gr.LinePlot, gr.LinePlot]:
-    if df.empty:  # no data: the page shows empty plots, without the previous runs' legend and axes
-        return gr.LinePlot(value=None, color_map=None), gr.LinePlot(value=None, color_map=None)
+def _plots(df: pd.DataFrame, color_map: dict[str, str], colors: bool = True) -> tuple[gr.LinePlot, gr.LinePlot, str]:
+    if df.empty:  # no data: the page shows empty plots, without the previous runs' axes
+        return gr.LinePlot(value=None, color_map=None), gr.LinePlot(value=None, color_map=None), ""
     extra = {"color_map": color_map} if colors else {}
-    return gr.LinePlot(value=df[["epoch", "accuracy", "series"]], **extra), gr.LinePlot(
-        value=df[["epoch", "loss", "series"]], **extra
-    )
+    acc = gr.LinePlot(value=df[["epoch", "accuracy", "series"]], **extra)
+    return acc, gr.LinePlot(value=df[["epoch", "loss", "series"]], **extra), legend_html(color_map)
 
 
 class Chart:
@@ -125,7 +144,7 @@ class Chart:
     def __init__(self, runs: list[Run]):
         self.series = set(curve_frame(runs, None)[1])
 
-    def updates(self, runs: list[Run], current: Run | None = None) -> list[tuple[gr.LinePlot, gr.LinePlot]]:
+    def updates(self, runs: list[Run], current: Run | None = None) -> list[tuple[gr.LinePlot, gr.LinePlot, str]]:
         df, color_map = curve_frame(runs, current)
         drawn, self.series = self.series, set(color_map)
         if not drawn or not color_map or set(color_map) == drawn:  # nothing drawn yet, nothing to draw, or the same

@@ -7,11 +7,11 @@ import pytest
 from devtools import ROOT, SHIPPED
 from sentiment.metrics import Metrics, MetricsError
 from webapp import models
-from webapp.model_tab import model_card
+from webapp.model_tab import AVERAGED_CURVES_TITLE, CURVES_TITLE, model_card
 
 
 def test_model_tab_describes_the_loaded_model():
-    text, curves = model_card()
+    text, curves, title = model_card()
     predictor = models.shipped_predictor()
     m, c = Metrics.from_dict(predictor.metrics), predictor.model.config
     assert f"bidirectional LSTM × 1, {c.hidden_dim} units per direction" in text
@@ -28,6 +28,12 @@ def test_model_tab_describes_the_loaded_model():
     if (m.train_config or {}).get("adversarial"):
         assert f"embeddings pushed by {m.train_config['adversarial']:g} (L2 per review)" in text
     assert len(curves) == len(m.history) + sum(h["train_accuracy"] is not None for h in m.history)
+    # an average of two checkpoints says so, and its curves are named as the fine-tuned one's
+    if soup := m.extra.get("soup"):
+        assert f"- **weights averaged**: {1 - soup['alpha']:.0%} of the model it continued from" in text
+        assert title == AVERAGED_CURVES_TITLE
+    else:
+        assert "- **weights averaged**: no" in text and title == CURVES_TITLE
 
 
 def test_metrics_are_schema_checked_naming_the_key_and_round_trip():
@@ -61,8 +67,8 @@ def test_model_tab_shows_the_suite_of_the_model_beside_the_baseline():
     baseline = read_results(models.baseline_predictor().path)
     for name, r in stored["capabilities"].items():
         row = table[table["capability"] == name].iloc[0]
-        assert row["BiLSTM"] == f"{r['pass_rate']:.0%}" and row["cases"] == r["n"]
-        assert row["baseline"] == f"{baseline['capabilities'][name]['pass_rate']:.0%}"
+        assert row["BiLSTM"] == f"{r['pass_rate']:.1%}" and row["cases"] == r["n"]
+        assert row["baseline"] == f"{baseline['capabilities'][name]['pass_rate']:.1%}"
 
 
 def test_model_tab_names_the_words_the_model_misreads_even_alone():
@@ -124,3 +130,10 @@ def test_what_the_model_was_taught_says_whether_edits_were_among_it():
     assert taught(again).endswith("; in round 3 of 3, 20 more of the same kinds")
     other = replace(again, augment={"sentences": 20, "edits": False})
     assert "in round 3 of 3, 20 more examples" in taught(other) and taught(other).count("minimal pairs") == 1
+    # the same kinds with milder words or a model's labels added: said as an addition, not as all kinds again
+    milder = replace(again, augment={"sentences": 20, "edits": False, "pairs": True, "mild": 0.3})
+    assert taught(milder).endswith(
+        '; in round 3 of 3, 20 more of the same kinds, 30% of them with milder words ("The cast is likable.")'
+    )
+    labelled = replace(again, augment={"sentences": 20, "edits": False, "pairs": True, "labels_from": "runs/k3"})
+    assert taught(labelled).endswith("20 more of the same kinds, labelled by the probabilities of k3")

@@ -54,6 +54,16 @@ def _sentences(examples: int, augment: dict) -> str:
     return f"{examples:,} more examples: {sentences}"
 
 
+def _additions(added: dict) -> str:
+    """What a later round's sentences add to the kinds an earlier round's had (milder words, model labels)."""
+    said = []
+    if added.get("mild"):
+        said.append(f'{added["mild"]:.0%} of them with milder words ("The cast is likable.")')
+    if added.get("labels_from"):
+        said.append(f"labelled by the probabilities of {Path(added['labels_from']).resolve().name}")
+    return ", " + " and ".join(said) if said else ""
+
+
 def _augmented(m: Metrics) -> str:
     rounds = [*(m.earlier_rounds or []), {"augmented_examples": m.augmented_examples, "augment": m.augment}]
     taught = [(n, r) for n, r in enumerate(rounds, 1) if r.get("augmented_examples")]
@@ -65,7 +75,11 @@ def _augmented(m: Metrics) -> str:
     for n, r in taught:
         kinds = {k: v for k, v in (r.get("augment") or {}).items() if k not in ("sentences", "seed")}
         examples = r["augmented_examples"]
-        what = f"{examples:,} more of the same kinds" if kinds == kinds_before else _sentences(examples, kinds)
+        added = {k: v for k, v in kinds.items() if k not in (kinds_before or {})}
+        if kinds_before and {k: v for k, v in kinds.items() if k not in added} == kinds_before:
+            what = f"{examples:,} more of the same kinds" + _additions(added)
+        else:
+            what = _sentences(examples, kinds)
         said.append(f"in round {n} of {len(rounds)}, {what}")
         kinds_before = kinds
     return "; ".join(said)
@@ -142,13 +156,18 @@ def card_rows(m: Metrics) -> list[tuple[str, str]]:
     ]
 
 
-def model_card() -> tuple[str, pd.DataFrame]:
-    """The card's text and the loaded model's training curves."""
+CURVES_TITLE = "Training curves of the loaded model"
+AVERAGED_CURVES_TITLE = "Training curves of the round averaged into the loaded model"
+
+
+def model_card() -> tuple[str, pd.DataFrame, str]:
+    """The card's text, the loaded model's training curves and their title (an average of two checkpoints has
+    the curves of the one fine-tuned from the other)."""
     p = models.shipped_predictor()
     try:
         m = Metrics.from_dict(p.metrics)
     except ValueError as e:
-        return f"The loaded model's metrics.json cannot be read: {e}\n\n{KNOWN_LIMITS}", pd.DataFrame()
+        return f"The loaded model's metrics.json cannot be read: {e}\n\n{KNOWN_LIMITS}", pd.DataFrame(), CURVES_TITLE
     # label/value pairs, not a table: they fit a phone's width
     text = "### The loaded model\n\n" + "\n".join(f"- **{k}**: {v}" for k, v in card_rows(m))
     history = m.history
@@ -157,7 +176,7 @@ def model_card() -> tuple[str, pd.DataFrame]:
         + [(h["epoch"], h["valid_accuracy"], "validation") for h in history],
         columns=["epoch", "accuracy", "series"],
     )
-    return text + "\n\n" + KNOWN_LIMITS, curves
+    return text + "\n\n" + KNOWN_LIMITS, curves, AVERAGED_CURVES_TITLE if m.extra.get("soup") else CURVES_TITLE
 
 
 BEHAVIOUR_INTRO = (
@@ -179,15 +198,15 @@ def behaviour_table() -> tuple[str, pd.DataFrame]:
     for name, r in model["capabilities"].items():
         other = (baseline or {}).get("capabilities", {}).get(name)
         rows.append(
-            (name, f"{r['pass_rate']:.0%}", f"{other['pass_rate']:.0%}" if other else "–", r["n"], r["description"])
+            (name, f"{r['pass_rate']:.1%}", f"{other['pass_rate']:.1%}" if other else "–", r["n"], r["description"])
         )
         sub, other_sub = r.get("read_and_flipping"), (other or {}).get("read_and_flipping")
         if sub and sub.get("n"):
             rows.append(
                 (
                     f"{name}, read and really flipping",
-                    f"{sub['pass_rate']:.0%}",
-                    f"{other_sub['pass_rate']:.0%}" if other_sub and other_sub.get("n") else "–",
+                    f"{sub['pass_rate']:.1%}",
+                    f"{other_sub['pass_rate']:.1%}" if other_sub and other_sub.get("n") else "–",
                     sub["n"],
                     f"the {sub['n']} of {sub['read']} edits that a reader found to flip the review",
                 )
@@ -222,9 +241,7 @@ class ModelTab:
     def __init__(self):
         with gr.Tab("Model"):
             self.card = gr.Markdown()
-            self.history_plot = gr.LinePlot(
-                x="epoch", y="accuracy", color="series", title="Training curves of the loaded model", height=280
-            )
+            self.history_plot = gr.LinePlot(x="epoch", y="accuracy", color="series", title=CURVES_TITLE, height=280)
             self.behaviour_intro = gr.Markdown()
             self.behaviour = gr.Dataframe(
                 interactive=False,
@@ -235,6 +252,7 @@ class ModelTab:
             )
 
     def load(self) -> dict:
-        text, curves = model_card()
+        text, curves, title = model_card()
         intro, table = behaviour_table()
-        return {self.card: text, self.history_plot: curves, self.behaviour_intro: intro, self.behaviour: table}
+        plot = gr.LinePlot(value=curves, title=title)
+        return {self.card: text, self.history_plot: plot, self.behaviour_intro: intro, self.behaviour: table}

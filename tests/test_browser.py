@@ -267,6 +267,9 @@ def test_train_tab_curves_stay_drawn_and_uncovered_while_a_run_trains_then_runs_
     }, series
     assert page.locator("[aria-rowindex] [aria-colindex]", has_text="#1 BiLSTM 32").count() >= 1
     assert "300 training reviews" in page.get_by_label("Log").input_value()
+    for title in ("Accuracy", "Loss"):  # one legend under both plots: the charts draw none of their own
+        chart = page.locator(".vega-embed", has=page.locator("text", has_text=title)).first
+        assert chart.locator("g.role-legend-label").count() == 0, title
     snap(page, tmp_path, "train-tiny", readme=False)
     page.set_viewport_size({"width": 1280, "height": 1000})
 

@@ -7,7 +7,7 @@ import pytest
 from devtools import ROOT, SHIPPED
 from sentiment.metrics import Metrics, MetricsError
 from webapp import models
-from webapp.model_tab import AVERAGED_CURVES_TITLE, CURVES_TITLE, model_card
+from webapp.model_tab import AVERAGED_CURVES_TITLE, CURVES_TITLE, curves_title, model_card
 
 
 def test_model_tab_describes_the_loaded_model():
@@ -31,9 +31,18 @@ def test_model_tab_describes_the_loaded_model():
     # an average of two checkpoints says so, and its curves are named as the fine-tuned one's
     if soup := m.extra.get("soup"):
         assert f"- **weights averaged**: {1 - soup['alpha']:.0%} of the model it continued from" in text
-        assert title == AVERAGED_CURVES_TITLE
     else:
-        assert "- **weights averaged**: no" in text and title == CURVES_TITLE
+        assert "- **weights averaged**: no" in text
+    assert title == curves_title(m)
+
+
+def test_the_curves_of_an_average_are_titled_as_the_fine_tuned_rounds():
+    from dataclasses import replace
+
+    m = Metrics.read(SHIPPED)
+    soup = {"a": "runs/r3", "b": "runs/r4", "alpha": 0.5}
+    assert curves_title(replace(m, extra={"soup": soup})) == AVERAGED_CURVES_TITLE
+    assert curves_title(replace(m, extra={})) == CURVES_TITLE
 
 
 def test_metrics_are_schema_checked_naming_the_key_and_round_trip():
@@ -137,3 +146,5 @@ def test_what_the_model_was_taught_says_whether_edits_were_among_it():
     )
     labelled = replace(again, augment={"sentences": 20, "edits": False, "pairs": True, "labels_from": "runs/k3"})
     assert taught(labelled).endswith("20 more of the same kinds, labelled by the probabilities of k3")
+    idioms_added = replace(again, augment={"sentences": 20, "edits": False, "pairs": True, "idioms": 0.13})
+    assert "same kinds" not in taught(idioms_added) and "in round 3 of 3, 20 more examples" in taught(idioms_added)

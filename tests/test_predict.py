@@ -214,8 +214,8 @@ def test_the_running_verdict_turns_where_the_words_do(with_baseline):
     drops = [(b - a, tok) for a, b, tok in zip(late.trajectory, late.trajectory[1:], late.tokens[1:])]
     change, word = min(drops)
     assert word in late.tokens[late.tokens.index("ending") :] and change < -0.2  # its steepest fall is in them
-    # "not bad" read as a negation (the verdict rises at "bad"), then "at all" pulls it back (to about one half
-    # alone: a known limit, with the verdicts, in the model card)
+    # "not bad" read as a negation (the verdict rises at "bad"), then "at all" pulls it back down (the model card
+    # gives the verdicts)
     for text in ("not bad at all", "I expected a cheap cash-in, but honestly it was not bad at all."):
         p = with_baseline.predict(text, explain=True)
         bad = p.tokens.index("bad")

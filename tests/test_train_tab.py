@@ -225,3 +225,11 @@ def test_a_change_of_series_reaches_the_plots_as_data_first_then_with_its_colour
     assert len(chart.updates([])) == 1 and chart.updates([])[0][0].value is None  # cleared: nothing to draw
     assert chart.updates([])[0][2] == ""  # and no legend
     assert len(chart.updates([], first)) == 1  # a first run on empty plots: data and colours at once
+
+
+def test_the_legend_escapes_what_it_is_given():
+    from webapp.train_views import legend_html
+
+    legend = legend_html({"#1 training": "#93c5fd", "#1 <b>val</b>": '"><script>x</script>'})
+    assert "<script>" not in legend and "<b>" not in legend and "&lt;b&gt;val&lt;/b&gt;" in legend
+    assert legend.count("<strong>#1</strong>") == 1 and legend_html({}) == ""

@@ -60,7 +60,7 @@ def _additions(added: dict) -> str:
     if added.get("mild"):
         said.append(f'{added["mild"]:.0%} of them with milder words ("The cast is likable.")')
     if added.get("labels_from"):
-        said.append(f"labelled by the probabilities of {Path(added['labels_from']).resolve().name}")
+        said.append(f"labelled by the probabilities of {Path(added['labels_from']).name}")
     return ", " + " and ".join(said) if said else ""
 
 
@@ -76,7 +76,7 @@ def _augmented(m: Metrics) -> str:
         kinds = {k: v for k, v in (r.get("augment") or {}).items() if k not in ("sentences", "seed")}
         examples = r["augmented_examples"]
         added = {k: v for k, v in kinds.items() if k not in (kinds_before or {})}
-        if kinds_before and {k: v for k, v in kinds.items() if k not in added} == kinds_before:
+        if kinds_before and set(added) <= {"mild", "labels_from"} and {**kinds_before, **added} == kinds:
             what = f"{examples:,} more of the same kinds" + _additions(added)
         else:
             what = _sentences(examples, kinds)
@@ -161,8 +161,7 @@ AVERAGED_CURVES_TITLE = "Training curves of the round averaged into the loaded m
 
 
 def model_card() -> tuple[str, pd.DataFrame, str]:
-    """The card's text, the loaded model's training curves and their title (an average of two checkpoints has
-    the curves of the one fine-tuned from the other)."""
+    """The card's text, the loaded model's training curves and their title."""
     p = models.shipped_predictor()
     try:
         m = Metrics.from_dict(p.metrics)
@@ -176,7 +175,12 @@ def model_card() -> tuple[str, pd.DataFrame, str]:
         + [(h["epoch"], h["valid_accuracy"], "validation") for h in history],
         columns=["epoch", "accuracy", "series"],
     )
-    return text + "\n\n" + KNOWN_LIMITS, curves, AVERAGED_CURVES_TITLE if m.extra.get("soup") else CURVES_TITLE
+    return text + "\n\n" + KNOWN_LIMITS, curves, curves_title(m)
+
+
+def curves_title(m: Metrics) -> str:
+    """An average of two checkpoints has the training curves of the one fine-tuned from the other."""
+    return AVERAGED_CURVES_TITLE if m.extra.get("soup") else CURVES_TITLE
 
 
 BEHAVIOUR_INTRO = (

@@ -145,7 +145,7 @@ class TrainTab:
                     x="epoch", y="loss", color="series", title="Loss", height=300, colors_in_legend=[]
                 )
             self.legend = gr.HTML(elem_id="train-legend")
-            self.plots = (self.acc_plot, self.loss_plot, self.legend)  # what train_views.curves draws
+            self.chart_outputs = (self.acc_plot, self.loss_plot, self.legend)  # what train_views.curves returns
             self.summary = gr.Markdown()
             self.runs_table = gr.Dataframe(
                 headers=RUN_COLUMNS, label="Your runs (the last 5 are kept)", interactive=False
@@ -156,7 +156,8 @@ class TrainTab:
             self.log = gr.Textbox(label="Log", lines=4, interactive=False)
         inputs = [self.epochs, self.reviews, self.rnn_type, self.bidirectional, self.embed_dim, self.hidden_dim]
         inputs += [self.lr, self.batch_size, self.start, visitor]
-        outputs = [*self.plots, self.log, self.summary, model_choice, self.runs_table, self.downloads]
+        outputs = [self.acc_plot, self.loss_plot, self.log, self.summary, model_choice, self.runs_table, self.downloads]
+        outputs.append(self.legend)  # last, so that the API's outputs before it keep their places
         controls = [self.rnn_type, self.bidirectional, self.embed_dim, self.hidden_dim]
         self.start.change(
             self.encoder_controls,
@@ -271,7 +272,7 @@ class TrainTab:
                 if event.step == 1 or time.monotonic() - last_yield > 1.0:
                     last_yield = time.monotonic()
                     for plots in chart.updates(visitor.runs, run):
-                        yield dict(zip(self.plots, plots))
+                        yield dict(zip(self.chart_outputs, plots))
             elif isinstance(event, Validation):
                 run.history.append(vars(event))
                 check_s[0] = time.monotonic() - last_step  # since the last step (or, before training, the start)
@@ -283,7 +284,7 @@ class TrainTab:
                         f"validation loss {event.valid_loss:.3f} acc {event.valid_accuracy:.3f}, {event.seconds:.1f}s"
                     )
                 for plots in chart.updates(visitor.runs, run):
-                    yield dict(zip(self.plots, plots)) | {self.log: "\n".join(log)}
+                    yield dict(zip(self.chart_outputs, plots)) | {self.log: "\n".join(log)}
             elif isinstance(event, Done):
                 done = event
         if visitor.closed:  # the visitor left mid-run: nothing to show, nothing to keep
@@ -332,7 +333,7 @@ class TrainTab:
             summary = f"**Time budget reached**: this server gives each run {budget:g} s. " + summary
         *first, last = chart.updates(visitor.runs)  # the oldest run may have left them
         for plots in first:
-            yield dict(zip(self.plots, plots))
+            yield dict(zip(self.chart_outputs, plots))
         yield self._finished(visitor.runs, run.name, last) | {self.log: "\n".join(log), self.summary: summary}
 
     def encoder_controls(self, start: str, rnn_type, bidirectional, embed_dim, hidden_dim, visitor: Visitor) -> dict:

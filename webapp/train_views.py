@@ -100,18 +100,21 @@ def legend_html(color_map: dict[str, str]) -> str:
     """The two plots' one legend, under them: for each run its number, then each of its curves' colour and name.
     A run's entry stays on one line and the entries wrap, so a phone shows every run (the chart's own legend is
     one line under each plot, cut at a phone's width from the second run on). Empty with no curve drawn."""
-    runs: dict[str, list[str]] = {}
+    entries: dict[str, list[str]] = {}  # run number: its curves' keys
     for series, color in color_map.items():
         number, curve = series.split(" ", 1)
-        swatch = f'<span style="display:inline-block;width:20px;border-top:3px solid {color};vertical-align:middle">'
-        runs.setdefault(number, []).append(
-            f'<span data-series="{html.escape(series)}" data-color="{color}">{swatch}</span> {html.escape(curve)}</span>'
+        color = html.escape(color)
+        swatch = (
+            f'<span style="display:inline-block;width:20px;border-top:3px solid {color};vertical-align:middle"></span>'
         )
-    entries = (
-        f'<span style="white-space:nowrap"><strong>{html.escape(number)}</strong> {" ".join(curves)}</span>'
-        for number, curves in runs.items()
+        entries.setdefault(number, []).append(
+            f'<span data-series="{html.escape(series)}" data-color="{color}">{swatch}</span> {html.escape(curve)}'
+        )
+    runs = (
+        f'<span style="white-space:nowrap"><strong>{html.escape(number)}</strong> {" ".join(keys)}</span>'
+        for number, keys in entries.items()
     )
-    return f'<div style="display:flex;flex-wrap:wrap;gap:4px 20px">{"".join(entries)}</div>' if runs else ""
+    return f'<div style="display:flex;flex-wrap:wrap;gap:4px 20px">{"".join(runs)}</div>' if entries else ""
 
 
 def curves(runs: list[Run], current: Run | None, colors: bool = True) -> tuple[gr.LinePlot, gr.LinePlot, str]:

@@ -255,7 +255,9 @@ def test_train_tab_curves_stay_drawn_and_uncovered_while_a_run_trains_then_runs_
     # a second, smaller run: its own two series beside the first, and a second row in the runs table
     set_number(page, "Training reviews", "300")
     set_number(page, "Hidden size", "16")
+    assert page.get_by_text("Best validation accuracy").count() == 1  # the first run's summary
     page.get_by_role("button", name="Train", exact=True).click()
+    expect(page.get_by_text("Best validation accuracy")).to_have_count(0, timeout=5000)  # gone while the next runs
     page.locator("[aria-rowindex] [aria-colindex]", has_text="#2 BiLSTM 16").first.wait_for(timeout=120000)
     for _ in range(30):  # the chart redraws after the table on a busy machine
         page.wait_for_timeout(500)

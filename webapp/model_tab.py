@@ -157,7 +157,7 @@ def card_rows(m: Metrics) -> list[tuple[str, str]]:
 
 
 CURVES_TITLE = "Training curves of the loaded model"
-AVERAGED_CURVES_TITLE = "Training curves of the round averaged into the loaded model"
+AVERAGED_CURVES_TITLE = "Training curves of the averaged-in round"  # short: a phone's plot fits its title
 
 
 def model_card() -> tuple[str, pd.DataFrame, str]:

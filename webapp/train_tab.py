@@ -167,9 +167,10 @@ class TrainTab:
             api_visibility="private",
             show_progress="hidden",
         )
-        # the idle sentence leaves the status line while a run has it (its progress drawn there alone), then returns
+        # the idle sentence leaves the status line while a run has it (its progress drawn there alone), then returns;
+        # the last run's summary leaves with it (the runs table keeps its figures)
         quiet = dict(queue=False, api_visibility="private", show_progress="hidden")
-        run = self.train_btn.click(lambda: "", None, self.status, **quiet).then(
+        run = self.train_btn.click(lambda: ("", ""), None, [self.status, self.summary], **quiet).then(
             self.train,
             inputs,
             outputs,
@@ -237,6 +238,7 @@ class TrainTab:
             min_freq=2,
             eval_at_start=True,
         )
+        progress(0, desc="Building the vocabulary and the model")
         data = prepare(train_split, cfg, vocab=pretrained.vocab if pretrained else None)
         torch.manual_seed(cfg.seed)
         shape = dict(embed_dim=s["embed_dim"], hidden_dim=s["hidden_dim"], rnn_type=s["rnn_type"])
@@ -251,6 +253,8 @@ class TrainTab:
             f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters"
         ]
         yield {self.log: "\n".join(log)}
+        shown = (0.0, "Scoring the validation reviews before the first step")  # the status line's progress
+        progress(shown[0], desc=shown[1])  # again: an update of the outputs clears it
         every = max(1, -(-len(data.train) // cfg.batch_size) // (2 * CHECKS_PER_EPOCH))
         # A stopped run scores the validation reviews once more, then is saved and zipped: it stops that long
         # before the budget (half as long again as the last validation check took, and a second for the files)
@@ -263,8 +267,11 @@ class TrainTab:
             if isinstance(event, Step):
                 last_step = time.monotonic()
                 # the step count in the description: Gradio's own count sits under the bar on a phone's width
-                step = f"epoch {event.epoch}/{cfg.epochs} · step {event.step:,}/{event.total_steps:,}"
-                progress(event.step / event.total_steps, desc=step)
+                shown = (
+                    event.step / event.total_steps,
+                    f"epoch {event.epoch}/{cfg.epochs} · step {event.step:,}/{event.total_steps:,}",
+                )
+                progress(shown[0], desc=shown[1])
                 if event.step % every == 0 or event.step == 1:
                     run.steps.append((event.step / (event.total_steps / cfg.epochs), event.accuracy, event.loss))
                 # the first step draws both curves at once; then the plots update each second (and control goes
@@ -285,6 +292,7 @@ class TrainTab:
                     )
                 for plots in chart.updates(visitor.runs, run):
                     yield dict(zip(self.chart_outputs, plots)) | {self.log: "\n".join(log)}
+                progress(shown[0], desc=shown[1])  # again, after the check's update
             elif isinstance(event, Done):
                 done = event
         if visitor.closed:  # the visitor left mid-run: nothing to show, nothing to keep

@@ -32,6 +32,15 @@ def tab(page_ui):
     return page_ui.predict
 
 
+def test_a_clear_pans_probability_keeps_four_significant_digits(tab):
+    text = "The worst movie ever made. Awful acting, a boring plot and a complete waste of time."
+    probability = models.shipped_predictor().predict(text).probability
+    shown = tab.analyze(text, SHIPPED, Visitor())[tab.probability]
+    assert 0 < shown == pytest.approx(probability, rel=1e-3)  # not rounded to a flat 0
+    assert predict_tab.shown_probability(0.99996341234) == 0.99996341 and predict_tab.shown_probability(0.5) == 0.5
+    assert predict_tab.shown_probability(0.818912) == 0.8189 and predict_tab.shown_probability(1.0) == 1.0
+
+
 def test_analyze_returns_every_output_for_a_real_review(tab):
     out = tab.analyze(POSITIVE, SHIPPED, Visitor())
     label, probability, table = out[tab.label], out[tab.probability], out[tab.tokens]

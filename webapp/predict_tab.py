@@ -192,6 +192,14 @@ def predict(text: str, explain: bool | None = True) -> dict:
     return p.to_dict() if explain else {"label": p.label, "probability": p.probability}
 
 
+def shown_probability(p: float) -> float:
+    """``p`` to four significant digits of its distance from the nearer end, so that a clear pan (0.00003659)
+    or rave (0.99996341) is not drawn as a flat 0 or 1."""
+    if p < 0.5:
+        return float(f"{p:.4g}")
+    return round(1 - float(f"{1 - p:.4g}"), 12)
+
+
 class PredictTab:
     """The Predict tab's components, built inside the caller's ``gr.Blocks``, and its handler."""
 
@@ -209,7 +217,8 @@ class PredictTab:
                     self.label = gr.Label(label="Prediction", num_top_classes=2)
                     # empty until a review is read: Gradio draws value=None as 0 (gradio-app/gradio#6728), a
                     # callable's None as empty
-                    self.probability = gr.Number(value=lambda: None, label="Probability of positive", precision=4)
+                    # shown_probability: a clear pan reads 0.00003659, not a flat 0
+                    self.probability = gr.Number(value=lambda: None, label="Probability of positive")
                     self.compare = gr.Markdown()
             # below the verdict, so on a phone (where columns stack) the verdict comes first
             examples = [
@@ -323,7 +332,7 @@ class PredictTab:
         frame = trajectory_frame(p)
         return {
             self.label: {"positive": p.probability, "negative": 1 - p.probability},
-            self.probability: round(p.probability, 4),
+            self.probability: shown_probability(p.probability),
             self.tokens: table,
             self.counts: counts,
             self.highlights: [(tok + " ", cat) for tok, cat in zip(p.tokens, buckets(p.attributions))],

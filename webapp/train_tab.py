@@ -238,7 +238,7 @@ class TrainTab:
             min_freq=2,
             eval_at_start=True,
         )
-        progress(0, desc="Building the vocabulary and the model")
+        progress(0, desc="Building the model")
         data = prepare(train_split, cfg, vocab=pretrained.vocab if pretrained else None)
         torch.manual_seed(cfg.seed)
         shape = dict(embed_dim=s["embed_dim"], hidden_dim=s["hidden_dim"], rnn_type=s["rnn_type"])
@@ -253,7 +253,7 @@ class TrainTab:
             f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters"
         ]
         yield {self.log: "\n".join(log)}
-        shown = (0.0, "Scoring the validation reviews before the first step")  # the status line's progress
+        shown = (0.0, "First validation check")  # the status line's progress; short: a phone fits it beside the timer
         progress(shown[0], desc=shown[1])  # again: an update of the outputs clears it
         every = max(1, -(-len(data.train) // cfg.batch_size) // (2 * CHECKS_PER_EPOCH))
         # A stopped run scores the validation reviews once more, then is saved and zipped: it stops that long

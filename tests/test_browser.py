@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import set_number
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium package is not installed")
 
@@ -168,16 +170,6 @@ def word_ticks(page, title: str) -> list[str]:
         """(el) => [...el.querySelectorAll('g.role-axis')].filter(a => a.getAttribute('aria-label')?.startsWith('X-axis'))
                      .flatMap(a => [...a.querySelectorAll('g.role-axis-label text')].map(t => t.textContent))"""
     )
-
-
-def set_number(page, label: str, value: str) -> None:
-    box = (
-        page.get_by_label(label, exact=False)
-        .locator("xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']")
-        .first
-    )
-    box.fill(value)
-    box.press("Enter")
 
 
 # For each chart: is any of five points of its drawing area under something else (a progress overlay), and,

@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import set_number
+
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium package is not installed")
 WIDTH = 390
@@ -116,11 +118,7 @@ def test_train_progress_is_drawn_whole_at_phone_width(phone):
     """While a run trains, the status line shows its epoch and step, and nothing drawn there (the description, the
     bar, Gradio's timer) lies over anything else; the idle sentence comes back when the run stops."""
     phone.get_by_role("tab", name="Train").click()
-    box = phone.get_by_label("Training reviews").locator(
-        "xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']"
-    )
-    box.fill("4000")
-    box.press("Enter")
+    set_number(phone, "Training reviews", "4000")
     phone.get_by_role("button", name="Train", exact=True).click()
     samples = []
     for _ in range(120):
@@ -144,11 +142,7 @@ def test_train_legend_shows_every_run_whole_at_phone_width(phone):
     width (the chart's own one-line legend was cut after the first run)."""
     phone.get_by_role("tab", name="Train").click()
     for label, value in (("Training reviews", "300"), ("Epochs", "1"), ("Hidden size", "16")):
-        box = phone.get_by_label(label).locator(
-            "xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']"
-        )
-        box.fill(value)
-        box.press("Enter")
+        set_number(phone, label, value)
     legend = phone.locator("#train-legend [data-series]")
     for _ in range(2):
         if legend.count() >= 4:

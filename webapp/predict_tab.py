@@ -216,8 +216,7 @@ class PredictTab:
                 with gr.Column(scale=2):
                     self.label = gr.Label(label="Prediction", num_top_classes=2)
                     # empty until a review is read: Gradio draws value=None as 0 (gradio-app/gradio#6728), a
-                    # callable's None as empty
-                    # shown_probability: a clear pan reads 0.00003659, not a flat 0
+                    # callable's None as empty; then shown_probability's digits
                     self.probability = gr.Number(value=lambda: None, label="Probability of positive")
                     self.compare = gr.Markdown()
             # below the verdict, so on a phone (where columns stack) the verdict comes first

@@ -83,7 +83,7 @@ def test_predict_tab_shows_label_tokens_running_verdict_and_baseline(page, tmp_p
 
 
 PROBABILITY_BOX = "Probability of positive"
-# Whether the probability box shows ``expected`` to its 4 decimals (the page writes 1 for 1.0).
+# Whether the probability box shows ``expected`` (to within its four significant digits, webapp.predict_tab.shown_probability).
 SHOWS = """([label, expected]) => {
     const box = [...document.querySelectorAll('.block')].find(b => b.innerText.startsWith(label));
     const value = box && box.querySelector('input').value;
@@ -91,7 +91,7 @@ SHOWS = """([label, expected]) => {
 }"""
 
 
-def shown_probability(page) -> str:
+def probability_box(page) -> str:
     return page.locator(".block", has_text=PROBABILITY_BOX).locator("input").first.input_value()
 
 
@@ -110,7 +110,7 @@ def test_a_clicked_example_is_analysed_and_nothing_stale_is_left(page):
     page.reload()
     page.get_by_label("Review").first.wait_for(timeout=60000)
     page.wait_for_timeout(1000)
-    assert shown_probability(page) == ""
+    assert probability_box(page) == ""
     # each example's label is drawn whole (Gradio cuts a longer one mid-word, with "...")
     labels = READING_LABELS + DISAGREEMENT_LABELS + [_example_label(e) for e in load_examples()]
     cut = [label for label in labels if not page.get_by_text(label, exact=True).is_visible()]

@@ -209,6 +209,7 @@ def test_a_change_of_series_reaches_the_plots_as_data_first_then_with_its_colour
     chart = Chart([first])  # the plots show run #1
     updates = chart.updates([first], second)  # run #2 draws its first points
     assert [u[0].color_map is None for u in updates] == [True, False]
+    assert [u[0].x_lim is None for u in updates] == [True, False]  # the range too: either redraws the chart
     assert (
         set(frame(updates[0][0])["series"])
         == set(updates[1][0].color_map)
@@ -233,3 +234,18 @@ def test_the_legend_escapes_what_it_is_given():
     legend = legend_html({"#1 training": "#93c5fd", "#1 <b>val</b>": '"><script>x</script>'})
     assert "<script>" not in legend and "<b>" not in legend and "&lt;b&gt;val&lt;/b&gt;" in legend
     assert legend.count("<strong>#1</strong>") == 1 and legend_html({}) == ""
+
+
+def test_the_plots_span_the_longest_run_drawn_so_a_live_run_grows_across_a_fixed_frame():
+    from webapp.runs import Run
+    from webapp.train_views import Chart, curves, x_span
+
+    stopped = Run(1, "#1 BiLSTM 32", epochs=5, steps=[(0.25, 0.55, 0.69)], history=[{"epoch": 0.5}])
+    live = Run(2, "#2 BiLSTM 32", epochs=3, steps=[(0.1, 0.5, 0.7)])
+    assert x_span([stopped], live) == 5  # a run stopped early keeps its planned frame
+    assert x_span([], live) == 3 and x_span([], None) == 0
+    assert x_span([], Run(3, "#3", steps=[(1.5, 0.6, 0.6)], history=[{"epoch": 2.0}])) == 2.0  # no plan: its points
+    live.history.append({"epoch": 0.0, "valid_accuracy": 0.5, "valid_loss": 0.69})
+    (acc, loss, _), *_ = Chart([]).updates([], live)
+    assert acc.x_lim == loss.x_lim == [0, 3]  # from the first point on, not stretched as the run goes
+    assert curves([], None)[0].x_lim is None  # nothing drawn: no frame

@@ -247,7 +247,7 @@ class TrainTab:
         )
         model = build_classifier(model_config, len(data.vocab), pretrained)
         visitor.count += 1
-        run = Run(visitor.count, run_name(visitor.count, s))
+        run = Run(visitor.count, run_name(visitor.count, s), epochs=cfg.epochs)
         log = [
             f"{run.name}: {len(data.train):,} training reviews, {len(data.valid):,} validation reviews, "
             f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters"

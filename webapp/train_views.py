@@ -126,13 +126,24 @@ def curves(runs: list[Run], current: Run | None, colors: bool = True) -> tuple[g
     update: a new series changes it and makes the chart redraw with that series in its scale.
     ``colors=False`` sends the data alone (see ``Chart``).
     """
-    return _plots(*curve_frame(runs, current), colors)
+    return _plots(*curve_frame(runs, current), x_span(runs, current), colors)
 
 
-def _plots(df: pd.DataFrame, color_map: dict[str, str], colors: bool = True) -> tuple[gr.LinePlot, gr.LinePlot, str]:
+def x_span(runs: list[Run], current: Run | None) -> float:
+    """The epochs the plots' x axis spans: those of the longest run drawn, so that a live run's curves grow across
+    a fixed frame (the axis does not stretch with every update) and a stopped run ends short of its frame."""
+    drawn = [*runs, *([current] if current else [])]
+    ends = [run.epochs or max((e for e, *_ in run.steps), default=0.0) for run in drawn]
+    return max([*ends, *(h["epoch"] for run in drawn for h in run.history)], default=0.0)
+
+
+def _plots(
+    df: pd.DataFrame, color_map: dict[str, str], span: float, colors: bool = True
+) -> tuple[gr.LinePlot, gr.LinePlot, str]:
     if df.empty:  # no data: the page shows empty plots, without the previous runs' axes
         return gr.LinePlot(value=None, color_map=None), gr.LinePlot(value=None, color_map=None), ""
-    extra = {"color_map": color_map} if colors else {}
+    # the axis range and colours only with the data's second sending: either redraws the chart from the data it holds
+    extra = {"color_map": color_map} | ({"x_lim": [0, span]} if span else {}) if colors else {}
     acc = gr.LinePlot(value=df[["epoch", "accuracy", "series"]], **extra)
     return acc, gr.LinePlot(value=df[["epoch", "loss", "series"]], **extra), legend_html(color_map)
 
@@ -141,18 +152,19 @@ class Chart:
     """The series a visitor's two plots were last sent, so that a change of series reaches them in an order they
     draw: the plot applies a new colour map before the data that comes with it, rebuilding its scale and legend
     from the old data, and the new series' lines are left without a colour. So when the series change, the data
-    goes first (drawn in the scale the chart has), then the same data with the colour map (redrawn in full). An
+    goes first (drawn in the scale the chart has), then the same data with the colour map and the axis range
+    (redrawn in full). An
     empty chart takes both at once: it has no scale yet, and two drawings begun together would race."""
 
     def __init__(self, runs: list[Run]):
         self.series = set(curve_frame(runs, None)[1])
 
     def updates(self, runs: list[Run], current: Run | None = None) -> list[tuple[gr.LinePlot, gr.LinePlot, str]]:
-        df, color_map = curve_frame(runs, current)
+        (df, color_map), span = curve_frame(runs, current), x_span(runs, current)
         drawn, self.series = self.series, set(color_map)
         if not drawn or not color_map or set(color_map) == drawn:  # nothing drawn yet, nothing to draw, or the same
-            return [_plots(df, color_map)]
-        return [_plots(df, color_map, colors=False), _plots(df, color_map)]
+            return [_plots(df, color_map, span)]
+        return [_plots(df, color_map, span, colors=False), _plots(df, color_map, span)]
 
 
 def runs_table(runs: list[Run]) -> pd.DataFrame:

@@ -173,7 +173,8 @@ def word_ticks(page, title: str) -> list[str]:
 
 
 # For each chart: is any of five points of its drawing area under something else (a progress overlay), and,
-# for each line drawn, its series and how many points it joins. Null when the chart is not on the page.
+# for each line drawn, its series and how many points it joins, and its x axis' labels. Null when the chart is not
+# on the page.
 PROBE = """(titles) => titles.map(title => {
     const chart = [...document.querySelectorAll('.vega-embed')].find(el =>
         [...el.querySelectorAll('text')].some(t => t.textContent === title));
@@ -189,7 +190,9 @@ PROBE = """(titles) => titles.map(title => {
         const m = (p.getAttribute('aria-label') || '').match(/series: (.*)$/);
         if (m) lines[m[1]] = (p.getAttribute('d') || '').split(/[ML]/).length - 1;
     });
-    return {covered, lines};
+    const xAxis = [...chart.querySelectorAll('g.role-axis')].find(a => a.getAttribute('aria-label')?.startsWith('X-axis'));
+    const ticks = xAxis ? [...xAxis.querySelectorAll('g.role-axis-label text')].map(t => t.textContent) : [];
+    return {covered, lines, ticks};
 })"""
 
 
@@ -232,6 +235,8 @@ def test_train_tab_curves_stay_drawn_and_uncovered_while_a_run_trains_then_runs_
     print(f"\nboth plots uncovered with both curves of the run drawn: {len(good)} of {len(during)} samples")
     assert len(during) >= 6, f"too few samples during the run to judge: {len(during)}"
     assert len(good) == len(during), [s for s in during if s not in good][:3]
+    # the x axis spans the run's one epoch from its first point on: the curves grow across it, it does not stretch
+    assert all(float(chart["ticks"][-1]) == 1.0 for s in during for chart in s), [s[0]["ticks"] for s in during][:3]
     # and the curves grew while the run went: both have several points before it ended
     last = during[-2] if len(during) > 1 else during[-1]
     assert all(n >= 2 for n in last[0]["lines"].values()), last

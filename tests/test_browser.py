@@ -404,13 +404,21 @@ def test_edit_and_compare_draws_both_lines_and_marks_the_changed_words(page, tmp
     from sentiment import tokenize
     from sentiment.compare_examples import load_examples
     from sentiment.diff import diff_texts
-    from webapp.compare import MARKER_COLOR
+    from webapp.compare import MARKER_COLOR, _example_label
 
     example = next(e for e in load_examples() if e.model_follows and not e.baseline_follows)
     page.set_viewport_size({"width": 1366, "height": 1000})
     page.reload()  # the page's first comparison: the one whose colours were once lost now and then
     page.get_by_label("Review").first.wait_for(timeout=60000)
     page.get_by_role("tab", name="Predict").click()
+    # before a comparison its result blocks are hidden: the examples sit right above the plot, no empty gap
+    assert not page.locator("#marked-review").is_visible()
+    boxes = [page.get_by_role("button", name=_example_label(e)).bounding_box() for e in load_examples()]
+    examples_bottom = max(b["y"] + b["height"] for b in boxes)
+    plot_top = page.locator(".vega-embed", has=page.locator("text", has_text="Running verdicts")).first.evaluate(
+        "el => el.closest('.block').getBoundingClientRect().top"
+    )
+    assert plot_top - examples_bottom < 40, plot_top - examples_bottom  # about 100 more with the empty blocks
     page.get_by_label("Review").first.fill(example.original)
     page.get_by_role("button", name="Copy the review").click()
     edited_box = page.get_by_label("Edited review")

@@ -52,6 +52,7 @@ def test_analyze_gives_verdicts_marked_words_both_lines_and_a_sentence(section):
     out = section.analyze(ORIGINAL, EDITED)
     expected = models.shipped_predictor().compare(ORIGINAL, EDITED)
     assert out[section.summary] == f"**{expected.summary()} (3 words changed.)**"
+    assert out[section.results].visible is True
     table = out[section.verdicts]
     assert f"{expected.original.probability:.1%} positive" in table and "Baseline" in table
     original, edited = Marked(out[section.marked_original]), Marked(out[section.marked_edited])
@@ -107,6 +108,7 @@ def test_an_empty_box_gives_one_message_and_clears(section, original, edited, me
     with pytest.warns(UserWarning, match=message):
         out = section.analyze(original, edited)
     assert out[section.summary] == "" and out[section.marked_original] == ""
+    assert out[section.results].visible is False  # the results' blocks hidden: no empty gap above the plot
 
 
 # ---------------------------------------------------------------- the Gradio API, through gradio_client

@@ -179,13 +179,14 @@ class EditCompare:
             label="Real IMDb test reviews with a small edit that flips their meaning: does each model's verdict follow?",
             example_labels=[_example_label(e) for e in examples],
         )
-        self.summary = gr.Markdown()
-        self.verdicts = gr.Markdown()
-        with gr.Row():
-            with gr.Column(min_width=320):  # side by side on a desktop, one under the other on a phone
-                self.marked_original = gr.HTML(elem_id="marked-review", padding=True)
-            with gr.Column(min_width=320):
-                self.marked_edited = gr.HTML(elem_id="marked-edited", padding=True)
+        with gr.Column(visible=False) as self.results:  # shown with a comparison: empty, its blocks left a gap
+            self.summary = gr.Markdown()
+            self.verdicts = gr.Markdown()
+            with gr.Row():
+                with gr.Column(min_width=320):  # side by side on a desktop, one under the other on a phone
+                    self.marked_original = gr.HTML(elem_id="marked-review", padding=True)
+                with gr.Column(min_width=320):
+                    self.marked_edited = gr.HTML(elem_id="marked-edited", padding=True)
         self.plot = gr.LinePlot(
             value=no_lines(),
             x="word",
@@ -204,7 +205,7 @@ class EditCompare:
         )
         self.plot_note = gr.Markdown()
         self.outputs = [self.summary, self.verdicts, self.marked_original, self.marked_edited, self.plot]
-        self.outputs.append(self.plot_note)
+        self.outputs += [self.plot_note, self.results]
         self.copy_btn.click(lambda text: text, review, self.edited, api_visibility="private")
         for trigger in (self.compare_btn.click, self.edited.submit):
             trigger(self.analyze_page, [review, self.edited], self.outputs, api_visibility="private")
@@ -249,6 +250,7 @@ class EditCompare:
             self.marked_edited: marked_html(EDITED_MARKED, shown(segments(edited, marks_edited))),
             self.plot: self.plot_update(frame := trajectories_frame(c), last),
             self.plot_note: note,
+            self.results: gr.Column(visible=True),
         }, frame
 
     @staticmethod
@@ -266,4 +268,5 @@ class EditCompare:
             self.marked_edited: "",
             self.plot: gr.LinePlot(value=no_lines()),
             self.plot_note: "",
+            self.results: gr.Column(visible=False),
         }

@@ -174,3 +174,11 @@ def test_marked_text_is_escaped_never_markup(section):
     assert "&lt;img src=x onerror=alert(1)" in marked and "5 &lt; 6" in marked and "&quot;so&quot;" in marked
     assert "".join(t for t, _ in Marked(marked).pieces) == 'A dull film & more, 5 < 6 "so" <img src=x onerror=alert(1) '
     assert ("dull", "replaced") in Marked(marked).pieces
+
+
+def test_a_change_at_the_last_word_is_marked_inside_the_plot_not_on_its_edge(section):
+    out = section.analyze("It was a good film, I think", "It was a good film, I guess")
+    changed = frame(out[section.plot]).query("series == 'changed 1'")["word"]
+    assert set(changed) == {7.0} and out[section.plot].x_lim == [1, 8]  # 7 words read, the change at the 7th
+    inner = section.analyze("It was a good film, I think", "It was a bad film, I think")
+    assert inner[section.plot].x_lim == [1, 7]  # a change inside: the axis ends at the last word

@@ -256,9 +256,14 @@ class EditCompare:
     @staticmethod
     def plot_update(frame: pd.DataFrame, last: int) -> gr.LinePlot:
         """The plot with its colours for exactly the series drawn (a colour for a series not in the data leaves
-        the chart without its lines, as the Train tab's curves found too)."""
-        colors = LINE_COLORS | {name: MARKER_COLOR for name in frame["series"].unique() if name.startswith("changed")}
-        return gr.LinePlot(value=frame, x_lim=word_axis(last), color_map=colors)
+        the chart without its lines, as the Train tab's curves found too), its axis one word longer when a change
+        is marked at its end (a grey line on the plot's edge is hidden by the frame)."""
+        markers = frame["series"].str.startswith("changed")
+        colors = LINE_COLORS | dict.fromkeys(frame.loc[markers, "series"].unique(), MARKER_COLOR)
+        axis = word_axis(last)
+        if markers.any() and frame.loc[markers, "word"].max() >= axis[1]:
+            axis[1] += 1
+        return gr.LinePlot(value=frame, x_lim=axis, color_map=colors)
 
     def empty(self) -> dict:
         return {

@@ -7,7 +7,7 @@ import pytest
 from devtools import ROOT, SHIPPED
 from sentiment.metrics import Metrics, MetricsError
 from webapp import models
-from webapp.model_tab import AVERAGED_CURVES_TITLE, CURVES_TITLE, curves_title, model_card
+from webapp.model_tab import AVERAGED_CURVES_TITLE, CURVES_TITLE, curves, curves_title, model_card
 
 
 def test_model_tab_describes_the_loaded_model():
@@ -27,22 +27,31 @@ def test_model_tab_describes_the_loaded_model():
         assert command in (ROOT / "README.md").read_text()
     if (m.train_config or {}).get("adversarial"):
         assert f"embeddings pushed by {m.train_config['adversarial']:g} (L2 per review)" in text
-    assert len(curves) == len(m.history) + sum(h["train_accuracy"] is not None for h in m.history)
-    # an average of two checkpoints says so, and its curves are named as the fine-tuned one's
+    # an average of two checkpoints says so, and its plot shows how its share was chosen
     if soup := m.extra.get("soup"):
         assert f"- **weights averaged**: {1 - soup['alpha']:.0%} of the model it continued from" in text
+        assert list(curves.columns) == ["share", "accuracy", "series"] and f"a = {soup['alpha']:g}" in title
     else:
         assert "- **weights averaged**: no" in text
+        assert len(curves) == len(m.history) + sum(h["train_accuracy"] is not None for h in m.history)
     assert title == curves_title(m)
 
 
-def test_the_curves_of_an_average_are_titled_as_the_fine_tuned_rounds():
+def test_an_average_plots_how_its_share_was_chosen_a_single_model_its_training_curves():
     from dataclasses import replace
 
     m = Metrics.read(SHIPPED)
-    soup = {"a": "runs/r3", "b": "runs/r4", "alpha": 0.5}
-    assert curves_title(replace(m, extra={"soup": soup})) == AVERAGED_CURVES_TITLE
-    assert curves_title(replace(m, extra={})) == CURVES_TITLE
+    scored = [{"alpha": a, "valid": 0.91 + a / 100, "sentences": 0.8 + a / 10} for a in (0.0, 0.3, 0.5, 1.0)]
+    soup = {"a": "runs/r3", "b": "runs/r4", "alpha": 0.3, "floor": 0.9, "scored": scored}
+    averaged = replace(m, extra={"soup": soup})
+    frame = curves(averaged)
+    assert curves_title(averaged) == AVERAGED_CURVES_TITLE.format(alpha=0.3) == "Choosing the average's share: a = 0.3"
+    by_series = {name: list(zip(g["share"], g["accuracy"])) for name, g in frame.groupby("series")}
+    assert by_series["validation"] == [(r["alpha"], r["valid"]) for r in scored]
+    assert by_series["dev. sentences"] == [(r["alpha"], r["sentences"]) for r in scored]
+    assert by_series["floor"] == [(0.0, 0.9), (1.0, 0.9)]
+    single = replace(m, extra={})
+    assert curves_title(single) == CURVES_TITLE and list(curves(single).columns) == ["epoch", "accuracy", "series"]
 
 
 def test_metrics_are_schema_checked_naming_the_key_and_round_trip():

@@ -138,7 +138,7 @@ def card_rows(m: Metrics) -> list[tuple[str, str]]:
         (
             "weights averaged",
             f"{1 - soup['alpha']:.0%} of the model it continued from, {soup['alpha']:.0%} of the fine-tuned one "
-            "(weight interpolation, WiSE-FT)"
+            "(weight interpolation, WiSE-FT)" + (SHARE_NOTE if soup.get("scored") else "")
             if (soup := m.extra.get("soup"))
             else "no",
         ),
@@ -157,11 +157,18 @@ def card_rows(m: Metrics) -> list[tuple[str, str]]:
 
 
 CURVES_TITLE = "Training curves of the loaded model"
-AVERAGED_CURVES_TITLE = "Training curves of the averaged-in round"  # short: a phone's plot fits its title
+AVERAGED_CURVES_TITLE = "Choosing the average's share: a = {alpha:g}"  # short: a phone's plot fits its title
+SHARE_NOTE = (
+    ". Of the shares scored, the one that reads the most development sentences right (short negated and contrasted "
+    "sentences whose adjectives neither training nor the behaviour suite uses) with validation accuracy over a "
+    "floor: the plot below"
+)
+SHARE_AXIS = "share of the fine-tuned round (a)"
 
 
 def model_card() -> tuple[str, pd.DataFrame, str]:
-    """The card's text, the loaded model's training curves and their title."""
+    """The card's text, the loaded model's training curves (or, for an average, how it was chosen) and their
+    title."""
     p = models.shipped_predictor()
     try:
         m = Metrics.from_dict(p.metrics)
@@ -169,18 +176,30 @@ def model_card() -> tuple[str, pd.DataFrame, str]:
         return f"The loaded model's metrics.json cannot be read: {e}\n\n{KNOWN_LIMITS}", pd.DataFrame(), CURVES_TITLE
     # label/value pairs, not a table: they fit a phone's width
     text = "### The loaded model\n\n" + "\n".join(f"- **{k}**: {v}" for k, v in card_rows(m))
-    history = m.history
-    curves = pd.DataFrame(
-        [(h["epoch"], h["train_accuracy"], "training") for h in history if h["train_accuracy"] is not None]
-        + [(h["epoch"], h["valid_accuracy"], "validation") for h in history],
+    return text + "\n\n" + KNOWN_LIMITS, curves(m), curves_title(m)
+
+
+def curves(m: Metrics) -> pd.DataFrame:
+    """The training curves (epoch, accuracy, series); for an average of two checkpoints, how its share was chosen
+    instead (share, accuracy, series): validation and development-sentence accuracy at each share scored, and the
+    rule's validation floor (the share reading the most sentences above it is taken)."""
+    if (soup := m.extra.get("soup")) and soup.get("scored"):
+        rows = [(r["alpha"], r["valid"], "validation") for r in soup["scored"]]
+        rows += [(r["alpha"], r["sentences"], "dev. sentences") for r in soup["scored"]]
+        if soup.get("floor"):
+            rows += [(a, soup["floor"], "floor") for a in (0.0, 1.0)]
+        return pd.DataFrame(rows, columns=["share", "accuracy", "series"])
+    return pd.DataFrame(
+        [(h["epoch"], h["train_accuracy"], "training") for h in m.history if h["train_accuracy"] is not None]
+        + [(h["epoch"], h["valid_accuracy"], "validation") for h in m.history],
         columns=["epoch", "accuracy", "series"],
     )
-    return text + "\n\n" + KNOWN_LIMITS, curves, curves_title(m)
 
 
 def curves_title(m: Metrics) -> str:
-    """An average of two checkpoints has the training curves of the one fine-tuned from the other."""
-    return AVERAGED_CURVES_TITLE if m.extra.get("soup") else CURVES_TITLE
+    if (soup := m.extra.get("soup")) and soup.get("scored"):
+        return AVERAGED_CURVES_TITLE.format(alpha=soup["alpha"])
+    return CURVES_TITLE
 
 
 BEHAVIOUR_INTRO = (
@@ -256,7 +275,15 @@ class ModelTab:
             )
 
     def load(self) -> dict:
-        text, curves, title = model_card()
+        text, frame, title = model_card()
         intro, table = behaviour_table()
-        plot = gr.LinePlot(value=curves, title=title)
+        x = frame.columns[0] if len(frame.columns) else "epoch"
+        shares = x == "share"
+        plot = gr.LinePlot(
+            value=frame,
+            x=x,
+            x_title=SHARE_AXIS if shares else "epoch",
+            x_lim=[0, 1] if shares else None,
+            title=title,
+        )
         return {self.card: text, self.history_plot: plot, self.behaviour_intro: intro, self.behaviour: table}

@@ -339,15 +339,15 @@ def test_a_refused_run_says_why_and_the_status_line_comes_back(page):
 def test_model_tab(page, tmp_path):
     from sentiment.metrics import Metrics
     from webapp import models
-    from webapp.model_tab import curves, curves_title
+    from webapp.model_tab import curves
 
     page.get_by_role("tab", name="Model").click()
     page.get_by_text("test accuracy (25,000 reviews)").wait_for()
     # the plot draws every series it is sent (an average's share choice, or the training curves), point for point
-    m = Metrics.from_dict(models.shipped_predictor().metrics)
-    sent = curves(m)["series"].value_counts().to_dict()
+    shown = curves(Metrics.from_dict(models.shipped_predictor().metrics))
+    sent = shown.frame["series"].value_counts().to_dict()
     for _ in range(20):
-        if (drawn := lines_by_text(page, curves_title(m))) == sent:
+        if (drawn := lines_by_text(page, shown.title)) == sent:
             break
         page.wait_for_timeout(500)
     assert drawn == sent, (drawn, sent)

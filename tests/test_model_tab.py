@@ -7,11 +7,11 @@ import pytest
 from devtools import ROOT, SHIPPED
 from sentiment.metrics import Metrics, MetricsError
 from webapp import models
-from webapp.model_tab import AVERAGED_CURVES_TITLE, CURVES_TITLE, curves, curves_title, model_card
+from webapp.model_tab import AVERAGED_CURVES_TITLE, CURVES_TITLE, curves, model_card
 
 
 def test_model_tab_describes_the_loaded_model():
-    text, curves, title = model_card()
+    text, shown = model_card()
     predictor = models.shipped_predictor()
     m, c = Metrics.from_dict(predictor.metrics), predictor.model.config
     assert f"bidirectional LSTM × 1, {c.hidden_dim} units per direction" in text
@@ -30,11 +30,13 @@ def test_model_tab_describes_the_loaded_model():
     # an average of two checkpoints says so, and its plot shows how its share was chosen
     if soup := m.extra.get("soup"):
         assert f"- **weights averaged**: {1 - soup['alpha']:.0%} of the model it continued from" in text
-        assert list(curves.columns) == ["share", "accuracy", "series"] and f"a = {soup['alpha']:g}" in title
+        assert f"The share a = {soup['alpha']:g} was picked" in text and f"{soup['floor']:.2%}" in text
+        assert shown.x == "share" and f"a = {soup['alpha']:g}" in shown.title
     else:
         assert "- **weights averaged**: no" in text
-        assert len(curves) == len(m.history) + sum(h["train_accuracy"] is not None for h in m.history)
-    assert title == curves_title(m)
+        assert len(shown.frame) == len(m.history) + sum(h["train_accuracy"] is not None for h in m.history)
+    expected = curves(m)
+    assert (shown.title, shown.x) == (expected.title, expected.x) and shown.frame.equals(expected.frame)
 
 
 def test_an_average_plots_how_its_share_was_chosen_a_single_model_its_training_curves():
@@ -43,15 +45,19 @@ def test_an_average_plots_how_its_share_was_chosen_a_single_model_its_training_c
     m = Metrics.read(SHIPPED)
     scored = [{"alpha": a, "valid": 0.91 + a / 100, "sentences": 0.8 + a / 10} for a in (0.0, 0.3, 0.5, 1.0)]
     soup = {"a": "runs/r3", "b": "runs/r4", "alpha": 0.3, "floor": 0.9, "scored": scored}
-    averaged = replace(m, extra={"soup": soup})
-    frame = curves(averaged)
-    assert curves_title(averaged) == AVERAGED_CURVES_TITLE.format(alpha=0.3) == "Choosing the average's share: a = 0.3"
-    by_series = {name: list(zip(g["share"], g["accuracy"])) for name, g in frame.groupby("series")}
+    shown = curves(replace(m, extra={"soup": soup}))
+    assert shown.title == "Choosing the average's share: a = 0.3" and shown.x == "share"
+    by_series = {name: list(zip(g["share"], g["accuracy"])) for name, g in shown.frame.groupby("series")}
     assert by_series["validation"] == [(r["alpha"], r["valid"]) for r in scored]
     assert by_series["dev. sentences"] == [(r["alpha"], r["sentences"]) for r in scored]
     assert by_series["floor"] == [(0.0, 0.9), (1.0, 0.9)]
-    single = replace(m, extra={})
-    assert curves_title(single) == CURVES_TITLE and list(curves(single).columns) == ["epoch", "accuracy", "series"]
+    assert by_series["chosen a"] == [(0.3, 0.8), (0.3, 0.92)]  # a vertical line at the share, over every point
+    # an average that kept no scores of its shares: the fine-tuned round's curves, named as such; no floor: no line
+    unscored = curves(replace(m, extra={"soup": {k: v for k, v in soup.items() if k != "scored"}}))
+    assert unscored.title == AVERAGED_CURVES_TITLE and unscored.x == "epoch"
+    assert "floor" not in set(curves(replace(m, extra={"soup": soup | {"floor": None}})).frame["series"])
+    single = curves(replace(m, extra={}))
+    assert single.title == CURVES_TITLE and list(single.frame.columns) == ["epoch", "accuracy", "series"]
 
 
 def test_metrics_are_schema_checked_naming_the_key_and_round_trip():

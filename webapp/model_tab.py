@@ -1,8 +1,10 @@
-"""The Model tab: what the loaded model is, how it was trained and its curves, read from its metrics.json."""
+"""The Model tab: what the loaded model is, how it was trained, and its training curves (for a weight average, how
+its share was chosen), read from its metrics.json."""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
@@ -138,7 +140,7 @@ def card_rows(m: Metrics) -> list[tuple[str, str]]:
         (
             "weights averaged",
             f"{1 - soup['alpha']:.0%} of the model it continued from, {soup['alpha']:.0%} of the fine-tuned one "
-            "(weight interpolation, WiSE-FT)" + (SHARE_NOTE if soup.get("scored") else "")
+            "(weight interpolation, WiSE-FT)" + (share_note(soup) if shares_scored(m) else "")
             if (soup := m.extra.get("soup"))
             else "no",
         ),
@@ -157,49 +159,69 @@ def card_rows(m: Metrics) -> list[tuple[str, str]]:
 
 
 CURVES_TITLE = "Training curves of the loaded model"
-AVERAGED_CURVES_TITLE = "Choosing the average's share: a = {alpha:g}"  # short: a phone's plot fits its title
-SHARE_NOTE = (
-    ". Of the shares scored, the one that reads the most development sentences right (short negated and contrasted "
-    "sentences whose adjectives neither training nor the behaviour suite uses) with validation accuracy over a "
-    "floor: the plot below"
-)
-SHARE_AXIS = "share of the fine-tuned round (a)"
+AVERAGED_CURVES_TITLE = "Training curves of the averaged-in round"  # an average that kept no scores of its shares
+SHARES_TITLE = "Choosing the average's share: a = {alpha:g}"  # short: a phone's plot fits its title
+SHARES_AXIS = "share of the fine-tuned round (a)"
+SHARES_COLORS = {"validation": "#4c78a8", "dev. sentences": "#f58518", "floor": "#e45756", "chosen a": "#9ca3af"}
 
 
-def model_card() -> tuple[str, pd.DataFrame, str]:
-    """The card's text, the loaded model's training curves (or, for an average, how it was chosen) and their
-    title."""
+@dataclass(eq=False)  # a DataFrame has no truth value to compare by
+class Curves:
+    """The Model tab's plot: its data (x, accuracy, series), its title and which column is its x axis."""
+
+    frame: pd.DataFrame
+    title: str
+    x: str = "epoch"  # "epoch" for training curves, "share" for how an average's share was chosen
+
+
+def shares_scored(m: Metrics) -> dict | None:
+    """An average's record (``soup``) when it scored several shares; their plot replaces the training curves."""
+    soup = m.extra.get("soup")
+    return soup if soup and soup.get("scored") else None
+
+
+def share_note(soup: dict) -> str:
+    """How the share was picked, said after the averaged weights' line (``sentiment.soup``'s rule)."""
+    floor = f" at or above {soup['floor']:.2%}, a floor just under the starting model's" if soup.get("floor") else ""
+    return (
+        f". The share a = {soup['alpha']:g} was picked, of those tried (the plot below), as the one that gets the most "
+        "development sentences right (short negated and contrasted sentences whose adjectives neither training nor "
+        f"the behaviour suite uses) with validation accuracy{floor}"
+    )
+
+
+def model_card() -> tuple[str, Curves]:
+    """The card's text and the loaded model's plot."""
     p = models.shipped_predictor()
     try:
         m = Metrics.from_dict(p.metrics)
     except ValueError as e:
-        return f"The loaded model's metrics.json cannot be read: {e}\n\n{KNOWN_LIMITS}", pd.DataFrame(), CURVES_TITLE
+        text = f"The loaded model's metrics.json cannot be read: {e}\n\n{KNOWN_LIMITS}"
+        return text, Curves(pd.DataFrame(), CURVES_TITLE)
     # label/value pairs, not a table: they fit a phone's width
     text = "### The loaded model\n\n" + "\n".join(f"- **{k}**: {v}" for k, v in card_rows(m))
-    return text + "\n\n" + KNOWN_LIMITS, curves(m), curves_title(m)
+    return text + "\n\n" + KNOWN_LIMITS, curves(m)
 
 
-def curves(m: Metrics) -> pd.DataFrame:
-    """The training curves (epoch, accuracy, series); for an average of two checkpoints, how its share was chosen
-    instead (share, accuracy, series): validation and development-sentence accuracy at each share scored, and the
-    rule's validation floor (the share reading the most sentences above it is taken)."""
-    if (soup := m.extra.get("soup")) and soup.get("scored"):
+def curves(m: Metrics) -> Curves:
+    """The training curves (epoch, accuracy, series); for an average that scored several shares, how its share was
+    chosen instead (share, accuracy, series): validation and development-sentence accuracy at each share, the
+    rule's validation floor and the share chosen (a vertical line)."""
+    if soup := shares_scored(m):
         rows = [(r["alpha"], r["valid"], "validation") for r in soup["scored"]]
         rows += [(r["alpha"], r["sentences"], "dev. sentences") for r in soup["scored"]]
         if soup.get("floor"):
             rows += [(a, soup["floor"], "floor") for a in (0.0, 1.0)]
-        return pd.DataFrame(rows, columns=["share", "accuracy", "series"])
-    return pd.DataFrame(
+        low, high = min(r[1] for r in rows), max(r[1] for r in rows)
+        rows += [(soup["alpha"], low, "chosen a"), (soup["alpha"], high, "chosen a")]
+        frame = pd.DataFrame(rows, columns=["share", "accuracy", "series"])
+        return Curves(frame, SHARES_TITLE.format(alpha=soup["alpha"]), x="share")
+    frame = pd.DataFrame(
         [(h["epoch"], h["train_accuracy"], "training") for h in m.history if h["train_accuracy"] is not None]
         + [(h["epoch"], h["valid_accuracy"], "validation") for h in m.history],
         columns=["epoch", "accuracy", "series"],
     )
-
-
-def curves_title(m: Metrics) -> str:
-    if (soup := m.extra.get("soup")) and soup.get("scored"):
-        return AVERAGED_CURVES_TITLE.format(alpha=soup["alpha"])
-    return CURVES_TITLE
+    return Curves(frame, AVERAGED_CURVES_TITLE if m.extra.get("soup") else CURVES_TITLE)
 
 
 BEHAVIOUR_INTRO = (
@@ -264,7 +286,7 @@ class ModelTab:
     def __init__(self):
         with gr.Tab("Model"):
             self.card = gr.Markdown()
-            self.history_plot = gr.LinePlot(x="epoch", y="accuracy", color="series", title=CURVES_TITLE, height=280)
+            self.plot = gr.LinePlot(x="epoch", y="accuracy", color="series", title=CURVES_TITLE, height=280)
             self.behaviour_intro = gr.Markdown()
             self.behaviour = gr.Dataframe(
                 interactive=False,
@@ -275,15 +297,16 @@ class ModelTab:
             )
 
     def load(self) -> dict:
-        text, frame, title = model_card()
+        text, shown = model_card()
         intro, table = behaviour_table()
-        x = frame.columns[0] if len(frame.columns) else "epoch"
-        shares = x == "share"
+        shares = shown.x == "share"
         plot = gr.LinePlot(
-            value=frame,
-            x=x,
-            x_title=SHARE_AXIS if shares else "epoch",
+            value=shown.frame,
+            x=shown.x,
+            x_title=SHARES_AXIS if shares else "epoch",
             x_lim=[0, 1] if shares else None,
-            title=title,
+            color_map=SHARES_COLORS if shares else None,
+            colors_in_legend=list(SHARES_COLORS)[:3] if shares else None,  # the title names the chosen a's line
+            title=shown.title,
         )
-        return {self.card: text, self.history_plot: plot, self.behaviour_intro: intro, self.behaviour: table}
+        return {self.card: text, self.plot: plot, self.behaviour_intro: intro, self.behaviour: table}

@@ -236,16 +236,15 @@ def test_the_legend_escapes_what_it_is_given():
     assert legend.count("<strong>#1</strong>") == 1 and legend_html({}) == ""
 
 
-def test_the_plots_span_the_longest_run_drawn_so_a_live_run_grows_across_a_fixed_frame():
+def test_the_plots_span_the_live_runs_planned_epochs_and_the_epochs_kept_runs_reached():
     from webapp.runs import Run
-    from webapp.train_views import Chart, curves, x_span
+    from webapp.train_views import Chart, x_span
 
     stopped = Run(1, "#1 BiLSTM 32", epochs=5, steps=[(0.25, 0.55, 0.69)], history=[{"epoch": 0.5}])
     live = Run(2, "#2 BiLSTM 32", epochs=3, steps=[(0.1, 0.5, 0.7)])
-    assert x_span([stopped], live) == 5  # a run stopped early keeps its planned frame
-    assert x_span([], live) == 3 and x_span([], None) == 0
-    assert x_span([], Run(3, "#3", steps=[(1.5, 0.6, 0.6)], history=[{"epoch": 2.0}])) == 2.0  # no plan: its points
+    assert x_span([stopped], live) == 3  # a run stopped at half an epoch does not squeeze the next into a tenth
+    assert x_span([stopped], None) == 0.5 and x_span([], None) == 0
+    assert x_span([Run(3, "#3", epochs=2, steps=[(2.0, 0.6, 0.6)], history=[{"epoch": 2.0}])], live) == 3
     live.history.append({"epoch": 0.0, "valid_accuracy": 0.5, "valid_loss": 0.69})
     (acc, loss, _), *_ = Chart([]).updates([], live)
     assert acc.x_lim == loss.x_lim == [0, 3]  # from the first point on, not stretched as the run goes
-    assert curves([], None)[0].x_lim is None  # nothing drawn: no frame

@@ -179,7 +179,7 @@ class EditCompare:
             label="Real IMDb test reviews with a small edit that flips their meaning: does each model's verdict follow?",
             example_labels=[_example_label(e) for e in examples],
         )
-        with gr.Column(visible=False) as self.results:  # shown with a comparison: empty, its blocks left a gap
+        with gr.Column(visible=False) as self.results:  # hidden until a comparison: empty, its blocks left a gap
             self.summary = gr.Markdown()
             self.verdicts = gr.Markdown()
             with gr.Row():

@@ -32,7 +32,7 @@ class RunUnavailable(LookupError):
 class Run:
     number: int  # the visitor's count: #1, #2, …
     name: str  # what tells it apart on the plots, the table and the Predict tab, e.g. "#2 BiLSTM 32"
-    epochs: float = 0.0  # the epochs it was set to train: the plots' x axis spans the longest run drawn
+    epochs: float = 0.0  # the epochs it was set to train: the plots' x axis spans them while it runs
     steps: list[tuple[float, float, float]] = field(default_factory=list)  # (epoch, training accuracy, training loss)
     history: list[dict] = field(default_factory=list)  # the validation checks (``training.Validation`` as dicts)
     settings: str = ""  # the settings in a few words, for the runs table

@@ -130,11 +130,11 @@ def curves(runs: list[Run], current: Run | None, colors: bool = True) -> tuple[g
 
 
 def x_span(runs: list[Run], current: Run | None) -> float:
-    """The epochs the plots' x axis spans: those of the longest run drawn, so that a live run's curves grow across
-    a fixed frame (the axis does not stretch with every update) and a stopped run ends short of its frame."""
-    drawn = [*runs, *([current] if current else [])]
-    ends = [run.epochs or max((e for e, *_ in run.steps), default=0.0) for run in drawn]
-    return max([*ends, *(h["epoch"] for run in drawn for h in run.history)], default=0.0)
+    """The epochs the plots' x axis spans: the live run's planned epochs, so that its curves grow across a fixed
+    frame (the axis does not stretch with every update), and the epochs the kept runs reached (a run stopped early
+    does not squeeze the later ones into part of the plot)."""
+    reached = [e for run in runs for e in (*(e for e, *_ in run.steps), *(h["epoch"] for h in run.history))]
+    return max([*reached, *([current.epochs] if current else [])], default=0.0)
 
 
 def _plots(
@@ -143,7 +143,7 @@ def _plots(
     if df.empty:  # no data: the page shows empty plots, without the previous runs' axes
         return gr.LinePlot(value=None, color_map=None), gr.LinePlot(value=None, color_map=None), ""
     # the axis range and colours only with the data's second sending: either redraws the chart from the data it holds
-    extra = {"color_map": color_map} | ({"x_lim": [0, span]} if span else {}) if colors else {}
+    extra = ({"color_map": color_map} | ({"x_lim": [0, span]} if span else {})) if colors else {}
     acc = gr.LinePlot(value=df[["epoch", "accuracy", "series"]], **extra)
     return acc, gr.LinePlot(value=df[["epoch", "loss", "series"]], **extra), legend_html(color_map)
 
@@ -153,8 +153,8 @@ class Chart:
     draw: the plot applies a new colour map before the data that comes with it, rebuilding its scale and legend
     from the old data, and the new series' lines are left without a colour. So when the series change, the data
     goes first (drawn in the scale the chart has), then the same data with the colour map and the axis range
-    (redrawn in full). An
-    empty chart takes both at once: it has no scale yet, and two drawings begun together would race."""
+    (redrawn in full). An empty chart takes both at once: it has no scale yet, and two drawings begun together
+    would race."""
 
     def __init__(self, runs: list[Run]):
         self.series = set(curve_frame(runs, None)[1])

@@ -30,7 +30,7 @@ def test_model_tab_describes_the_loaded_model():
     # an average of two checkpoints says so, and its plot shows how its share was chosen
     if soup := m.extra.get("soup"):
         assert f"- **weights averaged**: {1 - soup['alpha']:.0%} of the model it continued from" in text
-        assert f"The share a = {soup['alpha']:g} was picked" in text and f"{soup['floor']:.2%}" in text
+        assert "how the share was chosen: under the plot below" in text and f"{soup['floor']:.2%}" in shown.note
         assert shown.x == "share" and f"a = {soup['alpha']:g}" in shown.title
     else:
         assert "- **weights averaged**: no" in text
@@ -52,6 +52,14 @@ def test_an_average_plots_how_its_share_was_chosen_a_single_model_its_training_c
     assert by_series["dev. sentences"] == [(r["alpha"], r["sentences"]) for r in scored]
     assert by_series["floor"] == [(0.0, 0.9), (1.0, 0.9)]
     assert by_series["chosen a"] == [(0.3, 0.8), (0.3, 0.92)]  # a vertical line at the share, over every point
+    # under the plot, each share tried in a row (the plot's scale cannot tell tenths of a point apart)
+    rows = [line for line in shown.note.splitlines() if line.startswith("- ")]
+    assert rows[0] == "- a = 0: validation 91.00%, sentences 80.00%"
+    assert rows[1] == "- **a = 0.3: validation 91.30%, sentences 83.00%, chosen**"
+    assert rows[-1] == "- a = 1: validation 92.00%, sentences 90.00%" and len(rows) == len(scored)
+    assert "at or above the floor, 90.00%" in shown.note
+    below = curves(replace(m, extra={"soup": soup | {"floor": 0.915}})).note
+    assert "- a = 0: validation 91.00%, sentences 80.00%, under the floor" in below
     # an average that kept no scores of its shares: the fine-tuned round's curves, named as such; no floor: no line
     unscored = curves(replace(m, extra={"soup": {k: v for k, v in soup.items() if k != "scored"}}))
     assert unscored.title == AVERAGED_CURVES_TITLE and unscored.x == "epoch"

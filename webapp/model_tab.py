@@ -140,7 +140,8 @@ def card_rows(m: Metrics) -> list[tuple[str, str]]:
         (
             "weights averaged",
             f"{1 - soup['alpha']:.0%} of the model it continued from, {soup['alpha']:.0%} of the fine-tuned one "
-            "(weight interpolation, WiSE-FT)" + (share_note(soup) if shares_scored(m) else "")
+            "(weight interpolation, WiSE-FT)"
+            + ("; how the share was chosen: under the plot below" if shares_scored(m) else "")
             if (soup := m.extra.get("soup"))
             else "no",
         ),
@@ -172,6 +173,7 @@ class Curves:
     frame: pd.DataFrame
     title: str
     x: str = "epoch"  # "epoch" for training curves, "share" for how an average's share was chosen
+    note: str = ""  # shown under the plot (Markdown)
 
 
 def shares_scored(m: Metrics) -> dict | None:
@@ -180,13 +182,23 @@ def shares_scored(m: Metrics) -> dict | None:
     return soup if soup and soup.get("scored") else None
 
 
-def share_note(soup: dict) -> str:
-    """How the share was picked, said after the averaged weights' line (``sentiment.soup``'s rule)."""
-    floor = f" at or above {soup['floor']:.2%}, a floor just under the starting model's" if soup.get("floor") else ""
+def share_table(soup: dict) -> str:
+    """How the share was chosen, shown under the plot (whose scale cannot tell tenths of a point apart): each share
+    tried with its validation and development-sentence accuracy, and the rule (``sentiment.soup``). A list, not a
+    table: a phone's width keeps its words whole."""
+    floor = soup.get("floor")
+    lines = []
+    for r in soup["scored"]:
+        chosen = r["alpha"] == soup["alpha"]
+        note = ", chosen" if chosen else (", under the floor" if floor and r["valid"] < floor else "")
+        line = f"a = {r['alpha']:g}: validation {r['valid']:.2%}, sentences {r['sentences']:.2%}{note}"
+        lines.append(f"- **{line}**" if chosen else f"- {line}")
+    rule = f" among those with validation accuracy at or above the floor, {floor:.2%}," if floor else ""
     return (
-        f". The share a = {soup['alpha']:g} was picked, of those tried (the plot below), as the one that gets the most "
-        "development sentences right (short negated and contrasted sentences whose adjectives neither training nor "
-        f"the behaviour suite uses) with validation accuracy{floor}"
+        "**How the share was chosen.** The weights are (1 − a) × the model it continued from (a = 0) + a × the "
+        "round fine-tuned from it (a = 1). Of the shares tried, the one that reads the most development sentences "
+        f"right{rule} is taken: 2,000 short negated and contrasted sentences whose adjectives neither training nor the "
+        "behaviour suite uses.\n\n" + "\n".join(lines)
     )
 
 
@@ -215,7 +227,7 @@ def curves(m: Metrics) -> Curves:
         low, high = min(r[1] for r in rows), max(r[1] for r in rows)
         rows += [(soup["alpha"], low, "chosen a"), (soup["alpha"], high, "chosen a")]
         frame = pd.DataFrame(rows, columns=["share", "accuracy", "series"])
-        return Curves(frame, SHARES_TITLE.format(alpha=soup["alpha"]), x="share")
+        return Curves(frame, SHARES_TITLE.format(alpha=soup["alpha"]), x="share", note=share_table(soup))
     frame = pd.DataFrame(
         [(h["epoch"], h["train_accuracy"], "training") for h in m.history if h["train_accuracy"] is not None]
         + [(h["epoch"], h["valid_accuracy"], "validation") for h in m.history],
@@ -287,6 +299,7 @@ class ModelTab:
         with gr.Tab("Model"):
             self.card = gr.Markdown()
             self.plot = gr.LinePlot(x="epoch", y="accuracy", color="series", title=CURVES_TITLE, height=280)
+            self.plot_note = gr.Markdown()
             self.behaviour_intro = gr.Markdown()
             self.behaviour = gr.Dataframe(
                 interactive=False,
@@ -295,6 +308,7 @@ class ModelTab:
                 column_widths=["150px", "80px", "90px", "70px", "560px"],
                 elem_id="suite-table",
             )
+        self.outputs = [self.card, self.plot, self.plot_note, self.behaviour_intro, self.behaviour]  # load's
 
     def load(self) -> dict:
         text, shown = model_card()
@@ -309,4 +323,10 @@ class ModelTab:
             colors_in_legend=list(SHARES_COLORS)[:3] if shares else None,  # the title names the chosen a's line
             title=shown.title,
         )
-        return {self.card: text, self.plot: plot, self.behaviour_intro: intro, self.behaviour: table}
+        return {
+            self.card: text,
+            self.plot: plot,
+            self.plot_note: shown.note,
+            self.behaviour_intro: intro,
+            self.behaviour: table,
+        }

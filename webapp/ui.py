@@ -52,7 +52,7 @@ def build() -> UI:
         demo.load(
             model_tab.load,
             None,
-            [model_tab.card, model_tab.plot, model_tab.behaviour_intro, model_tab.behaviour],
+            model_tab.outputs,
             api_visibility="private",
         )
         demo.unload(end_session)

@@ -442,6 +442,10 @@ def test_edit_and_compare_draws_both_lines_and_marks_the_changed_words(page, tmp
     page.get_by_role("button", name="Compare", exact=True).click()
     page.get_by_text("The edit flipped the BiLSTM").first.wait_for(timeout=60000)
     assert "the baseline stayed" in page.get_by_text("The edit flipped the BiLSTM").first.inner_text()
+    from webapp import models
+
+    # the results above follow the review box, which the visitor typed into and never analysed
+    wait_for_probability(page, models.shipped_predictor().predict(example.original).probability)
     chart = "Running verdicts, review and edited copy"
     for _ in range(60):  # the chart draws a moment after the answer arrives
         drawn = lines_by_text(page, chart)

@@ -167,3 +167,13 @@ def test_every_example_label_fits_what_gradio_shows():
 
     labels = READING_LABELS + DISAGREEMENT_LABELS + [_example_label(e) for e in load_examples()]
     assert [label for label in labels if len(label) > LABEL_CHARS] == []
+
+
+def test_compare_redraws_the_results_above_only_when_the_review_box_changed(tab):
+    """Edit and compare's triggers run this beside the comparison: a review typed after the last analysis gets its
+    own verdict above, the same review is not scored again, an empty or too long one is left to Compare's message."""
+    new = "A slow start, but the last hour is wonderful."
+    out = list(tab.analyze_if_changed(new, POSITIVE, SHIPPED, Visitor()))[-1]  # after the plot's data-first update
+    assert out[tab.analysed] == new and out[tab.label] == tab.analyze(new, SHIPPED, Visitor())[tab.label]
+    for text in (new, "", "x" * (MAX_REVIEW_CHARS + 1)):
+        assert list(tab.analyze_if_changed(text, new, SHIPPED, Visitor())) == [{tab.analysed: new}], text[:10]

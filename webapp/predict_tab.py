@@ -14,7 +14,7 @@ from . import models, settings
 from .compare import EditCompare, refuse_too_long
 from .plots import data_first, word_axis
 from .runs import RunUnavailable, Visitor
-from .settings import LABEL_CHARS, SHIPPED
+from .settings import LABEL_CHARS, MAX_REVIEW_CHARS, SHIPPED
 
 EXAMPLES = [
     "What a wonderful surprise. The two leads have real chemistry, the script is sharp and funny, "
@@ -260,10 +260,19 @@ class PredictTab:
                 max_height=320,
             )
             self.edit_compare = EditCompare(self.review)
+        self.analysed = gr.State("")  # the review the results above are of
         outputs = [self.label, self.probability, self.tokens, self.counts, self.highlights, self.compare]
-        outputs += [self.trajectory, self.trajectory_note]
+        outputs += [self.trajectory, self.trajectory_note, self.analysed]
         for trigger in (self.analyze_btn.click, self.review.submit):
             trigger(self.analyze_page, [self.review, self.model_choice, visitor], outputs, api_visibility="private")
+        # Compare reads the review box: the results above follow it when it changed since they were drawn
+        for trigger in (self.edit_compare.compare_btn.click, self.edit_compare.edited.submit):
+            trigger(
+                self.analyze_if_changed,
+                [self.review, self.analysed, self.model_choice, visitor],
+                outputs,
+                api_visibility="private",
+            )
         # an example, its own or Edit and compare's, is analysed as soon as it fills the review; a second click
         # while the first is analysed is answered after it, with the review then in the box: no stale result
         for e in (*examples, self.edit_compare.examples):
@@ -279,6 +288,15 @@ class PredictTab:
         """``analyze`` for the page: the running verdict's data goes before its axis (``plots``)."""
         out, frame = self._analysis(text, model_choice, visitor)
         yield from data_first(out, {self.trajectory: frame})
+
+    def analyze_if_changed(self, text: str, analysed: str, model_choice: str, visitor: Visitor):
+        """``analyze_page`` when the review box holds another review than the results above show (a visitor who
+        typed a new review and pressed Compare saw the old one's verdict over it); nothing otherwise, nor for an
+        empty or too long review, which Edit and compare itself refuses with its message."""
+        if isinstance(text, str) and text.strip() and text != analysed and len(text) <= MAX_REVIEW_CHARS:
+            yield from self.analyze_page(text, model_choice, visitor)
+        else:
+            yield {self.analysed: analysed}
 
     def analyze(self, text: str, model_choice: str, visitor: Visitor) -> dict:
         """Label, probability, token table, counts, highlighted words, the running verdict, the baseline's
@@ -338,6 +356,7 @@ class PredictTab:
             self.compare: compare + comparison(p, model_choice if trained else "BiLSTM"),
             self.trajectory: gr.LinePlot(value=frame, x_lim=word_axis(frame["word"].max())),
             self.trajectory_note: caption,
+            self.analysed: text,
         }, frame
 
     def empty(self) -> dict:
@@ -351,4 +370,5 @@ class PredictTab:
             self.compare: "",
             self.trajectory: gr.LinePlot(value=None),
             self.trajectory_note: "",
+            self.analysed: "",
         }

@@ -2,6 +2,7 @@
 example lists, the Model tab's labels stay whole, wide tables scroll inside themselves."""
 
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -157,3 +158,6 @@ def test_train_legend_shows_every_run_whole_at_phone_width(phone):
     text = phone.locator("#train-legend").inner_text()
     assert text.count("training") >= 2 and text.count("validation") >= 2, text
     assert page_width(phone) <= WIDTH
+    # the runs table's figures to compare come first: each run's best validation accuracy shown without scrolling
+    best = phone.locator("[aria-rowindex] [aria-colindex]", has_text=re.compile(r"^\s*\d+\.\d%\s*$")).all()
+    assert len(best) >= 2 and all(0 < b.bounding_box()["x"] + b.bounding_box()["width"] <= WIDTH for b in best)

@@ -16,7 +16,8 @@ from . import settings
 from .runs import Run, checkpoint_name
 from .settings import DEFAULTS, FROM_PRETRAINED, LIMITS
 
-RUN_COLUMNS = ["run", "settings", "best validation", "time", "reviews/s", "ended"]
+# the figures to compare first, the long settings after them: a phone shows the first columns without scrolling
+RUN_COLUMNS = ["run", "best validation", "time", "ended", "settings", "reviews/s"]
 PALETTE = [  # (training, validation) colours of one run
     ("#93c5fd", "#1d4ed8"),
     ("#fdba74", "#c2410c"),
@@ -168,7 +169,7 @@ class Chart:
 
 
 def runs_table(runs: list[Run]) -> pd.DataFrame:
-    rows = [(r.name, r.settings, f"{r.best:.1%}", f"{r.seconds:.0f} s", f"{r.speed:,.0f}", r.ended) for r in runs]
+    rows = [(r.name, f"{r.best:.1%}", f"{r.seconds:.0f} s", r.ended, r.settings, f"{r.speed:,.0f}") for r in runs]
     return pd.DataFrame(rows, columns=RUN_COLUMNS)
 
 

@@ -36,7 +36,8 @@ def test_model_tab_describes_the_loaded_model():
         assert "- **weights averaged**: no" in text
         assert len(shown.frame) == len(m.history) + sum(h["train_accuracy"] is not None for h in m.history)
     expected = curves(m)
-    assert (shown.title, shown.x) == (expected.title, expected.x) and shown.frame.equals(expected.frame)
+    assert (shown.title, shown.x, shown.note) == (expected.title, expected.x, expected.note)
+    assert shown.frame.equals(expected.frame)
 
 
 def test_an_average_plots_how_its_share_was_chosen_a_single_model_its_training_curves():

@@ -175,5 +175,5 @@ def test_compare_redraws_the_results_above_only_when_the_review_box_changed(tab)
     new = "A slow start, but the last hour is wonderful."
     out = list(tab.analyze_if_changed(new, POSITIVE, SHIPPED, Visitor()))[-1]  # after the plot's data-first update
     assert out[tab.analysed] == new and out[tab.label] == tab.analyze(new, SHIPPED, Visitor())[tab.label]
-    for text in (new, "", "x" * (MAX_REVIEW_CHARS + 1)):
+    for text in (new, "", "x" * (MAX_REVIEW_CHARS + 1), "!!! ..."):  # the last has no words: Compare says so
         assert list(tab.analyze_if_changed(text, new, SHIPPED, Visitor())) == [{tab.analysed: new}], text[:10]

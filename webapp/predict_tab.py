@@ -272,6 +272,7 @@ class PredictTab:
                 [self.review, self.analysed, self.model_choice, visitor],
                 outputs,
                 api_visibility="private",
+                show_progress="minimal",  # no overlay over the results when they stay as they are
             )
         # an example, its own or Edit and compare's, is analysed as soon as it fills the review; a second click
         # while the first is analysed is answered after it, with the review then in the box: no stale result
@@ -291,12 +292,17 @@ class PredictTab:
 
     def analyze_if_changed(self, text: str, analysed: str, model_choice: str, visitor: Visitor):
         """``analyze_page`` when the review box holds another review than the results above show (a visitor who
-        typed a new review and pressed Compare saw the old one's verdict over it); nothing otherwise, nor for an
-        empty or too long review, which Edit and compare itself refuses with its message."""
-        if isinstance(text, str) and text.strip() and text != analysed and len(text) <= MAX_REVIEW_CHARS:
-            yield from self.analyze_page(text, model_choice, visitor)
-        else:
-            yield {self.analysed: analysed}
+        typed a new review and pressed Compare saw the old one's verdict over it); nothing otherwise. A review
+        Predict would refuse (empty, too long, no words) is left as it is: Compare says what is wrong with it."""
+        unchanged = {self.analysed: analysed}
+        if not isinstance(text, str) or not text.strip() or text == analysed or len(text) > MAX_REVIEW_CHARS:
+            yield unchanged
+            return
+        try:
+            updates = list(self.analyze_page(text, model_choice, visitor))
+        except gr.Error:  # no words, or a chosen Train-tab run now gone: said by Compare, or when Analyze is pressed
+            updates = [unchanged]
+        yield from updates
 
     def analyze(self, text: str, model_choice: str, visitor: Visitor) -> dict:
         """Label, probability, token table, counts, highlighted words, the running verdict, the baseline's

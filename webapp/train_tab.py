@@ -148,7 +148,7 @@ class TrainTab:
             self.chart_outputs = (self.acc_plot, self.loss_plot, self.legend)  # what train_views.curves returns
             self.summary = gr.Markdown()
             self.runs_table = gr.Dataframe(
-                headers=RUN_COLUMNS, label="Your runs (the last 5 are kept)", interactive=False
+                headers=RUN_COLUMNS, label="Your runs (the last 5 are kept)", interactive=False, elem_id="runs-table"
             )
             self.downloads = gr.File(
                 label="Checkpoints of your runs (.zip)", file_count="multiple", visible=False, interactive=False

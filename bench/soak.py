@@ -44,14 +44,10 @@ def visit_and_train(browser, url: str) -> None:
     page = context.new_page()
     page.goto(url)
     page.get_by_role("tab", name="Train").click()
+    from devtools import set_number
+
     for label, value in (("Training reviews", "200"), ("Epochs", "1")):
-        box = (
-            page.get_by_label(label, exact=False)
-            .locator("xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']")
-            .first
-        )
-        box.fill(value)
-        box.press("Enter")
+        set_number(page, label, value)
     page.get_by_role("button", name="Train", exact=True).click()
     page.get_by_text("Best validation accuracy").wait_for(timeout=180000)
     context.close()

@@ -1,5 +1,6 @@
 """Helpers shared by the tests and the benchmarks (neither owns them): free ports, the app as its own
-process, the IMDb folder, and one label-only call over each of the app's HTTP APIs."""
+process, the IMDb folder, one label-only call over each of the app's HTTP APIs, and typing into the page's number
+boxes."""
 
 from __future__ import annotations
 
@@ -84,3 +85,14 @@ def json_predict(http, url: str, texts: list[str], explain: bool = False) -> lis
     response = http.post(f"{url}api/v1/predict", json={"texts": texts, "explain": explain})
     response.raise_for_status()
     return response.json()["predictions"]
+
+
+def set_number(page, label: str, value: str) -> None:
+    """Type ``value`` into the number box of the slider or number field labelled ``label`` (a Playwright page)."""
+    box = (
+        page.get_by_label(label, exact=False)
+        .locator("xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']")
+        .first
+    )
+    box.fill(value)
+    box.press("Enter")

@@ -85,14 +85,3 @@ def _alone_when_marked(request, tmp_path_factory):
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-def set_number(page, label: str, value: str) -> None:
-    """Type ``value`` into the number box of the slider or number field labelled ``label`` (a browser test's page)."""
-    box = (
-        page.get_by_label(label, exact=False)
-        .locator("xpath=ancestor::div[contains(@class,'block')][1]//input[@type='number']")
-        .first
-    )
-    box.fill(value)
-    box.press("Enter")

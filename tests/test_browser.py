@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import set_number
+from devtools import set_number
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian's chromium package is not installed")

@@ -3,8 +3,9 @@
     python bench/ig_completeness.py --data ../shared/data/imdb [--checkpoint DIR ...] [--steps 48 96]
 
 For each checkpoint and number of integration steps: on a short review and every 2,500th test review, the
-miss ``|sum(shares) - (logit(review) - logit(all <unk>))|`` relative to that difference (at least 1), its
-median and largest, and the time taken. tests/test_predict.py bounds the shipped model's at the app's steps.
+miss ``|sum(shares) - (logit(review) - logit(all <unk>))|`` relative to that difference (at least 1,
+``Predictor.completeness_miss``), its median and largest, and the time taken. tests/test_predict.py bounds the
+shipped model's at the app's steps.
 """
 
 from __future__ import annotations
@@ -16,22 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import torch  # noqa: E402
-
 from sentiment import load_imdb, load_predictor  # noqa: E402
-
-
-def misses(predictor, texts: list[str], steps: int) -> list[float]:
-    out = []
-    for text in texts:
-        ids = predictor.predict(text).ids
-        shares = predictor.attributions(ids, steps=steps)
-        length = torch.tensor([len(ids)])
-        with torch.no_grad():
-            full = predictor.model(torch.tensor([ids]), length).item()
-            unknown = predictor.model(torch.ones(1, len(ids), dtype=torch.long), length).item()
-        out.append(abs(sum(shares) - (full - unknown)) / max(1.0, abs(full - unknown)))
-    return out
 
 
 def main() -> None:
@@ -46,7 +32,7 @@ def main() -> None:
         predictor = load_predictor(checkpoint, device="cpu")
         for steps in args.steps:
             began = time.perf_counter()
-            m = sorted(misses(predictor, texts, steps))
+            m = sorted(predictor.completeness_miss(predictor.predict(t).ids, steps) for t in texts)
             print(
                 f"{checkpoint}, {steps} steps: median miss {m[len(m) // 2]:.1%}, largest {m[-1]:.1%} "
                 f"({len(m)} reviews, {time.perf_counter() - began:.1f} s)"

@@ -262,6 +262,16 @@ class Predictor:
         shares = ((embedded - baseline)[0] * grads.mean(0)).sum(-1)  # (seq,)
         return shares.float().cpu().tolist()
 
+    def completeness_miss(self, ids: list[int], steps: int = 48) -> float:
+        """How far the integrated-gradients shares' sum misses logit(review) - logit(every word <unk>), the
+        difference they explain, relative to that difference (at least 1): the finite integral's error."""
+        shares = self.attributions(ids, steps=steps)
+        lengths = torch.tensor([len(ids)])
+        with torch.no_grad():
+            full = self.model(torch.tensor([ids], device=self.device), lengths).item()
+            unknown = self.model(torch.full((1, len(ids)), UNK_ID, device=self.device), lengths).item()
+        return abs(sum(shares) - (full - unknown)) / max(1.0, abs(full - unknown))
+
 
 def load_predictor(
     path_or_repo: str | os.PathLike = "checkpoints/bilstm-imdb",

@@ -118,16 +118,16 @@ def legend_html(color_map: dict[str, str]) -> str:
     return f'<div style="display:flex;flex-wrap:wrap;gap:4px 20px">{"".join(runs)}</div>' if entries else ""
 
 
-def curves(runs: list[Run], current: Run | None, colors: bool = True) -> tuple[gr.LinePlot, gr.LinePlot, str]:
+def curves(runs: list[Run], current: Run | None) -> tuple[gr.LinePlot, gr.LinePlot, str]:
     """Accuracy and loss plots of every kept run and the current one, one colour per run and curve, and their
     legend.
 
     The chart builds its colour scale from the series present when it is first drawn and only
     swaps the data afterwards, so the colour map (which names every series) is sent with each
-    update: a new series changes it and makes the chart redraw with that series in its scale.
-    ``colors=False`` sends the data alone (see ``Chart``).
+    update: a new series changes it and makes the chart redraw with that series in its scale
+    (``Chart`` sends the data alone first when the series change).
     """
-    return _plots(*curve_frame(runs, current), x_span(runs, current), colors)
+    return _plots(*curve_frame(runs, current), x_span(runs, current))
 
 
 def x_span(runs: list[Run], current: Run | None) -> float:

@@ -431,7 +431,7 @@ def test_edit_and_compare_draws_both_lines_and_marks_the_changed_words(page, tmp
     plot_top = page.locator(".vega-embed", has=page.locator("text", has_text="Running verdicts")).first.evaluate(
         "el => el.closest('.block').getBoundingClientRect().top"
     )
-    assert plot_top - examples_bottom < 40, plot_top - examples_bottom  # about 100 more with the empty blocks
+    assert plot_top - examples_bottom < 40, plot_top - examples_bottom  # 84 px with the empty blocks shown
     page.get_by_label("Review").first.fill(example.original)
     page.get_by_role("button", name="Copy the review").click()
     edited_box = page.get_by_label("Edited review")

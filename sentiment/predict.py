@@ -9,6 +9,14 @@ integration steps then miss the difference by 45% on the median test review; fro
 For the n-gram baseline, which is linear, each token gets its exact share instead. A positive share
 pushed the review toward *positive*, a negative one toward *negative*.
 
+Integrated gradients answer for the whole path from no words to all of them, so in a sentence that turns
+("weak, but ... wonderful") a word can get a share against its own meaning. ``occlusion`` answers the plainer
+question "what if this word were not read": for each token, ``logit(review) - logit(the same review with that
+token read as <unk>)``, the copies scored in one batch (occlusion, as Zeiler & Fergus, 2014, did for images).
+Its cost grows with the number of copies times their length, so in a review too long for one copy per token
+within ``OCCLUSION_TOKENS``, groups of neighbouring tokens are taken out together and each token gets its
+group's effect (``occlusion_width``).
+
 The trajectory is the probability of *positive* after reading the first t tokens, for each t: the
 model applied to every prefix of the review (``prefix_logits``, batched, not one call per prefix).
 Reviews longer than ``TRAJECTORY_POINTS`` tokens get it at that many evenly spaced prefixes, the
@@ -36,6 +44,9 @@ MAX_TOKENS = 3000  # longer reviews are cut to their first MAX_TOKENS tokens (th
 TRAJECTORY_POINTS = (
     256  # the running verdict is computed after every token up to this many tokens, else at this many points
 )
+# occlusion takes words out one at a time while the copies hold at most this many tokens: every word of a review
+# of up to TRAJECTORY_POINTS tokens, as the running verdict
+OCCLUSION_TOKENS = TRAJECTORY_POINTS**2
 
 
 @dataclass
@@ -50,6 +61,9 @@ class Prediction:
         None  # per token: probability of positive after reading up to it (None: not computed)
     )
     baseline: dict | None = None  # the order-blind baseline's {"label", "probability"} for the same review
+    occlusion: list[float] | None = (
+        None  # per token: logit fall when it is read as <unk> (+: it pushed toward positive)
+    )
 
     @property
     def unknown(self) -> int:
@@ -142,7 +156,8 @@ class Predictor:
         return tokens, self.vocab.encode(tokens), truncated
 
     def predict(self, text: str, explain: bool = False) -> Prediction:
-        """Score one review. ``explain=True`` also fills ``attributions``, ``trajectory`` and ``baseline``."""
+        """Score one review. ``explain=True`` also fills ``attributions``, ``occlusion``, ``trajectory`` and
+        ``baseline``."""
         return self.predict_batch([text], explain=explain)[0]
 
     def predict_batch(self, texts: list[str], batch_size: int = 64, explain: bool = False) -> list[Prediction]:
@@ -158,6 +173,7 @@ class Predictor:
             others = self.baseline.predict_batch(texts, batch_size) if self.baseline else [None] * len(results)
             for r, other in zip(results, others):
                 r.attributions = self.attributions(r.ids)
+                r.occlusion = self.occlusion(r.ids)
                 r.trajectory = self.trajectory(r.ids)
                 r.baseline = {"label": other.label, "probability": other.probability} if other else None
         return results
@@ -261,6 +277,26 @@ class Predictor:
             (grads,) = torch.autograd.grad(logits.sum(), path)
         shares = ((embedded - baseline)[0] * grads.mean(0)).sum(-1)  # (seq,)
         return shares.float().cpu().tolist()
+
+    @staticmethod
+    def occlusion_width(n: int, budget: int = OCCLUSION_TOKENS) -> int:
+        """How many neighbouring tokens ``occlusion`` takes out together in a review of ``n`` tokens: 1 while its
+        ``n`` copies hold at most ``budget`` tokens, else the fewest for that (but never fewer than 32 copies)."""
+        return -(-n // max(32, budget // n))
+
+    def occlusion(self, ids: list[int], budget: int = OCCLUSION_TOKENS) -> list[float]:
+        """For each token, the logit of the review minus that of the review with the token (with its group, see
+        ``occlusion_width``) read as ``<unk>``: + it pushed toward positive here, - toward negative."""
+        n = len(ids)
+        width = self.occlusion_width(n, budget)
+        starts = range(0, n, width)
+        copies = torch.tensor([ids], device=self.device).repeat(len(starts) + 1, 1)  # (1 + groups, seq)
+        for row, start in enumerate(starts, start=1):
+            copies[row, start : start + width] = UNK_ID
+        with torch.inference_mode():
+            logits = self.model(copies, torch.full((len(copies),), n)).float().cpu()  # (1 + groups,)
+        falls = (logits[0] - logits[1:]).tolist()  # (groups,)
+        return [falls[i // width] for i in range(n)]
 
     def completeness_miss(self, ids: list[int], steps: int = 48) -> float:
         """How far the integrated-gradients shares' sum misses logit(review) - logit(every word <unk>), the

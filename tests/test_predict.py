@@ -4,11 +4,14 @@ import random
 import re
 
 import pytest
+import torch
 
 from sentiment import MAX_TOKENS, TrainConfig, load_predictor
 from sentiment.evaluate import accuracy
 from sentiment.evaluate import main as evaluate_main
 from sentiment.metrics import Metrics
+from sentiment.predict import OCCLUSION_TOKENS
+from sentiment.text import UNK_ID
 
 from .conftest import SHIPPED
 
@@ -29,8 +32,9 @@ def test_prediction_fields(shipped):
     assert p.tokens == ["this", "movie", "was", "great", "really", ":)"]
     assert len(p.ids) == len(p.tokens) and all(0 < i < len(shipped.vocab) for i in p.ids)
     assert 0.0 <= p.probability <= 1.0 and p.label in ("positive", "negative")
-    assert p.attributions is None and not p.truncated
-    assert set(p.to_dict()) >= {"label", "probability", "tokens", "ids", "attributions", "truncated", "unknown"}
+    assert p.attributions is None and p.occlusion is None and not p.truncated
+    fields = {"label", "probability", "tokens", "ids", "occlusion", "attributions", "truncated", "unknown"}
+    assert set(p.to_dict()) >= fields
 
 
 def test_batch_gives_the_same_scores_as_one_by_one(shipped, imdb):
@@ -61,6 +65,39 @@ def test_words_push_the_way_you_would_expect(shipped):
     good = shipped.predict("A wonderful film, I loved it.", explain=True)
     bad = shipped.predict("An awful film, I hated it.", explain=True)
     assert dict(zip(good.tokens, good.attributions))["wonderful"] > 0 > dict(zip(bad.tokens, bad.attributions))["awful"]
+
+
+def score(predictor, ids: list[int]) -> float:
+    return predictor.model(torch.tensor([ids]), torch.tensor([len(ids)])).item()
+
+
+def test_occlusion_is_the_score_fall_when_a_word_is_read_as_unknown(shipped):
+    """Each word's push is the logit of the review minus the logit with that word alone read as <unk>; on a
+    sentence that turns on "but", the words push the way a reader weighs them (integrated gradients do not)."""
+    text = "The acting was weak, but the story was wonderful."
+    p = shipped.predict(text, explain=True)
+    assert p.occlusion == shipped.occlusion(p.ids)  # what an explained prediction carries
+    assert shipped.occlusion_width(len(p.ids)) == 1
+    for i in range(len(p.ids)):
+        out = p.ids[:i] + [UNK_ID] + p.ids[i + 1 :]
+        assert p.occlusion[i] == pytest.approx(score(shipped, p.ids) - score(shipped, out), abs=1e-4)
+    pushes = dict(zip(p.tokens, p.occlusion))
+    assert pushes["wonderful"] > 0 > pushes["weak"], pushes
+
+
+def test_occlusion_of_a_long_review_takes_out_groups(shipped, imdb):
+    """A review too long for one copy per word has groups of neighbours taken out together; each word gets its
+    group's fall, and the copies stay within the budget (at least 32 of them)."""
+    text = next(t for t in imdb["test"].texts if len(t.split()) > 600)
+    ids = shipped.predict(text).ids
+    width = shipped.occlusion_width(len(ids))
+    assert width > 1 and -(-len(ids) // width) * len(ids) <= max(32 * len(ids), OCCLUSION_TOKENS)
+    falls = shipped.occlusion(ids)
+    assert len(falls) == len(ids) and len(set(falls[:width])) == 1 and falls[width] != falls[0]
+    last = len(ids) - (len(ids) - 1) % width - 1  # the last group's first word
+    out = ids[:last] + [UNK_ID] * (len(ids) - last)
+    assert falls[-1] == pytest.approx(score(shipped, ids) - score(shipped, out), abs=1e-4)
+    assert shipped.occlusion_width(len(ids), budget=len(ids) ** 2) == 1
 
 
 def test_long_reviews_are_cut_and_say_so(shipped):

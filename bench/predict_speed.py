@@ -3,7 +3,8 @@
     python bench/predict_speed.py --data ../shared/data/imdb [--checkpoint checkpoints/bilstm-imdb]
 
 Prints latency (median and 95th percentile) of ``predict`` for a typical review (~230 tokens)
-and a long one (~1,000 tokens), with and without word attributions, the time of the running
+and a long one (~1,000 tokens), with and without word pushes (and of each of the two methods of
+measuring them, occlusion and integrated gradients), the time of the running
 verdict (the probability after every prefix) for each, the time of ``compare`` (a review and an
 edited copy: both verdicts, both running verdicts, the n-gram baseline's verdicts and the word diff)
 for the typical review with a one-word edit near its start (no prefix shared, the slowest case) and
@@ -88,9 +89,14 @@ def main() -> None:
         print(f"predict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms")
         med, p95 = timings(lambda: p.predict(text, explain=True), max(20, args.repeat // 5))
         print(
-            f"predict(explain=True): attributions and running verdict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms"
+            f"predict(explain=True): word pushes by both methods and running verdict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms"
         )
         ids = p.predict(text).ids
+        for method, fn in (("occlusion", p.occlusion), ("integrated gradients", p.attributions)):
+            med, p95 = timings(lambda: fn(ids), max(20, args.repeat // 5))
+            width = p.occlusion_width(n)
+            grouped = f", {width} words at a time" if method == "occlusion" and width > 1 else ""
+            print(f"{method}, {name} review ({n} tokens{grouped}): median {med:.2f} ms, p95 {p95:.2f} ms")
         med, p95 = timings(lambda: p.trajectory(ids), max(20, args.repeat // 5))
         points = min(n, TRAJECTORY_POINTS)
         print(f"running verdict, {name} review ({n} tokens, {points} prefixes): median {med:.2f} ms, p95 {p95:.2f} ms")

@@ -33,11 +33,12 @@ def test_json_route_explains_as_the_gradio_api_does(http, app_server):
     assert response.status_code == 200, response.text
     first = response.json()["predictions"][0]
     gradio = Client(app_server, verbose=False).predict(POSITIVE, True, api_name="/predict")
-    assert first.keys() == gradio.keys() >= {"tokens", "ids", "attributions", "trajectory", "baseline"}
+    assert first.keys() == gradio.keys() >= {"tokens", "ids", "occlusion", "attributions", "trajectory", "baseline"}
     assert first["tokens"] == gradio["tokens"] and first["probability"] == pytest.approx(
         gradio["probability"], abs=1e-5
     )
     assert first["attributions"] == pytest.approx(gradio["attributions"], abs=1e-4)
+    assert first["occlusion"] == pytest.approx(gradio["occlusion"], abs=1e-4)
 
 
 @pytest.mark.parametrize(
@@ -84,7 +85,8 @@ def test_predict_endpoint_through_gradio_client(app_server):
     client = Client(app_server, verbose=False)
     result = client.predict(POSITIVE, api_name="/predict")
     assert result["label"] == "positive" and 0.5 < result["probability"] <= 1
-    assert len(result["tokens"]) == len(result["ids"]) == len(result["attributions"]) == len(result["trajectory"]) > 10
+    assert len(result["tokens"]) == len(result["ids"]) == len(result["occlusion"]) == len(result["attributions"]) > 10
+    assert len(result["trajectory"]) == len(result["tokens"])
     assert result["tokens"][:3] == ["a", "wonderful", "moving"]
     assert result["trajectory"][-1] == pytest.approx(result["probability"], abs=1e-4)
     ngram = models.baseline_predictor().predict(POSITIVE)

@@ -25,7 +25,9 @@ class PredictRequest(BaseModel):
     texts: list[str] = Field(
         description=f"reviews to score: 1 to {JSON_BATCH}, or 1 to {JSON_EXPLAIN_BATCH} with explain"
     )
-    explain: StrictBool = Field(False, description="also return tokens, ids, attributions, trajectory and baseline")
+    explain: StrictBool = Field(
+        False, description="also return tokens, ids, occlusion, attributions, trajectory and baseline"
+    )
 
 
 class Label(BaseModel):
@@ -37,7 +39,12 @@ class Explained(Label):
     tokens: list[str]
     ids: list[int]
     truncated: bool
-    attributions: list[float]
+    occlusion: list[float] = Field(
+        description="per token: score fall when it is read as unknown (+: pushed toward positive)"
+    )
+    attributions: list[float] = Field(
+        description="per token: integrated gradients over the embeddings, signed the same way"
+    )
     trajectory: list[float | None]
     baseline: dict | None
     unknown: int
@@ -74,7 +81,7 @@ router = APIRouter()
 )
 def predict(body: PredictRequest) -> dict:
     """Scores a batch of reviews: label and probability of each, in the order given; with explain, also what
-    the Gradio API's /predict returns for one review (tokens, ids, attributions, trajectory, baseline)."""
+    the Gradio API's /predict returns for one review (tokens, ids, occlusion, attributions, trajectory, baseline)."""
     limit = JSON_EXPLAIN_BATCH if body.explain else JSON_BATCH
     if not body.texts:
         raise BadRequest(422, "texts is empty: give at least one review")

@@ -20,8 +20,9 @@ KNOWN_LIMITS = (
     "**Known limits.** Trained on movie reviews only: other domains (products, tweets), very short texts, "
     "sarcasm and irony, and reviews that weigh pros against cons are where it errs most; scores of very short texts "
     "are overconfident (the model card lists measured examples). It reads English words; "
-    "other scripts become `<unk>`. The word highlights are integrated gradients: a local explanation of this model, "
-    "not proof of what a word means; where a review mixes praise and blame they can point against the words "
+    "other scripts become `<unk>`. The word highlights show how far the score moves when each word is read as unknown: "
+    "a local explanation of this model, not proof of what a word means; in a short sentence every word moves it, "
+    "and the integrated gradients in the token table can point against the words where praise and blame mix "
     "(the model card measures how often)."
 )
 

@@ -73,10 +73,14 @@ READING = [
 ]
 COLORS = {"strongly positive": "#16a34a", "positive": "#86efac", "negative": "#fca5a5", "strongly negative": "#dc2626"}
 WHY = (
-    "### Why\nEach word is coloured by how much it pushed the prediction: green toward **positive**, "
-    "red toward **negative**, darker for a stronger push, uncoloured for little effect (the legend names each colour). "
-    "Method: integrated gradients over the word embeddings; the pushes add up to how far the model's score (its logit) "
-    "is from that of the same review with every word unknown. The **push** column of the token table gives the numbers."
+    "### Why\nEach word is coloured by how far the verdict moves when the model reads the review without it: green "
+    "where taking the word out makes the review less **positive** (the word pushed toward positive), red where it "
+    "makes it less **negative**, darker for a stronger push, uncoloured for little effect (the legend names each "
+    "colour). Method: occlusion, the model's score (its logit) on the review minus its score with that word read as "
+    "unknown (`<unk>`); in a long review, groups of neighbouring words are taken out together. The token table gives "
+    "these pushes, and beside them integrated gradients over the word embeddings, which share out how far the score "
+    "is from that of the review with every word unknown: in a sentence that turns on *but*, they can point against "
+    "a word's own meaning."
 )
 WHILE_IT_READS = (
     "### While it reads\nThe probability of **positive** after the model has read only the first words, for every "
@@ -121,6 +125,14 @@ def buckets(attributions: list[float]) -> list[str | None]:
             else None
         )
     return out
+
+
+def pushes_label(n: int) -> str:
+    """The highlights' label for a review of ``n`` tokens: what was taken out to measure each push."""
+    width = Predictor.occlusion_width(n)
+    if width == 1:
+        return "Words that pushed the decision (each taken out in turn)"
+    return f"Words that pushed the decision (a long review: taken out {width} at a time)"
 
 
 def plural(n: int, word: str) -> str:
@@ -179,7 +191,8 @@ def predict(text: str, explain: bool | None = True) -> dict:
     """Score one review with the shipped model.
 
     With explain (the default): label ("positive"/"negative"), probability (of positive), tokens, ids
-    (same length), attributions (per token: + pushed toward positive, - toward negative), trajectory
+    (same length), occlusion (per token: how far the score falls when the word is read as unknown; + it pushed
+    toward positive, - toward negative), attributions (per token: integrated gradients, signed as occlusion), trajectory
     (per token: probability of positive after reading up to it; null where not computed), baseline
     (the order-blind n-gram model's label and probability), unknown (count of <unk> tokens) and
     truncated (the review was cut to the maximum length). With explain false: label and probability only, fast.
@@ -237,7 +250,7 @@ class PredictTab:
             ]
             gr.Markdown(WHY)
             self.highlights = gr.HighlightedText(
-                label="Words that pushed the decision", color_map=COLORS, show_legend=True, combine_adjacent=False
+                label=pushes_label(1), color_map=COLORS, show_legend=True, combine_adjacent=False
             )
             gr.Markdown(WHILE_IT_READS)
             self.trajectory = gr.LinePlot(
@@ -255,7 +268,7 @@ class PredictTab:
             self.counts = gr.Markdown()
             self.tokens = gr.Dataframe(
                 label="Tokens and vocabulary ids",
-                headers=["#", "token", "id", "unknown", "push"],
+                headers=["#", "token", "id", "unknown", "taken out", "integrated gradients"],
                 interactive=False,
                 max_height=320,
             )
@@ -337,7 +350,8 @@ class PredictTab:
                 "token": p.tokens,
                 "id": p.ids,
                 "unknown": ["<unk>" if i == UNK_ID else "" for i in p.ids],
-                "push": [round(a, 4) for a in p.attributions],
+                "taken out": [round(a, 4) for a in p.occlusion],
+                "integrated gradients": [round(a, 4) for a in p.attributions],
             }
         )
         counts = f"**{plural(len(p.tokens), 'token')}**, **{p.unknown:,}** unknown (`<unk>`, id {UNK_ID})"
@@ -358,7 +372,9 @@ class PredictTab:
             self.probability: shown_probability(p.probability),
             self.tokens: table,
             self.counts: counts,
-            self.highlights: [(tok + " ", cat) for tok, cat in zip(p.tokens, buckets(p.attributions))],
+            self.highlights: gr.HighlightedText(
+                [(tok + " ", cat) for tok, cat in zip(p.tokens, buckets(p.occlusion))], label=pushes_label(len(p.ids))
+            ),
             self.compare: compare + comparison(p, model_choice if trained else "BiLSTM"),
             self.trajectory: gr.LinePlot(value=frame, x_lim=word_axis(frame["word"].max())),
             self.trajectory_note: caption,
@@ -372,7 +388,7 @@ class PredictTab:
             self.probability: None,
             self.tokens: None,
             self.counts: "",
-            self.highlights: None,
+            self.highlights: gr.HighlightedText(None, label=pushes_label(1)),
             self.compare: "",
             self.trajectory: gr.LinePlot(value=None),
             self.trajectory_note: "",

@@ -48,7 +48,7 @@ def test_analyze_returns_every_output_for_a_real_review(tab):
     assert label["positive"] == pytest.approx(probability, abs=1e-4) and probability > 0.5
     assert label["positive"] + label["negative"] == pytest.approx(1)
     assert list(table["token"]) == models.shipped_predictor().predict(POSITIVE).tokens
-    assert list(table.columns) == ["#", "token", "id", "unknown", "taken out", "integrated gradients"]
+    assert list(table.columns) == ["#", "token", "id", "taken out", "integrated gradients", "unknown"]
     assert f"**{len(table)} tokens**" in out[tab.counts]
     highlights = out[tab.highlights]
     assert [word["token"].strip() for word in highlights.value] == list(table["token"])

@@ -268,7 +268,15 @@ class PredictTab:
             self.counts = gr.Markdown()
             self.tokens = gr.Dataframe(
                 label="Tokens and vocabulary ids",
-                headers=["#", "token", "id", "unknown", "taken out", "integrated gradients"],
+                elem_id="token-table",
+                headers=[
+                    "#",
+                    "token",
+                    "id",
+                    "taken out",
+                    "integrated gradients",
+                    "unknown",
+                ],  # on a phone: the push in view
                 interactive=False,
                 max_height=320,
             )
@@ -349,9 +357,9 @@ class PredictTab:
                 "#": range(1, len(p.tokens) + 1),
                 "token": p.tokens,
                 "id": p.ids,
-                "unknown": ["<unk>" if i == UNK_ID else "" for i in p.ids],
                 "taken out": [round(a, 4) for a in p.occlusion],
                 "integrated gradients": [round(a, 4) for a in p.attributions],
+                "unknown": ["<unk>" if i == UNK_ID else "" for i in p.ids],
             }
         )
         counts = f"**{plural(len(p.tokens), 'token')}**, **{p.unknown:,}** unknown (`<unk>`, id {UNK_ID})"

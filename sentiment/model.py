@@ -242,6 +242,72 @@ class SentimentRNN(
         unsort = order.argsort()
         return {"last": h[unsort], "max": top[unsort], "mean": (total / lengths_sorted.unsqueeze(1))[unsort]}
 
+    @property
+    def occludes_in_one_pass(self) -> bool:
+        """Whether ``occlusion_logits`` covers this model: one layer of LSTM, max and/or mean pooling."""
+        c = self.config
+        return c.num_layers == 1 and c.rnn_type == "lstm" and c.pooling != "last"
+
+    def occlusion_logits(self, ids: torch.Tensor, width: int = 1) -> torch.Tensor:
+        """The logit of the review ``ids`` (seq,) with each group of ``width`` neighbouring tokens in turn read as
+        ``<unk>``: (groups,). In a one-layer LSTM a copy's states before its group (in each direction's reading
+        order) are the review's own, so each copy is read only from its group on: half the work of reading every
+        copy whole, in one pass of shrinking batches. Other models (``occludes_in_one_pass`` false) raise ValueError:
+        score the copies whole instead."""
+        c = self.config
+        if not self.occludes_in_one_pass:
+            raise ValueError("occlusion_logits covers one-layer LSTMs with max or mean pooling")
+        n = len(ids)
+        starts = torch.arange(0, n, width, device=ids.device)  # (groups,)
+        stops = (starts + width).clamp(max=n)  # (groups,)
+        x = self.embedding(torch.cat([ids, ids.new_tensor([UNK_ID])]))  # (seq + 1, embed): the last row is <unk>
+        pooled = [self._occluded(self.layers[0][0], x, starts, stops)]  # [(max, sum)], each (groups, hidden)
+        if c.bidirectional:  # the backward LSTM reads the reversed review, in which a group [a, b) is [n - b, n - a)
+            reverse = torch.cat([x[:n].flip(0), x[n:]])  # (seq + 1, embed)
+            pooled.append(self._occluded(self.layers[0][1], reverse, n - stops, n - starts))
+        names = {"max": [0], "mean": [1], "maxmean": [0, 1]}[c.pooling]
+        features = [p[i] / (n if i else 1) for i in names for p in pooled]  # [(groups, hidden)]
+        return self.head(torch.cat(features, dim=-1))  # (groups,)
+
+    def _occluded(self, lstm: nn.LSTM, x: torch.Tensor, starts: torch.Tensor, stops: torch.Tensor):
+        """One direction of ``occlusion_logits``: the LSTM reads x[:-1] (seq, embed) in order, with x[-1] in place
+        of the tokens start..stop-1 of each group. Returns the max and the sum over all positions, (groups, hidden)
+        each: the review's own states before the group, then the copy's from the group on."""
+        n, hidden = len(x) - 1, self.config.hidden_dim
+        weight_ih, weight_hh = lstm.weight_ih_l0, lstm.weight_hh_l0.t()  # (4*hidden, embed), (hidden, 4*hidden)
+        inputs = nn.functional.linear(x, weight_ih, lstm.bias_ih_l0 + lstm.bias_hh_l0)  # (seq + 1, 4*hidden)
+
+        def step(z: torch.Tensor, h: torch.Tensor, cell: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            i, f, g, o = torch.addmm(z, h, weight_hh).split(hidden, dim=1)  # (k, hidden) each
+            cell = f.sigmoid() * cell + i.sigmoid() * g.tanh()
+            return o.sigmoid() * cell.tanh(), cell
+
+        # the review itself, keeping every state: (seq + 1, hidden), row t the state after t tokens
+        hs, cells = [x.new_zeros(1, hidden)], [x.new_zeros(1, hidden)]
+        for t in range(n):
+            h, cell = step(inputs[t : t + 1], hs[-1], cells[-1])
+            hs.append(h)
+            cells.append(cell)
+        hs, cells = torch.cat(hs), torch.cat(cells)
+        outputs = hs[1:]  # (seq, hidden)
+        # before each group: its states as they are
+        top = torch.cat([x.new_full((1, hidden), float("-inf")), outputs.cummax(0).values])[starts]  # (groups, hidden)
+        total = torch.cat([x.new_zeros(1, hidden), outputs.cumsum(0)])[starts]  # (groups, hidden)
+        # from each group on, all copies at once; longest first, so the copies still reading are the first k
+        order = starts.argsort()
+        starts, stops = starts[order], stops[order]
+        h, cell = hs[starts].clone(), cells[starts].clone()  # (groups, hidden)
+        top, total = top[order], total[order]
+        active = (n - starts).unsqueeze(0) > torch.arange(n, device=x.device).unsqueeze(1)  # (seq, groups)
+        for t, k in enumerate(active.sum(1).tolist()):
+            at = starts[:k] + t  # (k,) positions read at this step
+            rows = torch.where(at < stops[:k], n, at)  # (k,) <unk> inside the group
+            h[:k], cell[:k] = step(inputs[rows], h[:k], cell[:k])
+            top[:k] = torch.maximum(top[:k], h[:k])
+            total[:k] += h[:k]
+        unsort = order.argsort()
+        return top[unsort], total[unsort]
+
     def stored_state_dict(self) -> dict[str, torch.Tensor]:
         """The weights as a checkpoint holds them: float16 (half the size) where a tensor's values fit, else float32."""
         state = {}

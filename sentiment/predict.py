@@ -12,8 +12,9 @@ pushed the review toward *positive*, a negative one toward *negative*.
 Integrated gradients answer for the whole path from no words to all of them, so in a sentence that turns
 ("weak, but ... wonderful") a word can get a share against its own meaning. ``occlusion`` answers the plainer
 question "what if this word were not read": for each token, ``logit(review) - logit(the same review with that
-token read as <unk>)``, the copies scored in one batch (occlusion, as Zeiler & Fergus, 2014, did for images).
-Its cost grows with the number of copies times their length, so in a review too long for one copy per token
+token read as <unk>)`` (occlusion, as Zeiler & Fergus, 2014, did for images). A one-layer LSTM reads each copy
+only from the word on, all copies at once (``SentimentRNN.occlusion_logits``); other models score the copies
+whole. Its cost grows with the number of copies times their length, so in a review too long for one copy per token
 within ``OCCLUSION_TOKENS``, groups of neighbouring tokens are taken out together and each token gets its
 group's effect (``occlusion_width``).
 
@@ -37,6 +38,7 @@ from .checkpoint import Checkpoint, load_checkpoint
 from .data import EncodedSplit
 from .device import pick_device
 from .diff import Change, WordDiff, diff_tokens
+from .model import SentimentRNN
 from .ngram import NgramModel
 from .text import UNK_ID, tokenize
 
@@ -289,13 +291,17 @@ class Predictor:
         ``occlusion_width``) read as ``<unk>``: + it pushed toward positive here, - toward negative."""
         n = len(ids)
         width = self.occlusion_width(n, budget)
-        starts = range(0, n, width)
-        copies = torch.tensor([ids], device=self.device).repeat(len(starts) + 1, 1)  # (1 + groups, seq)
-        for row, start in enumerate(starts, start=1):
-            copies[row, start : start + width] = UNK_ID
+        ids_t = torch.tensor(ids, device=self.device)  # (seq,)
         with torch.inference_mode():
-            logits = self.model(copies, torch.full((len(copies),), n)).float().cpu()  # (1 + groups,)
-        falls = (logits[0] - logits[1:]).tolist()  # (groups,)
+            logit = self.model(ids_t.unsqueeze(0), torch.tensor([n]))  # (1,)
+            if isinstance(self.model, SentimentRNN) and self.model.occludes_in_one_pass:
+                occluded = self.model.occlusion_logits(ids_t, width)  # (groups,)
+            else:
+                copies = ids_t.repeat(-(-n // width), 1)  # (groups, seq)
+                for row, start in enumerate(range(0, n, width)):
+                    copies[row, start : start + width] = UNK_ID
+                occluded = self.model(copies, torch.full((len(copies),), n))  # (groups,)
+        falls = (logit - occluded).float().cpu().tolist()  # (groups,)
         return [falls[i // width] for i in range(n)]
 
     def completeness_miss(self, ids: list[int], steps: int = 48) -> float:

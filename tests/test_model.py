@@ -3,6 +3,7 @@ import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from sentiment.model import ModelConfig, SentimentRNN, reverse_within_length
+from sentiment.text import UNK_ID
 
 
 def batch(lengths, vocab_size=50, seed=0):
@@ -119,6 +120,40 @@ def test_loss_takes_soft_labels_for_distillation():
     logits, loss = model.loss(ids, lengths, soft)
     assert loss.item() == pytest.approx(torch.nn.functional.binary_cross_entropy_with_logits(logits, soft).item())
     assert set(n.split(".")[0] for n, _ in model.named_parameters()) == {"embedding", "layers", "fc", "out"}
+
+
+@pytest.mark.parametrize(
+    "kw",
+    [
+        dict(bidirectional=True, pooling="maxmean"),
+        dict(bidirectional=False, pooling="max"),
+        dict(bidirectional=True, pooling="mean"),
+    ],
+)
+@pytest.mark.parametrize("width", [1, 3, 11])
+def test_occlusion_logits_are_the_model_applied_to_each_copy(kw, width):
+    """Occlusion in one pass: each group of ``width`` tokens in turn read as <unk> (the last group shorter when
+    ``width`` does not divide the length) gives what scoring that copy whole gives."""
+    model = make(**kw)
+    ids, _ = batch([13], seed=2)
+    copies = []
+    for start in range(0, 13, width):
+        copy = ids[0].clone()
+        copy[start : start + width] = UNK_ID
+        copies.append(copy)
+    with torch.no_grad():
+        fast = model.occlusion_logits(ids[0], width)
+        whole = model(torch.stack(copies), torch.full((len(copies),), 13))
+    assert fast.shape == (len(copies),)
+    assert torch.allclose(fast, whole, atol=1e-6)
+
+
+@pytest.mark.parametrize("kw", [dict(num_layers=2), dict(rnn_type="gru"), dict(pooling="last")])
+def test_occlusion_logits_refuse_models_they_do_not_cover(kw):
+    model = make(**kw)
+    assert not model.occludes_in_one_pass
+    with pytest.raises(ValueError, match="one-layer LSTMs"):
+        model.occlusion_logits(batch([5])[0][0])
 
 
 @pytest.mark.parametrize(

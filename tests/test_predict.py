@@ -13,7 +13,7 @@ from sentiment.metrics import Metrics
 from sentiment.predict import OCCLUSION_TOKENS
 from sentiment.text import UNK_ID
 
-from .conftest import SHIPPED
+from .conftest import ROOT, SHIPPED
 
 # On a fixed 1,000-review sample of the test split the shipped model scores within this of the test accuracy its
 # metrics.json records (the sample's standard error is about 0.009).
@@ -83,6 +83,16 @@ def test_occlusion_is_the_score_fall_when_a_word_is_read_as_unknown(shipped):
         assert p.occlusion[i] == pytest.approx(score(shipped, p.ids) - score(shipped, out), abs=1e-4)
     pushes = dict(zip(p.tokens, p.occlusion))
     assert pushes["wonderful"] > 0 > pushes["weak"], pushes
+
+
+def test_occlusion_of_a_model_without_a_one_pass_path_scores_the_copies_whole():
+    """The n-gram baseline (no LSTM) gets its occlusion from whole copies: the same definition."""
+    baseline = load_predictor(ROOT / "checkpoints" / "ngram-imdb", device="cpu")
+    ids = baseline.predict("Not bad at all, but the ending was weak.").ids
+    falls = baseline.occlusion(ids)
+    for i in range(len(ids)):
+        out = ids[:i] + [UNK_ID] + ids[i + 1 :]
+        assert falls[i] == pytest.approx(score(baseline, ids) - score(baseline, out), abs=1e-4)
 
 
 def test_occlusion_of_a_long_review_takes_out_groups(shipped, imdb):

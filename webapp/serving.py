@@ -30,16 +30,6 @@ def limit_memory_arenas(arenas: int = 2) -> None:
         pass
 
 
-def release_memory() -> None:
-    """Hand the heap's free pages back to the system (glibc's ``malloc_trim``): after a Train run its tensors are
-    freed, but glibc keeps most of their pages, so without this the server's resident memory stays at its
-    largest run's. No-op off glibc."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def create_app(demo: gr.Blocks) -> FastAPI:
     """One FastAPI app: ``POST /api/v1/predict`` (its OpenAPI page at /docs) and the Gradio app at /."""
     s = settings.SETTINGS

@@ -16,7 +16,6 @@ from sentiment.training import Done, Step, Validation, fit, prepare
 
 from . import models, settings
 from .runs import Run, Visitor
-from .serving import release_memory
 from .settings import CHECKS_PER_EPOCH, DEFAULTS, FROM_PRETRAINED, FROM_SCRATCH, LIMITS, SHIPPED
 from .train_views import (
     PRETRAINED_NOTE,
@@ -216,15 +215,8 @@ class TrainTab:
         progress=gr.Progress(),
     ):
         """A short live run: yields updates of the plots and the log, and at the end the summary, the runs table,
-        the downloads and Predict's model picker. Once the run's tensors are gone, glibc hands their pages back."""
-        chosen = (epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start)
-        try:
-            yield from self._run(chosen, visitor, request, progress)
-        finally:
-            release_memory()
-
-    def _run(self, chosen: tuple, visitor: Visitor, request: gr.Request | None, progress: gr.Progress):
-        s = check_settings(*chosen)
+        the downloads and Predict's model picker."""
+        s = check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start)
         store, budget = models.run_store(), settings.SETTINGS.budget_s
         store.sweep()
         visitor.stop = False

@@ -18,7 +18,8 @@ from pydantic import BaseModel, Field, StrictBool
 from sentiment import tokenize
 
 from . import models, settings
-from .settings import JSON_BATCH, JSON_EXPLAIN_BATCH, MAX_REVIEW_CHARS
+from .memory import release_memory
+from .settings import JSON_BATCH, JSON_EXPLAIN_BATCH, MAX_REVIEW_CHARS, TRIM_EVERY_S
 
 
 class PredictRequest(BaseModel):
@@ -99,6 +100,8 @@ def predict(body: PredictRequest) -> dict:
     torch.set_num_threads(settings.SETTINGS.predict_threads)  # the app's CPU-thread rule: a Train run keeps its cores
     predictor = models.shipped_predictor()
     results = predictor.predict_batch(body.texts, explain=body.explain)
+    if body.explain:
+        release_memory(at_most_every_s=TRIM_EVERY_S)
     if body.explain:
         return {"predictions": [r.to_dict() for r in results]}
     return {"predictions": [{"label": r.label, "probability": r.probability} for r in results]}

@@ -12,9 +12,10 @@ from sentiment.text import UNK_ID
 
 from . import models, settings
 from .compare import EditCompare, refuse_too_long
+from .memory import release_memory
 from .plots import data_first, word_axis
 from .runs import RunUnavailable, Visitor
-from .settings import LABEL_CHARS, MAX_REVIEW_CHARS, SHIPPED
+from .settings import LABEL_CHARS, MAX_REVIEW_CHARS, SHIPPED, TRIM_EVERY_S
 
 EXAMPLES = [
     "What a wonderful surprise. The two leads have real chemistry, the script is sharp and funny, "
@@ -150,9 +151,12 @@ def run_predict(text: str, predictor: Predictor, explain: bool = True) -> Predic
     refuse_too_long(text, predictor)
     torch.set_num_threads(settings.SETTINGS.predict_threads)
     try:
-        return predictor.predict(text, explain=explain)
+        p = predictor.predict(text, explain=explain)
     except ValueError as e:
         raise gr.Error(str(e)) from None
+    if explain:
+        release_memory(at_most_every_s=TRIM_EVERY_S)
+    return p
 
 
 def comparison(p: Prediction, name: str = "BiLSTM") -> str:

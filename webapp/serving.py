@@ -1,9 +1,7 @@
-"""Serving: the queue, glibc's memory arenas, the FastAPI app (JSON route + the Gradio app mounted), SIGTERM
-and the uvicorn server."""
+"""Serving: the queue, the FastAPI app (JSON route + the Gradio app mounted), SIGTERM and the uvicorn server."""
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 import threading
@@ -13,21 +11,12 @@ import uvicorn
 from fastapi import FastAPI
 
 from . import api, models, settings
+from .memory import limit_memory_arenas
 
 
 def configure_queue(blocks: gr.Blocks) -> gr.Blocks:
     """Up to 4 events at once (training is limited to 1 on its own), at most 64 waiting."""
     return blocks.queue(default_concurrency_limit=4, max_size=64)
-
-
-def limit_memory_arenas(arenas: int = 2) -> None:
-    """Gradio runs handlers on many worker threads; glibc gives each busy thread its own memory arena and
-    seldom hands them back, so a long-running server's resident memory creeps up. Two arenas keep it flat
-    (bench/README.md has the soak's figures). No-op off glibc."""
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
-    except (OSError, AttributeError):
-        pass
 
 
 def create_app(demo: gr.Blocks) -> FastAPI:

@@ -30,6 +30,7 @@ LABEL_CHARS = 60  # Gradio shows an example's label cut to its first 60 characte
 RUN_FILES_TTL_S = 2 * 3600  # a visitor folder without a new run for this long is deleted (API callers never leave)
 DEFAULT_BUDGET_S = 180.0  # a run stops itself after this many seconds (TRAIN_BUDGET_SECONDS)
 TYPICAL_RUN_FILE = ROOT / "webapp" / "typical_run.json"  # what default runs reached: written by bench/train_tab.py
+TRIM_EVERY_S = 5.0  # explained predictions hand freed memory back to the system at most this often (webapp.memory)
 JSON_BATCH, JSON_EXPLAIN_BATCH = 64, 8  # most texts in one /api/v1/predict request, without and with explain
 
 

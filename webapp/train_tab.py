@@ -15,6 +15,7 @@ from sentiment.recipe import build_classifier
 from sentiment.training import Done, Step, Validation, fit, prepare
 
 from . import models, settings
+from .memory import release_memory
 from .runs import Run, Visitor
 from .settings import CHECKS_PER_EPOCH, DEFAULTS, FROM_PRETRAINED, FROM_SCRATCH, LIMITS, SHIPPED
 from .train_views import (
@@ -329,7 +330,9 @@ class TrainTab:
         store.keep(
             visitor,
             run,
-            lambda folder: save_checkpoint(folder, model, data.vocab, metrics.to_dict(), card=card),
+            lambda folder, model=model, vocab=data.vocab: save_checkpoint(
+                folder, model, vocab, metrics.to_dict(), card=card
+            ),
             getattr(request, "session_hash", None),
         )
         summary = (
@@ -339,6 +342,8 @@ class TrainTab:
         )
         if ended.startswith("stopped at"):
             summary = f"**Time budget reached**: this server gives each run {budget:g} s. " + summary
+        del model, data, events  # the run's tensors go, and glibc hands their pages back
+        release_memory()
         *first, last = chart.updates(visitor.runs)  # the oldest run may have left them
         for plots in first:
             yield dict(zip(self.chart_outputs, plots))

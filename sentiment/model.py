@@ -249,11 +249,11 @@ class SentimentRNN(
         return c.num_layers == 1 and c.rnn_type == "lstm" and c.pooling != "last"
 
     def occlusion_logits(self, ids: torch.Tensor, width: int = 1) -> torch.Tensor:
-        """The logit of the review ``ids`` (seq,) with each group of ``width`` neighbouring tokens in turn read as
-        ``<unk>``: (groups,). In a one-layer LSTM a copy's states before its group (in each direction's reading
-        order) are the review's own, so each copy is read only from its group on: half the work of reading every
-        copy whole, in one pass of shrinking batches. Other models (``occludes_in_one_pass`` false) raise ValueError:
-        score the copies whole instead."""
+        """The logits of the review ``ids`` (seq,) and of its copies with each group of ``width`` neighbouring
+        tokens in turn read as ``<unk>``: (1 + groups,), the review's first. In a one-layer LSTM a copy's states
+        before its group (in each direction's reading order) are the review's own, so each copy is read only from
+        its group on: half the work of reading every copy whole, in one pass of shrinking batches. Other models
+        (``occludes_in_one_pass`` false) raise ValueError: score the copies whole instead."""
         c = self.config
         if not self.occludes_in_one_pass:
             raise ValueError("occlusion_logits covers one-layer LSTMs with max or mean pooling")
@@ -261,18 +261,19 @@ class SentimentRNN(
         starts = torch.arange(0, n, width, device=ids.device)  # (groups,)
         stops = (starts + width).clamp(max=n)  # (groups,)
         x = self.embedding(torch.cat([ids, ids.new_tensor([UNK_ID])]))  # (seq + 1, embed): the last row is <unk>
-        pooled = [self._occluded(self.layers[0][0], x, starts, stops)]  # [(max, sum)], each (groups, hidden)
+        maxes, sums = self._occluded(self.layers[0][0], x, starts, stops)  # (1 + groups, hidden) each
         if c.bidirectional:  # the backward LSTM reads the reversed review, in which a group [a, b) is [n - b, n - a)
             reverse = torch.cat([x[:n].flip(0), x[n:]])  # (seq + 1, embed)
-            pooled.append(self._occluded(self.layers[0][1], reverse, n - stops, n - starts))
-        names = {"max": [0], "mean": [1], "maxmean": [0, 1]}[c.pooling]
-        features = [p[i] / (n if i else 1) for i in names for p in pooled]  # [(groups, hidden)]
-        return self.head(torch.cat(features, dim=-1))  # (groups,)
+            back_maxes, back_sums = self._occluded(self.layers[0][1], reverse, n - stops, n - starts)
+            maxes, sums = torch.cat([maxes, back_maxes], -1), torch.cat([sums, back_sums], -1)  # (1 + groups, 2*hidden)
+        pooled = {"max": [maxes], "mean": [sums / n], "maxmean": [maxes, sums / n]}[c.pooling]
+        return self.head(torch.cat(pooled, dim=-1))  # (1 + groups,)
 
     def _occluded(self, lstm: nn.LSTM, x: torch.Tensor, starts: torch.Tensor, stops: torch.Tensor):
-        """One direction of ``occlusion_logits``: the LSTM reads x[:-1] (seq, embed) in order, with x[-1] in place
-        of the tokens start..stop-1 of each group. Returns the max and the sum over all positions, (groups, hidden)
-        each: the review's own states before the group, then the copy's from the group on."""
+        """One direction of ``occlusion_logits``: the LSTM reads x[:-1] (seq, embed) in order, and copies of it
+        with x[-1] in place of the tokens start..stop-1 of each group. Returns the max and the sum of its outputs
+        over all positions, (1 + groups, hidden) each: the review's, then each copy's (the review's own states
+        before the group, the copy's from the group on)."""
         n, hidden = len(x) - 1, self.config.hidden_dim
         weight_ih, weight_hh = lstm.weight_ih_l0, lstm.weight_hh_l0.t()  # (4*hidden, embed), (hidden, 4*hidden)
         inputs = nn.functional.linear(x, weight_ih, lstm.bias_ih_l0 + lstm.bias_hh_l0)  # (seq + 1, 4*hidden)
@@ -296,7 +297,7 @@ class SentimentRNN(
         # from each group on, all copies at once; longest first, so the copies still reading are the first k
         order = starts.argsort()
         starts, stops = starts[order], stops[order]
-        h, cell = hs[starts].clone(), cells[starts].clone()  # (groups, hidden)
+        h, cell = hs[starts], cells[starts]  # (groups, hidden), copies
         top, total = top[order], total[order]
         active = (n - starts).unsqueeze(0) > torch.arange(n, device=x.device).unsqueeze(1)  # (seq, groups)
         for t, k in enumerate(active.sum(1).tolist()):
@@ -306,7 +307,8 @@ class SentimentRNN(
             top[:k] = torch.maximum(top[:k], h[:k])
             total[:k] += h[:k]
         unsort = order.argsort()
-        return top[unsort], total[unsort]
+        whole_max, whole_sum = outputs.amax(0, keepdim=True), outputs.sum(0, keepdim=True)  # (1, hidden)
+        return torch.cat([whole_max, top[unsort]]), torch.cat([whole_sum, total[unsort]])
 
     def stored_state_dict(self) -> dict[str, torch.Tensor]:
         """The weights as a checkpoint holds them: float16 (half the size) where a tensor's values fit, else float32."""

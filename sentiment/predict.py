@@ -293,15 +293,15 @@ class Predictor:
         width = self.occlusion_width(n, budget)
         ids_t = torch.tensor(ids, device=self.device)  # (seq,)
         with torch.inference_mode():
-            logit = self.model(ids_t.unsqueeze(0), torch.tensor([n]))  # (1,)
-            if isinstance(self.model, SentimentRNN) and self.model.occludes_in_one_pass:
-                occluded = self.model.occlusion_logits(ids_t, width)  # (groups,)
+            # one pass on a CPU; elsewhere the copies whole (fused GPU kernels), 32 at a time to bound the memory
+            if isinstance(self.model, SentimentRNN) and self.model.occludes_in_one_pass and self.device.type == "cpu":
+                logits = self.model.occlusion_logits(ids_t, width)  # (1 + groups,), the review's first
             else:
-                copies = ids_t.repeat(-(-n // width), 1)  # (groups, seq)
-                for row, start in enumerate(range(0, n, width)):
+                copies = ids_t.repeat(1 + -(-n // width), 1)  # (1 + groups, seq), the review itself first
+                for row, start in enumerate(range(0, n, width), start=1):
                     copies[row, start : start + width] = UNK_ID
-                occluded = self.model(copies, torch.full((len(copies),), n))  # (groups,)
-        falls = (logit - occluded).float().cpu().tolist()  # (groups,)
+                logits = torch.cat([self.model(chunk, torch.full((len(chunk),), n)) for chunk in copies.split(32)])
+        falls = (logits[0] - logits[1:]).float().cpu().tolist()  # (groups,)
         return [falls[i // width] for i in range(n)]
 
     def completeness_miss(self, ids: list[int], steps: int = 48) -> float:

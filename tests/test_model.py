@@ -132,11 +132,11 @@ def test_loss_takes_soft_labels_for_distillation():
 )
 @pytest.mark.parametrize("width", [1, 3, 11])
 def test_occlusion_logits_are_the_model_applied_to_each_copy(kw, width):
-    """Occlusion in one pass: each group of ``width`` tokens in turn read as <unk> (the last group shorter when
-    ``width`` does not divide the length) gives what scoring that copy whole gives."""
+    """Occlusion in one pass: the review, then each group of ``width`` tokens in turn read as <unk> (the last group
+    shorter when ``width`` does not divide the length), give what scoring each copy whole gives."""
     model = make(**kw)
     ids, _ = batch([13], seed=2)
-    copies = []
+    copies = [ids[0]]  # the review itself first
     for start in range(0, 13, width):
         copy = ids[0].clone()
         copy[start : start + width] = UNK_ID

@@ -83,6 +83,8 @@ def test_occlusion_is_the_score_fall_when_a_word_is_read_as_unknown(shipped):
         assert p.occlusion[i] == pytest.approx(score(shipped, p.ids) - score(shipped, out), abs=1e-4)
     pushes = dict(zip(p.tokens, p.occlusion))
     assert pushes["wonderful"] > 0 > pushes["weak"], pushes
+    shares = dict(zip(p.tokens, p.attributions))  # what the highlights showed before, and the model card says
+    assert shares["wonderful"] < 0 < shares["but"], shares
 
 
 def test_occlusion_of_a_model_without_a_one_pass_path_scores_the_copies_whole():

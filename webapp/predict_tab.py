@@ -79,7 +79,7 @@ WHY = (
     "makes it less **negative**, darker for a stronger push, uncoloured for little effect (the legend names each "
     "colour). Method: occlusion, the model's score (its logit) on the review minus its score with that word read as "
     "unknown (`<unk>`); in a long review, groups of neighbouring words are taken out together. The token table gives "
-    "these pushes, and beside them integrated gradients over the word embeddings, which share out how far the score "
+    "these pushes, and beside them those of integrated gradients over the word embeddings, which share out how far the score "
     "is from that of the review with every word unknown: in a sentence that turns on *but*, they can point against "
     "a word's own meaning."
 )
@@ -273,14 +273,14 @@ class PredictTab:
             self.tokens = gr.Dataframe(
                 label="Tokens and vocabulary ids",
                 elem_id="token-table",
-                headers=[
+                headers=[  # the pushes before the mostly empty unknown column: on a phone, in view
                     "#",
                     "token",
                     "id",
-                    "taken out",
-                    "integrated gradients",
+                    "push (taken out)",
+                    "push (integrated gradients)",
                     "unknown",
-                ],  # on a phone: the push in view
+                ],
                 interactive=False,
                 max_height=320,
             )
@@ -361,8 +361,8 @@ class PredictTab:
                 "#": range(1, len(p.tokens) + 1),
                 "token": p.tokens,
                 "id": p.ids,
-                "taken out": [round(a, 4) for a in p.occlusion],
-                "integrated gradients": [round(a, 4) for a in p.attributions],
+                "push (taken out)": [round(a, 4) for a in p.occlusion],
+                "push (integrated gradients)": [round(a, 4) for a in p.attributions],
                 "unknown": ["<unk>" if i == UNK_ID else "" for i in p.ids],
             }
         )

@@ -48,13 +48,13 @@ def test_analyze_returns_every_output_for_a_real_review(tab):
     assert label["positive"] == pytest.approx(probability, abs=1e-4) and probability > 0.5
     assert label["positive"] + label["negative"] == pytest.approx(1)
     assert list(table["token"]) == models.shipped_predictor().predict(POSITIVE).tokens
-    assert list(table.columns) == ["#", "token", "id", "push (taken out)", "push (integrated gradients)", "unknown"]
+    assert list(table.columns) == ["#", "token", "id", "push", "push (integrated gradients)", "unknown"]
     assert f"**{len(table)} tokens**" in out[tab.counts]
     highlights = out[tab.highlights]
     assert [word["token"].strip() for word in highlights.value] == list(table["token"])
     pushes = models.shipped_predictor().occlusion(list(table["id"]))
     assert [word["class_or_confidence"] for word in highlights.value] == predict_tab.buckets(pushes)  # by occlusion
-    assert list(table["push (taken out)"]) == pytest.approx(pushes, abs=1e-4)
+    assert list(table["push"]) == pytest.approx(pushes, abs=1e-4)
     assert highlights.label.endswith("(each taken out in turn)")
     trajectory = frame(out[tab.trajectory])
     assert out[tab.trajectory].x_lim == [1, len(table)]  # the axis ends at the last word

@@ -78,10 +78,10 @@ WHY = (
     "where taking the word out makes the review less **positive** (the word pushed toward positive), red where it "
     "makes it less **negative**, darker for a stronger push, uncoloured for little effect (the legend names each "
     "colour). Method: occlusion, the model's score (its logit) on the review minus its score with that word read as "
-    "unknown (`<unk>`); in a long review, groups of neighbouring words are taken out together. The token table gives "
-    "these pushes, and beside them those of integrated gradients over the word embeddings, which share out how far the score "
-    "is from that of the review with every word unknown: in a sentence that turns on *but*, they can point against "
-    "a word's own meaning."
+    "unknown (`<unk>`); in a long review, groups of neighbouring words are taken out together. The token table's "
+    "**push** column gives these pushes, and the column beside it those of integrated gradients over the word "
+    "embeddings, which share out how far the score is from that of the review with every word unknown: in a "
+    "sentence that turns on *but*, they can point against a word's own meaning."
 )
 WHILE_IT_READS = (
     "### While it reads\nThe probability of **positive** after the model has read only the first words, for every "
@@ -277,7 +277,7 @@ class PredictTab:
                     "#",
                     "token",
                     "id",
-                    "push (taken out)",
+                    "push",
                     "push (integrated gradients)",
                     "unknown",
                 ],
@@ -361,7 +361,7 @@ class PredictTab:
                 "#": range(1, len(p.tokens) + 1),
                 "token": p.tokens,
                 "id": p.ids,
-                "push (taken out)": [round(a, 4) for a in p.occlusion],
+                "push": [round(a, 4) for a in p.occlusion],
                 "push (integrated gradients)": [round(a, 4) for a in p.attributions],
                 "unknown": ["<unk>" if i == UNK_ID else "" for i in p.ids],
             }

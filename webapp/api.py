@@ -102,7 +102,6 @@ def predict(body: PredictRequest) -> dict:
     results = predictor.predict_batch(body.texts, explain=body.explain)
     if body.explain:
         release_memory(at_most_every_s=TRIM_EVERY_S)
-    if body.explain:
         return {"predictions": [r.to_dict() for r in results]}
     return {"predictions": [{"label": r.label, "probability": r.probability} for r in results]}
 

@@ -102,7 +102,7 @@ class Comparison:
 
     def summary(self, model: str = "the BiLSTM", baseline: str = "the baseline") -> str:
         """One sentence on what the edit did to each verdict, e.g. "The edit flipped the BiLSTM from positive to
-        negative (0.97 → 0.08); the baseline stayed positive (0.91 → 0.88)."."""
+        negative (97.0% → 8.0% positive); the baseline stayed positive (91.0% → 88.0% positive)."."""
         if not self.changes:
             return "The two texts have the same words (the models read no punctuation or case), so the verdicts are the same."
         sides = [(model, self.original.label, self.original.probability, self.edited.label, self.edited.probability)]
@@ -111,10 +111,10 @@ class Comparison:
             sides.append((baseline, a["label"], a["probability"], b["label"], b["probability"]))
 
         def moved(name, before, p, after, q):
-            return f"{name} from {before} to {after} ({p:.2f} → {q:.2f})"
+            return f"{name} from {before} to {after} ({p:.1%} → {q:.1%} positive)"
 
         def stayed(name, before, p, after, q):
-            return f"{name} stayed {before} ({p:.2f} → {q:.2f})"
+            return f"{name} stayed {before} ({p:.1%} → {q:.1%} positive)"
 
         flipped = [s for s in sides if s[1] != s[3]]
         kept = [s for s in sides if s[1] == s[3]]

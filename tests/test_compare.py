@@ -142,25 +142,25 @@ def made(label_a, p_a, label_b, p_b, base=None):
     [
         (
             made("positive", 0.97, "negative", 0.08, ("positive", 0.91, "positive", 0.88)),
-            "The edit flipped the BiLSTM from positive to negative (0.97 → 0.08); the baseline stayed positive (0.91 → 0.88).",
+            "The edit flipped the BiLSTM from positive to negative (97.0% → 8.0% positive); the baseline stayed positive (91.0% → 88.0% positive).",
         ),
         (
             made("negative", 0.2, "negative", 0.1, ("negative", 0.3, "positive", 0.6)),
-            "The edit flipped the baseline from negative to positive (0.30 → 0.60); the BiLSTM stayed negative (0.20 → 0.10).",
+            "The edit flipped the baseline from negative to positive (30.0% → 60.0% positive); the BiLSTM stayed negative (20.0% → 10.0% positive).",
         ),
         (
             made("positive", 0.9, "negative", 0.1, ("positive", 0.8, "negative", 0.2)),
-            "The edit flipped both: the BiLSTM from positive to negative (0.90 → 0.10), "
-            "the baseline from positive to negative (0.80 → 0.20).",
+            "The edit flipped both: the BiLSTM from positive to negative (90.0% → 10.0% positive), "
+            "the baseline from positive to negative (80.0% → 20.0% positive).",
         ),
         (
             made("positive", 0.9, "positive", 0.7, ("positive", 0.8, "positive", 0.75)),
-            "Neither model changed its verdict: the BiLSTM stayed positive (0.90 → 0.70), "
-            "the baseline stayed positive (0.80 → 0.75).",
+            "Neither model changed its verdict: the BiLSTM stayed positive (90.0% → 70.0% positive), "
+            "the baseline stayed positive (80.0% → 75.0% positive).",
         ),
         (
             made("positive", 0.9, "negative", 0.4),
-            "The edit flipped the BiLSTM from positive to negative (0.90 → 0.40).",
+            "The edit flipped the BiLSTM from positive to negative (90.0% → 40.0% positive).",
         ),
     ],
 )

@@ -208,6 +208,26 @@ class SentimentRNN(
         names = ["max", "mean"] if c.pooling == "maxmean" else [c.pooling]
         return [self.head(torch.cat([p for name in names for p in review[name]], dim=-1)) for review in parts]  # [(k,)]
 
+    def _lstm_steps(self, lstm: nn.LSTM, x: torch.Tensor):
+        """For stepping ``lstm`` by hand over rows of x (seq, embed): the input projections of every row
+        (seq, 4*hidden) and ``step(z, h, cell) -> (h, cell)``, one step of k sequences from their rows' projections
+        z (k, 4*hidden) and states (k, hidden). One sigmoid per step for all four gates: the cell input's tanh(z) is
+        2 * sigmoid(2z) - 1, so its rows of the weights are doubled once here (fewer, larger calls per step: 13% less
+        time on a CPU, measured)."""
+        hidden = self.config.hidden_dim
+        scale = x.new_ones(4 * hidden)
+        scale[2 * hidden : 3 * hidden] = 2
+        inputs = nn.functional.linear(x, lstm.weight_ih_l0, lstm.bias_ih_l0 + lstm.bias_hh_l0) * scale
+        weight = (lstm.weight_hh_l0 * scale.unsqueeze(1)).t().contiguous()  # (hidden, 4*hidden)
+
+        def step(z: torch.Tensor, h: torch.Tensor, cell: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            gates = torch.addmm(z, h, weight).sigmoid_()  # (k, 4*hidden)
+            i, f, g, o = gates.split(hidden, dim=1)  # (k, hidden) each; g is (tanh + 1) / 2 of the cell input
+            cell = torch.addcmul(f * cell, i, g.mul(2).sub_(1))  # (k, hidden)
+            return o * cell.tanh(), cell
+
+        return inputs, step
+
     def _backward_over_prefixes(
         self, x: torch.Tensor, ends: torch.Tensor, starts: torch.Tensor | None = None
     ) -> dict[str, torch.Tensor]:
@@ -220,23 +240,13 @@ class SentimentRNN(
         # sorted longest first: the stretches still being read at step s are the first ones
         ends_sorted, lengths_sorted = ends[order], lengths[order]
         k, hidden = len(ends), self.config.hidden_dim
-        # One sigmoid per step for all four gates: the cell input's tanh(z) is 2 * sigmoid(2z) - 1, so its rows of
-        # the weights are doubled once here (fewer, larger calls per step: 13% less time on a CPU, measured).
-        scale = x.new_ones(4 * hidden)
-        scale[2 * hidden : 3 * hidden] = 2
-        inputs = (
-            nn.functional.linear(x, lstm.weight_ih_l0, lstm.bias_ih_l0 + lstm.bias_hh_l0) * scale
-        )  # (seq, 4*hidden)
-        weight = (lstm.weight_hh_l0 * scale.unsqueeze(1)).t().contiguous()  # (hidden, 4*hidden)
+        inputs, step = self._lstm_steps(lstm, x)  # (seq, 4*hidden)
         h, cell, total = x.new_zeros(k, hidden), x.new_zeros(k, hidden), x.new_zeros(k, hidden)
         top = x.new_full((k, hidden), float("-inf"))
         steps = torch.arange(int(lengths_sorted[0]) if k else 0, device=x.device).unsqueeze(1)
         active = (lengths_sorted.unsqueeze(0) > steps).sum(1).tolist()
-        for step, n in enumerate(active):
-            gates = torch.addmm(inputs[ends_sorted[:n] - 1 - step], h[:n], weight).sigmoid_()  # (n, 4*hidden)
-            i, f, g, o = gates.split(hidden, dim=1)  # (n, hidden) each; g is (tanh + 1) / 2 of the cell input
-            cell[:n] = torch.addcmul(f * cell[:n], i, g.mul(2).sub_(1))  # (n, hidden)
-            h[:n] = o * cell[:n].tanh()  # (n, hidden)
+        for t, n in enumerate(active):
+            h[:n], cell[:n] = step(inputs[ends_sorted[:n] - 1 - t], h[:n], cell[:n])  # (n, hidden) each
             top[:n] = torch.maximum(top[:n], h[:n])
             total[:n] += h[:n]
         unsort = order.argsort()
@@ -275,14 +285,7 @@ class SentimentRNN(
         over all positions, (1 + groups, hidden) each: the review's, then each copy's (the review's own states
         before the group, the copy's from the group on)."""
         n, hidden = len(x) - 1, self.config.hidden_dim
-        weight_ih, weight_hh = lstm.weight_ih_l0, lstm.weight_hh_l0.t()  # (4*hidden, embed), (hidden, 4*hidden)
-        inputs = nn.functional.linear(x, weight_ih, lstm.bias_ih_l0 + lstm.bias_hh_l0)  # (seq + 1, 4*hidden)
-
-        def step(z: torch.Tensor, h: torch.Tensor, cell: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-            i, f, g, o = torch.addmm(z, h, weight_hh).split(hidden, dim=1)  # (k, hidden) each
-            cell = f.sigmoid() * cell + i.sigmoid() * g.tanh()
-            return o.sigmoid() * cell.tanh(), cell
-
+        inputs, step = self._lstm_steps(lstm, x)  # (seq + 1, 4*hidden)
         # the review itself, keeping every state: (seq + 1, hidden), row t the state after t tokens
         hs, cells = [x.new_zeros(1, hidden)], [x.new_zeros(1, hidden)]
         for t in range(n):

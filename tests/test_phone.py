@@ -34,7 +34,9 @@ def page_width(page) -> int:
 
 def test_predict_at_phone_width_verdict_first_and_no_sideways_scroll(phone):
     phone.get_by_role("tab", name="Predict").click()
-    phone.get_by_label("Review").first.fill("A wonderful film with a weak, silly ending that I still enjoyed a lot.")
+    phone.get_by_label("Review").first.fill(
+        "A wonderful film with a weak, uncharacteristically silly ending that I still enjoyed a lot."
+    )
     phone.get_by_role("button", name="Analyze").click()
     phone.get_by_text("unknown (").first.wait_for(timeout=30000)
     verdict = phone.get_by_test_id("label-output-value").bounding_box()
@@ -47,7 +49,7 @@ def test_predict_at_phone_width_verdict_first_and_no_sideways_scroll(phone):
     # the token table is wider than the phone: it scrolls inside itself, the page does not
     table = phone.locator("table", has=phone.get_by_text("token", exact=True)).last
     assert table.evaluate("el => el.closest('.table-wrap').clientWidth") <= WIDTH  # (the table's own class has "table")
-    # ...but each word's push is in view without scrolling it
+    # ...but each word's push is in view without scrolling it, even beside a long word
     pushes = phone.locator('#token-table [aria-rowindex] [aria-colindex="4"]').all()
     assert pushes[0].inner_text().strip() == "push" and len(pushes) > 10
     assert all(0 < b.bounding_box()["x"] + b.bounding_box()["width"] <= WIDTH for b in pushes)

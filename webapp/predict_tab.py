@@ -283,6 +283,8 @@ class PredictTab:
                 ],
                 interactive=False,
                 max_height=320,
+                wrap=True,  # a long token wraps in its column: on a phone the pushes stay in view
+                column_widths=["52px", "136px", "62px", "66px", "160px", "84px"],
             )
             self.edit_compare = EditCompare(self.review)
         self.analysed = gr.State("")  # the review the results above are of
@@ -361,8 +363,8 @@ class PredictTab:
                 "#": range(1, len(p.tokens) + 1),
                 "token": p.tokens,
                 "id": p.ids,
-                "push": [round(a, 4) for a in p.occlusion],
-                "push (integrated gradients)": [round(a, 4) for a in p.attributions],
+                "push": [round(a, 2) for a in p.occlusion],
+                "push (integrated gradients)": [round(a, 2) for a in p.attributions],
                 "unknown": ["<unk>" if i == UNK_ID else "" for i in p.ids],
             }
         )

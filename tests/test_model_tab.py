@@ -92,7 +92,8 @@ def test_model_tab_shows_the_suite_of_the_model_beside_the_baseline():
     from sentiment.behaviour import read_results
     from webapp.model_tab import behaviour_table
 
-    _, table = behaviour_table()
+    suite = behaviour_table()
+    table = suite.table
     stored = read_results(models.shipped_predictor().path)
     assert stored is not None, (
         "the shipped checkpoint carries its behaviour.json (python -m sentiment.behaviour --write)"
@@ -100,7 +101,8 @@ def test_model_tab_shows_the_suite_of_the_model_beside_the_baseline():
     baseline = read_results(models.baseline_predictor().path)
     for name, r in stored["capabilities"].items():
         row = table[table["capability"] == name].iloc[0]
-        assert row["BiLSTM"] == f"{r['pass_rate']:.1%}" and row["cases"] == r["n"]
+        assert row["BiLSTM"] == f"{r['pass_rate']:.1%}"
+        assert f"- **{name}** ({r['n']:,} cases): {r['description']}" in suite.checks
         assert row["baseline"] == f"{baseline['capabilities'][name]['pass_rate']:.1%}"
 
 
@@ -112,8 +114,7 @@ def test_model_tab_names_the_words_the_model_misreads_even_alone():
     assert {r["word"] for r in rows} == set(
         behaviour.POSITIVE + behaviour.NEGATIVE + [v for v, _ in behaviour.LIKE_VERBS]
     )
-    intro, _ = behaviour_table()
-    assert misread_words(rows) in intro
+    assert misread_words(rows) in behaviour_table().intro
     # made-up rows: one word read the wrong way in 3 of 8 plain sentences, one read right in 5 of 8
     word = lambda w, alone, misses: dict(  # noqa: E731
         word=w, polarity=1, alone=alone, frames=8, frame=f"The {{noun}} was {w}.", misses=misses, reviews=0, positive=0

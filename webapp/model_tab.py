@@ -245,34 +245,49 @@ BEHAVIOUR_INTRO = (
 )
 
 
-def behaviour_table() -> tuple[str, pd.DataFrame]:
+@dataclass
+class SuiteView:
+    """The Model tab's suite section: its text, the pass rates (capability, BiLSTM, baseline) and what each row
+    checks, with its number of cases (a list under the table: three columns fit a phone)."""
+
+    intro: str
+    table: pd.DataFrame
+    checks: str
+
+
+def behaviour_table() -> SuiteView:
     """The suite's pass rates of the loaded model and of the baseline, from each checkpoint's behaviour.json."""
     model = read_results(models.shipped_predictor().path)
     baseline_model = models.baseline_predictor()
     baseline = read_results(baseline_model.path) if baseline_model else None
     if model is None:
-        return BEHAVIOUR_INTRO + "\n\nNo suite results are stored with the loaded model.", pd.DataFrame()
-    rows = []
+        return SuiteView(BEHAVIOUR_INTRO + "\n\nNo suite results are stored with the loaded model.", pd.DataFrame(), "")
+    rows, checks = [], []
     for name, r in model["capabilities"].items():
         other = (baseline or {}).get("capabilities", {}).get(name)
-        rows.append(
-            (name, f"{r['pass_rate']:.1%}", f"{other['pass_rate']:.1%}" if other else "–", r["n"], r["description"])
-        )
+        rows.append((name, f"{r['pass_rate']:.1%}", f"{other['pass_rate']:.1%}" if other else "–"))
+        checks.append(f"- **{name}** ({r['n']:,} cases): {r['description']}")
         sub, other_sub = r.get("read_and_flipping"), (other or {}).get("read_and_flipping")
         if sub and sub.get("n"):
+            sub_name = f"{name}, read and really flipping"
             rows.append(
                 (
-                    f"{name}, read and really flipping",
+                    sub_name,
                     f"{sub['pass_rate']:.1%}",
                     f"{other_sub['pass_rate']:.1%}" if other_sub and other_sub.get("n") else "–",
-                    sub["n"],
-                    f"the {sub['n']} of {sub['read']} edits that a reader found to flip the review",
                 )
             )
-    columns = ["capability", "BiLSTM", "baseline", "cases", "what it checks"]  # the rates first: they fit a phone
+            checks.append(
+                f"- **{sub_name}** ({sub['n']:,} cases): the {sub['n']} of {sub['read']} edits that a "
+                "reader found to flip the review"
+            )
     weak = [f"{name} ({r['pass_rate']:.0%} right)" for name, r in model["capabilities"].items() if r["pass_rate"] < 0.9]
     limits = f"\n\n**Where it still errs** (under 90% on the suite): {', '.join(weak)}." if weak else ""
-    return BEHAVIOUR_INTRO + limits + misread_words(model.get("by_word") or []), pd.DataFrame(rows, columns=columns)
+    return SuiteView(
+        BEHAVIOUR_INTRO + limits + misread_words(model.get("by_word") or []),
+        pd.DataFrame(rows, columns=["capability", "BiLSTM", "baseline"]),
+        "**What each row checks**\n\n" + "\n".join(checks),
+    )
 
 
 def misread_words(rows: list[dict]) -> str:
@@ -306,14 +321,23 @@ class ModelTab:
                 interactive=False,
                 wrap=True,
                 show_label=False,
-                column_widths=["150px", "80px", "90px", "70px", "560px"],
+                column_widths=["46%", "27%", "27%"],  # fills a desktop, and a phone without scrolling
                 elem_id="suite-table",
             )
-        self.outputs = [self.card, self.plot, self.plot_note, self.behaviour_intro, self.behaviour]  # load's
+            self.behaviour_checks = gr.Markdown()
+        # load's
+        self.outputs = [
+            self.card,
+            self.plot,
+            self.plot_note,
+            self.behaviour_intro,
+            self.behaviour,
+            self.behaviour_checks,
+        ]
 
     def load(self) -> dict:
         text, shown = model_card()
-        intro, table = behaviour_table()
+        suite = behaviour_table()
         shares = shown.x == "share"
         plot = gr.LinePlot(
             value=shown.frame,
@@ -328,6 +352,7 @@ class ModelTab:
             self.card: text,
             self.plot: plot,
             self.plot_note: shown.note,
-            self.behaviour_intro: intro,
-            self.behaviour: table,
+            self.behaviour_intro: suite.intro,
+            self.behaviour: suite.table,
+            self.behaviour_checks: suite.checks,
         }

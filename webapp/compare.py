@@ -25,7 +25,7 @@ from .settings import MAX_REVIEW_CHARS
 
 MARK_COLORS = {REMOVED: "#fca5a5", INSERTED: "#86efac", REPLACED: "#fde047"}
 REVIEW_MARKED, EDITED_MARKED = "Review: words changed", "Edited copy: words changed"
-LINE_COLORS = {"review": "#2563eb", "edited copy": "#ea580c"}
+LINE_COLORS = {"review": "#ea580c", "edited copy": "#2563eb"}  # the review orange, as Predict draws it
 MARKER_COLOR = "#9ca3af"
 MAX_MARKERS = 20  # changed positions marked on the plot (a grey vertical line each); the first ones when more
 INTRO = (
@@ -36,7 +36,7 @@ INTRO = (
 )
 PLOT_NOTE = (
     "Both running verdicts of the BiLSTM: the probability of **positive** after each word read, for the review "
-    "(blue) and the edited copy (orange). Grey vertical lines mark where the edited copy's words changed; the two "
+    "(orange, as above) and the edited copy (blue). Grey vertical lines mark where the edited copy's words changed; the two "
     "lines are the same up to the first change."
 )
 
@@ -194,7 +194,7 @@ class EditCompare:
             color="series",
             color_map=LINE_COLORS,
             colors_in_legend=list(LINE_COLORS),
-            color_title="text",
+            color_title="running verdict of",
             tooltip=["series", "word", "token", "positive"],
             y_lim=[0, 1],
             x_title="words read",

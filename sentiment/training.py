@@ -7,6 +7,7 @@ once per run); ``fit`` is a generator that trains and yields progress events, so
 
 from __future__ import annotations
 
+import collections
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -19,6 +20,7 @@ from .data import EncodedSplit, Split, train_valid_split
 from .text import Vocab, tokenize
 
 LR_SCHEDULES = ("constant", "cosine")
+RECENT_REVIEWS = 1000  # a Step's recent_loss and recent_accuracy are over about this many of the last reviews
 
 
 @dataclass
@@ -93,6 +95,8 @@ class Step:
     accuracy: float  # training accuracy over this epoch so far
     reviews: int  # reviews seen in the run so far
     seconds: float  # since the run began
+    recent_loss: float  # mean training loss over the last RECENT_REVIEWS reviews (across epochs; fewer at first)
+    recent_accuracy: float  # training accuracy over the same reviews
 
 
 @dataclass
@@ -188,6 +192,7 @@ def fit(
     start = time.perf_counter()
     best, best_acc, best_epoch, history = None, -1.0, 0.0, []
     step, reviews, stopped = 0, 0, False
+    recent = collections.deque()  # (reviews, loss sum, correct) of the last batches, RECENT_REVIEWS reviews or more
     if cfg.eval_at_start:
         valid_loss, valid_acc = evaluate(model, data.valid, device=device)
         point = Validation(0.0, 0, None, None, valid_loss, valid_acc, time.perf_counter() - start, False)
@@ -208,10 +213,24 @@ def fit(
             optimizer.step()
             step += 1
             reviews += len(idx)
-            loss_sum += loss.item() * len(idx)
-            correct += ((logits.detach() > 0) == (labels >= 0.5)).sum().item()
-            seen += len(idx)
-            yield Step(epoch, step, total, loss_sum / seen, correct / seen, reviews, time.perf_counter() - start)
+            batch_loss = loss.item() * len(idx)
+            batch_correct = ((logits.detach() > 0) == (labels >= 0.5)).sum().item()
+            loss_sum, correct, seen = loss_sum + batch_loss, correct + batch_correct, seen + len(idx)
+            recent.append((len(idx), batch_loss, batch_correct))
+            while sum(n for n, _, _ in recent) - recent[0][0] >= RECENT_REVIEWS:
+                recent.popleft()
+            n, recent_loss, recent_correct = (sum(column) for column in zip(*recent))
+            yield Step(
+                epoch,
+                step,
+                total,
+                loss_sum / seen,
+                correct / seen,
+                reviews,
+                time.perf_counter() - start,
+                recent_loss / n,
+                recent_correct / n,
+            )
             stopped = bool(should_stop and should_stop())
             if i in check_at or stopped:
                 valid_loss, valid_acc = evaluate(model, data.valid, device=device)

@@ -50,6 +50,34 @@ def test_short_real_training_lowers_the_loss(small):
     assert evaluate(model, data.valid)[1] == pytest.approx(done.best_valid_accuracy)
 
 
+def test_the_recent_training_figures_cover_the_last_reviews_across_epochs(small, monkeypatch):
+    """The Train tab's training curve: each step's recent loss and accuracy are the means over the last batches that
+    hold at least RECENT_REVIEWS reviews, not reset at an epoch's start as the epoch's own means are."""
+    from sentiment import training
+
+    monkeypatch.setattr(training, "RECENT_REVIEWS", 100)  # 400 reviews an epoch: the window crosses each boundary
+    cfg, data = small
+    cfg = TrainConfig(**{**vars(cfg), "epochs": 2})
+    torch.manual_seed(0)
+    model = SentimentRNN(ModelConfig(vocab_size=len(data.vocab), embed_dim=16, hidden_dim=16, fc_dim=8))
+    steps = [e for e in fit(model, data, cfg) if isinstance(e, Step)]
+    # each batch's own loss and correct count, from the epoch's running means
+    batches, before = [], (0, 0.0, 0.0)
+    for s in steps:
+        seen = s.reviews - (s.epoch - 1) * 400
+        prev_seen, prev_loss, prev_correct = before if seen > cfg.batch_size else (0, 0.0, 0.0)
+        batches.append((seen - prev_seen, s.loss * seen - prev_loss, s.accuracy * seen - prev_correct))
+        before = (seen, s.loss * seen, s.accuracy * seen)
+    assert all(n == 16 for n, _, _ in batches)
+    for k, s in enumerate(steps):
+        window = batches[max(0, k - 6) : k + 1]  # 7 batches of 16: the fewest that hold 100 reviews
+        assert s.recent_loss == pytest.approx(sum(b[1] for b in window) / sum(b[0] for b in window), rel=1e-5)
+        assert s.recent_accuracy == pytest.approx(sum(b[2] for b in window) / sum(b[0] for b in window), abs=1e-6)
+    first_of_second = steps[25]  # epoch 2's first step: its epoch mean is one batch, its recent figures are not
+    assert first_of_second.epoch == 2 and first_of_second.loss == pytest.approx(batches[25][1] / 16)
+    assert first_of_second.recent_loss != pytest.approx(first_of_second.loss)
+
+
 def test_keep_last_ends_with_the_last_weights_whatever_validation_said(small):
     cfg, data = small
     cfg = TrainConfig(**{**vars(cfg), "epochs": 2, "keep_last": True})

@@ -12,7 +12,7 @@ from sentiment import DataUnavailableError, ModelConfig, TrainConfig, save_check
 from sentiment.metrics import Metrics
 from sentiment.model import RNN_TYPES
 from sentiment.recipe import build_classifier
-from sentiment.training import Done, Step, Validation, fit, prepare
+from sentiment.training import RECENT_REVIEWS, Done, Step, Validation, fit, prepare
 
 from . import models, settings
 from .memory import release_memory
@@ -31,6 +31,10 @@ from .train_views import (
 )
 
 IDLE = "Press **Train** to start a run: its progress shows on this line, the curves below fill in as it learns."
+CURVES_NOTE = (
+    f"**training**: the last {RECENT_REVIEWS:,} reviews it learned from, each scored as it learned it (with dropout) "
+    f"· **validation**: {settings.VALID_REVIEWS:,} held-out reviews, {CHECKS_PER_EPOCH} checks an epoch"
+)
 HEAD = dict(fc_dim=64, dropout=0.2)  # the classifier head of a Train tab run; pooling: max, or maxmean when pretrained
 
 
@@ -146,6 +150,7 @@ class TrainTab:
                     x="epoch", y="loss", color="series", title="Loss", height=300, colors_in_legend=[]
                 )
             self.legend = gr.HTML(elem_id="train-legend")
+            gr.Markdown(CURVES_NOTE, elem_id="curves-note")
             self.chart_outputs = (self.acc_plot, self.loss_plot, self.legend)  # what train_views.curves returns
             self.summary = gr.Markdown()
             self.runs_table = gr.Dataframe(
@@ -274,7 +279,8 @@ class TrainTab:
                 )
                 progress(shown[0], desc=shown[1])
                 if event.step % every == 0 or event.step == 1:
-                    run.steps.append((event.step / (event.total_steps / cfg.epochs), event.accuracy, event.loss))
+                    at = event.step / (event.total_steps / cfg.epochs)
+                    run.steps.append((at, event.recent_accuracy, event.recent_loss))  # not reset each epoch
                 # the first step draws both curves at once; then the plots update each second (and control goes
                 # back to Gradio, so a cancelled run ends promptly)
                 if event.step == 1 or time.monotonic() - last_yield > 1.0:

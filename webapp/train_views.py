@@ -18,13 +18,13 @@ from .settings import DEFAULTS, FROM_PRETRAINED, LIMITS
 
 # the figures to compare first, the long settings after them: a phone shows the first columns without scrolling
 RUN_COLUMNS = ["run", "best validation", "time", "ended", "settings", "reviews/s"]
-PALETTE = [  # (training, validation) colours of one run
-    ("#93c5fd", "#1d4ed8"),
-    ("#fdba74", "#c2410c"),
-    ("#86efac", "#15803d"),
-    ("#d8b4fe", "#7e22ce"),
-    ("#fca5a5", "#b91c1c"),
-    ("#a5f3fc", "#0e7490"),
+PALETTE = [  # (training, validation) colours of one run: Tailwind's 400 and 700 shades of a hue
+    ("#60a5fa", "#1d4ed8"),
+    ("#fb923c", "#c2410c"),
+    ("#4ade80", "#15803d"),
+    ("#c084fc", "#7e22ce"),
+    ("#f87171", "#b91c1c"),
+    ("#22d3ee", "#0e7490"),
 ]
 
 

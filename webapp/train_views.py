@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 
 import gradio as gr
 import pandas as pd
@@ -18,6 +19,7 @@ from .settings import DEFAULTS, FROM_PRETRAINED, LIMITS
 
 # the figures to compare first, the long settings after them: a phone shows the first columns without scrolling
 RUN_COLUMNS = ["run", "best validation", "time", "ended", "settings", "reviews/s"]
+LOSS_TOP = 0.8  # the loss plot's top: a run starts near ln 2 = 0.69
 PALETTE = [  # (training, validation) colours of one run: Tailwind's 400 and 700 shades of a hue
     ("#60a5fa", "#1d4ed8"),
     ("#fb923c", "#c2410c"),
@@ -146,7 +148,10 @@ def _plots(
     # the axis range and colours only with the data's second sending: either redraws the chart from the data it holds
     extra = ({"color_map": color_map} | ({"x_lim": [0, span]} if span else {})) if colors else {}
     acc = gr.LinePlot(value=df[["epoch", "accuracy", "series"]], **extra)
-    return acc, gr.LinePlot(value=df[["epoch", "loss", "series"]], **extra), legend_html(color_map)
+    # the loss axis from 0 to a fixed top (higher only when a loss passes it): it does not rescale every second
+    loss_lim = {"y_lim": [0, max(LOSS_TOP, math.ceil(df["loss"].max() * 10) / 10)]} if colors else {}
+    loss = gr.LinePlot(value=df[["epoch", "loss", "series"]], **extra, **loss_lim)
+    return acc, loss, legend_html(color_map)
 
 
 class Chart:

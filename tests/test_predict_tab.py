@@ -133,6 +133,17 @@ def test_a_run_the_server_no_longer_has_is_refused_not_answered_by_the_shipped_m
         tab.analyze(POSITIVE, "#1 BiLSTM 16", gone)
 
 
+def test_a_verdict_near_fifty_percent_is_called_a_close_call(tab):
+    said = {}
+    for text in ("Mixed feelings about this one.", "The worst movie ever made."):
+        out = tab.analyze(text, SHIPPED, Visitor())
+        said[text] = (out[tab.probability], "**A close call**" in out[tab.compare])
+    assert all(close == (abs(p - 0.5) < predict_tab.CLOSE_CALL) for p, close in said.values()), said
+    assert [close for _, close in said.values()] == [True, False], f"pick a sentence the model is unsure of: {said}"
+    line = predict_tab.close_call(models.shipped_predictor().predict("Mixed feelings about this one."))
+    assert line.startswith("**A close call**: the BiLSTM gives ") and "% positive" in line
+
+
 def test_the_baseline_sentence_says_what_differs():
     def verdict(p, b):
         label = lambda q: "positive" if q >= 0.5 else "negative"

@@ -105,6 +105,7 @@ READING_LABELS = [f"{capability}: {text}" for text, _, capability in READING]
 DISAGREEMENT_LABELS = [disagreement_label(*d) for d in DISAGREEMENTS]
 
 
+CLOSE_CALL = 0.1  # a verdict within this of 50% positive (40% to 60%) is called a close call beside its label
 PUSH_FLOOR = 0.05  # pushes smaller than this (in logit units) stay uncoloured, however small the largest one is
 
 
@@ -157,6 +158,16 @@ def run_predict(text: str, predictor: Predictor, explain: bool = True) -> Predic
     if explain:
         release_memory(at_most_every_s=TRIM_EVERY_S)
     return p
+
+
+def close_call(p: Prediction, name: str = "BiLSTM") -> str:
+    """A line when the verdict is within CLOSE_CALL of 50% (the label alone would look sure), else nothing."""
+    if abs(p.probability - 0.5) >= CLOSE_CALL:
+        return ""
+    return (
+        f"**A close call**: the {name} gives {p.probability:.1%} positive, near the 50% that separates the labels; "
+        "a word or two can tip it.\n\n"
+    )
 
 
 def comparison(p: Prediction, name: str = "BiLSTM") -> str:
@@ -358,6 +369,7 @@ class PredictTab:
                 + (" · they **disagree**" if ref.label != p.label else "")
                 + "\n\n"
             )
+        name = model_choice if trained else "BiLSTM"
         table = pd.DataFrame(
             {
                 "#": range(1, len(p.tokens) + 1),
@@ -389,7 +401,7 @@ class PredictTab:
             self.highlights: gr.HighlightedText(
                 [(tok + " ", cat) for tok, cat in zip(p.tokens, buckets(p.occlusion))], label=pushes_label(len(p.ids))
             ),
-            self.compare: compare + comparison(p, model_choice if trained else "BiLSTM"),
+            self.compare: compare + close_call(p, name) + comparison(p, name),
             self.trajectory: gr.LinePlot(value=frame, x_lim=word_axis(frame["word"].max())),
             self.trajectory_note: caption,
             self.analysed: text,

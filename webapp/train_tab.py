@@ -87,6 +87,16 @@ def run_name(number: int, s: dict) -> str:
     return name + (" · pretrained" if c else "")
 
 
+def run_started() -> tuple:
+    """The status line emptied for the run's progress, the last summary gone, Train off, Stop on."""
+    return "", "", gr.Button(interactive=False), gr.Button(interactive=True)
+
+
+def run_ended() -> tuple:
+    """The idle sentence back on the status line, Train on, Stop off."""
+    return IDLE, gr.Button(interactive=True), gr.Button(interactive=False)
+
+
 class TrainTab:
     """The Train tab's components, built inside the caller's ``gr.Blocks``, and its handlers.
     ``model_choice`` is the Predict tab's model picker, which lists the visitor's runs."""
@@ -131,7 +141,7 @@ class TrainTab:
                     gr.Markdown(limits_text())
             with gr.Row():
                 self.train_btn = gr.Button("Train", variant="primary")
-                self.stop_btn = gr.Button("Stop", variant="stop")
+                self.stop_btn = gr.Button("Stop", variant="stop", interactive=False)  # live while a run is on
                 self.clear_btn = gr.Button("Clear runs")
             # Gradio's progress (and the queue position while waiting) shows on this line only, covering no result
             self.status = gr.Markdown(IDLE, elem_id="train-status", min_height=64)
@@ -174,9 +184,11 @@ class TrainTab:
             show_progress="hidden",
         )
         # the idle sentence leaves the status line while a run has it (its progress drawn there alone), then returns;
-        # the last run's summary leaves with it (the runs table keeps its figures)
+        # the last run's summary leaves with it (the runs table keeps its figures). Train is off and Stop on meanwhile.
         quiet = dict(queue=False, api_visibility="private", show_progress="hidden")
-        run = self.train_btn.click(lambda: ("", ""), None, [self.status, self.summary], **quiet).then(
+        running = [self.status, self.summary, self.train_btn, self.stop_btn]
+        idle = [self.status, self.train_btn, self.stop_btn]
+        run = self.train_btn.click(run_started, None, running, **quiet).then(
             self.train,
             inputs,
             outputs,
@@ -186,8 +198,8 @@ class TrainTab:
             show_progress="full",
             show_progress_on=[self.status],
         )
-        run.then(lambda: IDLE, None, self.status, **quiet)  # after a run that ends, or is stopped
-        run.failure(lambda: IDLE, None, self.status, **quiet)  # after one refused (Gradio skips .then on an error)
+        run.then(run_ended, None, idle, **quiet)  # after a run that ends, or is stopped
+        run.failure(run_ended, None, idle, **quiet)  # after one refused (Gradio skips .then on an error)
         self.stop_btn.click(self.stop, visitor, None, queue=False, api_name="stop", show_progress="hidden")
         self.clear_btn.click(self.clear, visitor, outputs, queue=False, api_name="clear_runs", show_progress="hidden")
 

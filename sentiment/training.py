@@ -20,7 +20,7 @@ from .data import EncodedSplit, Split, train_valid_split
 from .text import Vocab, tokenize
 
 LR_SCHEDULES = ("constant", "cosine")
-RECENT_REVIEWS = 1000  # a Step's recent_loss and recent_accuracy are over about this many of the last reviews
+RECENT_REVIEWS = 1000  # a Step's recent_loss and recent_accuracy: over about this many of the last reviews, or an epoch
 
 
 @dataclass
@@ -95,7 +95,7 @@ class Step:
     accuracy: float  # training accuracy over this epoch so far
     reviews: int  # reviews seen in the run so far
     seconds: float  # since the run began
-    recent_loss: float  # mean training loss over the last RECENT_REVIEWS reviews (across epochs; fewer at first)
+    recent_loss: float  # mean training loss over the last RECENT_REVIEWS reviews or epoch, if shorter (fewer at first)
     recent_accuracy: float  # training accuracy over the same reviews
 
 
@@ -192,7 +192,8 @@ def fit(
     start = time.perf_counter()
     best, best_acc, best_epoch, history = None, -1.0, 0.0, []
     step, reviews, stopped = 0, 0, False
-    recent = collections.deque()  # (reviews, loss sum, correct) of the last batches, RECENT_REVIEWS reviews or more
+    recent = collections.deque()  # (reviews, loss sum, correct) of the last batches: at least `window` reviews
+    window = min(RECENT_REVIEWS, len(data.train))
     if cfg.eval_at_start:
         valid_loss, valid_acc = evaluate(model, data.valid, device=device)
         point = Validation(0.0, 0, None, None, valid_loss, valid_acc, time.perf_counter() - start, False)
@@ -217,7 +218,7 @@ def fit(
             batch_correct = ((logits.detach() > 0) == (labels >= 0.5)).sum().item()
             loss_sum, correct, seen = loss_sum + batch_loss, correct + batch_correct, seen + len(idx)
             recent.append((len(idx), batch_loss, batch_correct))
-            while sum(n for n, _, _ in recent) - recent[0][0] >= RECENT_REVIEWS:
+            while sum(n for n, _, _ in recent) - recent[0][0] >= window:
                 recent.popleft()
             n, recent_loss, recent_correct = (sum(column) for column in zip(*recent))
             yield Step(

@@ -50,12 +50,16 @@ def test_short_real_training_lowers_the_loss(small):
     assert evaluate(model, data.valid)[1] == pytest.approx(done.best_valid_accuracy)
 
 
-def test_the_recent_training_figures_cover_the_last_reviews_across_epochs(small, monkeypatch):
+@pytest.mark.parametrize("recent, batches_in_window", [(100, 7), (10_000, 25)])
+def test_the_recent_training_figures_cover_the_last_reviews_across_epochs(
+    small, monkeypatch, recent, batches_in_window
+):
     """The Train tab's training curve: each step's recent loss and accuracy are the means over the last batches that
-    hold at least RECENT_REVIEWS reviews, not reset at an epoch's start as the epoch's own means are."""
+    hold at least RECENT_REVIEWS reviews (or an epoch's, if fewer), not reset at an epoch's start as the epoch's own
+    means are."""
     from sentiment import training
 
-    monkeypatch.setattr(training, "RECENT_REVIEWS", 100)  # 400 reviews an epoch: the window crosses each boundary
+    monkeypatch.setattr(training, "RECENT_REVIEWS", recent)  # 400 reviews an epoch: 100 cross each boundary
     cfg, data = small
     cfg = TrainConfig(**{**vars(cfg), "epochs": 2})
     torch.manual_seed(0)
@@ -70,7 +74,7 @@ def test_the_recent_training_figures_cover_the_last_reviews_across_epochs(small,
         before = (seen, s.loss * seen, s.accuracy * seen)
     assert all(n == 16 for n, _, _ in batches)
     for k, s in enumerate(steps):
-        window = batches[max(0, k - 6) : k + 1]  # 7 batches of 16: the fewest that hold 100 reviews
+        window = batches[max(0, k - batches_in_window + 1) : k + 1]  # 7 of 16 hold 100 reviews; 25 are an epoch
         assert s.recent_loss == pytest.approx(sum(b[1] for b in window) / sum(b[0] for b in window), rel=1e-5)
         assert s.recent_accuracy == pytest.approx(sum(b[2] for b in window) / sum(b[0] for b in window), abs=1e-6)
     first_of_second = steps[25]  # epoch 2's first step: its epoch mean is one batch, its recent figures are not

@@ -323,7 +323,7 @@ def test_a_tiny_time_budget_stops_the_run_with_a_message(page, monkeypatch):
     assert "stopped at the 2 s budget" in page.get_by_label("Log").input_value()
 
 
-def test_a_refused_run_says_why_and_the_status_line_comes_back(page):
+def test_a_refused_run_says_why_and_the_status_line_and_train_button_come_back(page):
     from playwright.sync_api import expect
 
     page.get_by_role("tab", name="Train").click()
@@ -333,6 +333,8 @@ def test_a_refused_run_says_why_and_the_status_line_comes_back(page):
     page.get_by_role("button", name="Train", exact=True).click()
     expect(page.get_by_text("greater than maximum value 0.1").first).to_be_visible(timeout=20000)
     expect(page.locator("#train-status")).to_contain_text("Press Train to start a run", timeout=10000)
+    expect(page.get_by_role("button", name="Train", exact=True)).to_be_enabled()  # on again for a corrected run
+    expect(page.get_by_role("button", name="Stop")).to_be_disabled()
     lr.fill("0.005")
     lr.press("Tab")
 

@@ -130,6 +130,8 @@ def test_train_progress_is_drawn_whole_at_phone_width(phone):
     """While a run trains, the status line shows its epoch and step, and nothing drawn there (the description, the
     bar, Gradio's timer) lies over anything else; Train is off and Stop on meanwhile; the idle sentence comes back
     when the run stops, with Train on and Stop off."""
+    from playwright.sync_api import expect
+
     phone.get_by_role("tab", name="Train").click()
     set_number(phone, "Training reviews", "4000")
     train, stop = phone.get_by_role("button", name="Train", exact=True), phone.get_by_role("button", name="Stop")
@@ -143,15 +145,16 @@ def test_train_progress_is_drawn_whole_at_phone_width(phone):
             samples.append(sample)
         if len(samples) >= 6:
             break
-    assert train.is_disabled() and stop.is_enabled()  # while it trains: no second run from here, Stop live
+    expect(train).to_be_disabled()  # while it trains: no second run from here
+    expect(stop).to_be_enabled()
     stop.click()
     assert len(samples) >= 6, "the run's progress was not shown on the status line"
     assert [s for s in samples if s["overlaps"]] == [], samples
     assert all("Press Train" not in s["text"] for s in samples), samples
     phone.get_by_text("Press Train to start a run").wait_for(timeout=60000)
     assert page_width(phone) <= WIDTH
-    phone.wait_for_timeout(500)
-    assert stop.is_disabled() and train.is_enabled()
+    expect(stop).to_be_disabled()
+    expect(train).to_be_enabled()
 
 
 @pytest.mark.alone

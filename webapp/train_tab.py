@@ -32,7 +32,8 @@ from .train_views import (
 
 IDLE = "Press **Train** to start a run: its progress shows on this line, the curves below fill in as it learns."
 CURVES_NOTE = (
-    f"**training**: the last {RECENT_REVIEWS:,} reviews it learned from, each scored as it learned it (with dropout) "
+    f"**training**: the last {RECENT_REVIEWS:,} reviews it learned from (one epoch's, if fewer), each scored as it "
+    "learned it (with dropout) "
     f"· **validation**: {settings.VALID_REVIEWS:,} held-out reviews, {CHECKS_PER_EPOCH} checks an epoch"
 )
 HEAD = dict(fc_dim=64, dropout=0.2)  # the classifier head of a Train tab run; pooling: max, or maxmean when pretrained
@@ -88,8 +89,8 @@ def run_name(number: int, s: dict) -> str:
 
 
 def run_started() -> tuple:
-    """The status line emptied for the run's progress, the last summary gone, Train off, Stop on."""
-    return "", "", gr.Button(interactive=False), gr.Button(interactive=True)
+    """The status line emptied for the run's progress, the last summary gone, Train off."""
+    return "", "", gr.Button(interactive=False)
 
 
 def run_ended() -> tuple:
@@ -173,7 +174,7 @@ class TrainTab:
         inputs = [self.epochs, self.reviews, self.rnn_type, self.bidirectional, self.embed_dim, self.hidden_dim]
         inputs += [self.lr, self.batch_size, self.start, visitor]
         outputs = [self.acc_plot, self.loss_plot, self.log, self.summary, model_choice, self.runs_table, self.downloads]
-        outputs.append(self.legend)  # last, so that the API's outputs before it keep their places
+        outputs += [self.legend, self.stop_btn]  # last, so that the API's outputs before them keep their places
         controls = [self.rnn_type, self.bidirectional, self.embed_dim, self.hidden_dim]
         self.start.change(
             self.encoder_controls,
@@ -184,9 +185,10 @@ class TrainTab:
             show_progress="hidden",
         )
         # the idle sentence leaves the status line while a run has it (its progress drawn there alone), then returns;
-        # the last run's summary leaves with it (the runs table keeps its figures). Train is off and Stop on meanwhile.
+        # the last run's summary leaves with it (the runs table keeps its figures). Train is off meanwhile; Stop is on
+        # from the run's first update (not while it waits in the queue: train() clears the flag Stop sets)
         quiet = dict(queue=False, api_visibility="private", show_progress="hidden")
-        running = [self.status, self.summary, self.train_btn, self.stop_btn]
+        running = [self.status, self.summary, self.train_btn]
         idle = [self.status, self.train_btn, self.stop_btn]
         run = self.train_btn.click(run_started, None, running, **quiet).then(
             self.train,
@@ -270,7 +272,7 @@ class TrainTab:
             f"{run.name}: {len(data.train):,} training reviews, {len(data.valid):,} validation reviews, "
             f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters"
         ]
-        yield {self.log: "\n".join(log)}
+        yield {self.log: "\n".join(log), self.stop_btn: gr.Button(interactive=True)}  # Stop live once it runs
         shown = (0.0, "First validation check")  # the status line's progress; short: a phone fits it beside the timer
         progress(shown[0], desc=shown[1])  # again: an update of the outputs clears it
         every = max(1, -(-len(data.train) // cfg.batch_size) // (2 * CHECKS_PER_EPOCH))
@@ -306,7 +308,8 @@ class TrainTab:
                     continue
                 if event.end_of_epoch:
                     log.append(
-                        f"epoch {round(event.epoch)}: train loss {event.train_loss:.3f} acc {event.train_accuracy:.3f}, "
+                        f"epoch {round(event.epoch)}: train loss {event.train_loss:.3f} acc {event.train_accuracy:.3f} "
+                        "(the epoch's mean), "
                         f"validation loss {event.valid_loss:.3f} acc {event.valid_accuracy:.3f}, {event.seconds:.1f}s"
                     )
                 for plots in chart.updates(visitor.runs, run):

@@ -225,6 +225,8 @@ def test_a_change_of_series_reaches_the_plots_as_data_first_then_with_its_colour
     assert update[1].y_lim == [0, 0.8] and updates[0][1].y_lim is None  # the loss axis: fixed, with the colours
     second.steps.append((0.8, 0.5, 1.23))  # a loss over the axis's top raises it, to the next tenth
     assert chart.updates([first], second)[0][1].y_lim == [0, 1.3]
+    second.steps.append((0.9, 0.5, float("inf")))  # a diverged run: the axis keeps to the finite losses
+    assert chart.updates([first], second)[0][1].y_lim == [0, 1.3]
     assert [u[0].color_map is None for u in chart.updates([second])] == [True, False]  # run #1 left the plots
     assert len(chart.updates([])) == 1 and chart.updates([])[0][0].value is None  # cleared: nothing to draw
     assert chart.updates([])[0][2] == ""  # and no legend

@@ -8,6 +8,7 @@ import json
 import math
 
 import gradio as gr
+import numpy as np
 import pandas as pd
 import torch
 
@@ -149,7 +150,9 @@ def _plots(
     extra = ({"color_map": color_map} | ({"x_lim": [0, span]} if span else {})) if colors else {}
     acc = gr.LinePlot(value=df[["epoch", "accuracy", "series"]], **extra)
     # the loss axis from 0 to a fixed top (higher only when a loss passes it): it does not rescale every second
-    loss_lim = {"y_lim": [0, max(LOSS_TOP, math.ceil(df["loss"].max() * 10) / 10)]} if colors else {}
+    finite = df["loss"][np.isfinite(df["loss"])]
+    top = max(LOSS_TOP, math.ceil(finite.max() * 10) / 10) if len(finite) else LOSS_TOP
+    loss_lim = {"y_lim": [0, top]} if colors else {}
     loss = gr.LinePlot(value=df[["epoch", "loss", "series"]], **extra, **loss_lim)
     return acc, loss, legend_html(color_map)
 

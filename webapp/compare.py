@@ -36,8 +36,8 @@ INTRO = (
 )
 PLOT_NOTE = (
     "Both running verdicts of the BiLSTM: the probability of **positive** after each word read, for the review "
-    "(orange, as above) and the edited copy (blue). Grey vertical lines mark where the edited copy's words changed; the two "
-    "lines are the same up to the first change."
+    "(orange, as above) and the edited copy (blue). Grey vertical lines mark where the edited copy's words "
+    "changed; the two lines are the same up to the first change."
 )
 
 

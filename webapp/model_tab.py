@@ -325,7 +325,7 @@ class ModelTab:
                 elem_id="suite-table",
             )
             self.behaviour_checks = gr.Markdown()
-        # load's
+        # the components load() fills
         self.outputs = [
             self.card,
             self.plot,

@@ -166,7 +166,7 @@ def close_call(p: Prediction, name: str = "BiLSTM") -> str:
         return ""
     return (
         f"**A close call**: the {name} gives {p.probability:.1%} positive, near the 50% that separates the labels; "
-        "a word or two can tip it.\n\n"
+        "a small edit may tip it.\n\n"
     )
 
 
@@ -375,8 +375,8 @@ class PredictTab:
                 "#": range(1, len(p.tokens) + 1),
                 "token": p.tokens,
                 "id": p.ids,
-                "push": [round(a, 2) for a in p.occlusion],
-                "push (integrated gradients)": [round(a, 2) for a in p.attributions],
+                "push": [round(a, 2) + 0.0 for a in p.occlusion],  # + 0.0: no "-0"
+                "push (integrated gradients)": [round(a, 2) + 0.0 for a in p.attributions],
                 "unknown": ["<unk>" if i == UNK_ID else "" for i in p.ids],
             }
         )

@@ -73,7 +73,7 @@ def limits_text() -> str:
         f"**Limits on this server**\n\n- {LIMITS['epochs'][1]} epochs, {LIMITS['reviews'][1]:,} reviews at most\n"
         f"- each run stops itself after **{s.budget_s:g} s** and keeps its best weights\n"
         f"- reviews cut to {settings.TRAIN_TOKENS} tokens; validation on {settings.VALID_REVIEWS:,} held-out reviews\n"
-        f"- one run at a time: others wait in the queue, their place shown on the plots\n"
+        f"- one run at a time: others wait in the queue, their place shown on the line under Train\n"
         f"- your last {settings.MAX_RUNS} runs are kept until you leave "
         f"(or for {settings.RUN_FILES_TTL_S // 3600} hours after your last run)"
     )

@@ -86,7 +86,8 @@ WHY = (
 WHILE_IT_READS = (
     "### While it reads\nThe probability of **positive** after the model has read only the first words, for every "
     "length: the model applied to each beginning of the review, the last point being its verdict on the whole. "
-    "Hover a point to see the word. Where the line jumps, that word changed the model's mind."
+    "Hover a point to see the word (or find its number in the token table's # column). Where the line jumps, that "
+    "word changed the model's mind."
 )
 
 

@@ -43,7 +43,7 @@ def test_a_clear_pans_probability_keeps_four_significant_digits(tab):
 
 def test_analyze_returns_every_output_for_a_real_review(tab):
     out = tab.analyze(POSITIVE, SHIPPED, Visitor())
-    label, probability, table = out[tab.label], out[tab.probability], out[tab.tokens]
+    label, probability, table = out[tab.label], out[tab.probability], out[tab.tokens].data  # a Styler: its data
     assert out[tab.compare].startswith("**Order-blind baseline**")  # no run picked: only the baseline's verdict
     assert label["positive"] == pytest.approx(probability, abs=1e-4) and probability > 0.5
     assert label["positive"] + label["negative"] == pytest.approx(1)
@@ -54,7 +54,11 @@ def test_analyze_returns_every_output_for_a_real_review(tab):
     assert [word["token"].strip() for word in highlights.value] == list(table["token"])
     pushes = models.shipped_predictor().occlusion(list(table["id"]))
     assert [word["class_or_confidence"] for word in highlights.value] == predict_tab.buckets(pushes)  # by occlusion
-    assert list(table["push"]) == pytest.approx(pushes, abs=0.005)  # shown to two decimals
+    assert list(table["push"]) == pytest.approx(pushes, abs=1e-5)
+    # shown signed to two decimals, a push that rounds to zero as "+0.00"
+    shown = out[tab.tokens].to_html()
+    assert all(predict_tab.signed(v) in shown for v in table["push"])
+    assert [predict_tab.signed(v) for v in (-0.004, 0.004, 1.234, -2)] == ["+0.00", "+0.00", "+1.23", "-2.00"]
     assert highlights.label.endswith("(each taken out in turn)")
     trajectory = frame(out[tab.trajectory])
     assert out[tab.trajectory].x_lim == [1, len(table)]  # the axis ends at the last word
@@ -65,7 +69,7 @@ def test_analyze_returns_every_output_for_a_real_review(tab):
 
 def test_unknown_tokens_are_marked_and_long_reviews_are_flagged(tab):
     out = tab.analyze("great qwzxvbnm movie " * 1200, SHIPPED, Visitor())
-    table, trajectory, note = out[tab.tokens], frame(out[tab.trajectory]), out[tab.trajectory_note]
+    table, trajectory, note = out[tab.tokens].data, frame(out[tab.trajectory]), out[tab.trajectory_note]
     assert set(table.loc[table["id"] == 1, "unknown"]) == {"<unk>"}
     assert out[tab.counts].startswith("The review was cut to its first **3,000 tokens**; **3,000 tokens**")
     assert len(table) == models.shipped_predictor().max_tokens

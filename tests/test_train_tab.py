@@ -90,7 +90,7 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab,
     # Predict answers with the run, beside the shipped model's verdict
     predict = page_ui.predict
     out = predict.analyze(POSITIVE, run.name, visitor)
-    assert 0 <= out[predict.probability] <= 1 and len(out[predict.tokens]) > 5
+    assert 0 <= out[predict.probability] <= 1 and len(out[predict.tokens].data) > 5
     assert run.name in out[predict.compare] and SHIPPED in out[predict.compare]
     card = (run.checkpoint / "README.md").read_text()
     assert card.startswith(f"# {run.name}: an IMDb sentiment classifier trained in the demo's Train tab")

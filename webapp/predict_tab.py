@@ -106,6 +106,7 @@ READING_LABELS = [f"{capability}: {text}" for text, _, capability in READING]
 DISAGREEMENT_LABELS = [disagreement_label(*d) for d in DISAGREEMENTS]
 
 
+PUSH_COLUMNS = ["push", "push (integrated gradients)"]
 CLOSE_CALL = 0.1  # a verdict within this of 50% positive (40% to 60%) is called a close call beside its label
 PUSH_FLOOR = 0.05  # pushes smaller than this (in logit units) stay uncoloured, however small the largest one is
 
@@ -159,6 +160,12 @@ def run_predict(text: str, predictor: Predictor, explain: bool = True) -> Predic
     if explain:
         release_memory(at_most_every_s=TRIM_EVERY_S)
     return p
+
+
+def signed(push: float) -> str:
+    """A push as the token table shows it: signed, to two decimals, and "+0.00" for one that rounds to zero (not
+    "-0.00")."""
+    return f"{round(push, 2) + 0.0:+.2f}"
 
 
 def close_call(p: Prediction, name: str = "BiLSTM") -> str:
@@ -376,8 +383,8 @@ class PredictTab:
                 "#": range(1, len(p.tokens) + 1),
                 "token": p.tokens,
                 "id": p.ids,
-                "push": [round(a, 2) + 0.0 for a in p.occlusion],  # + 0.0: no "-0"
-                "push (integrated gradients)": [round(a, 2) + 0.0 for a in p.attributions],
+                "push": p.occlusion,
+                "push (integrated gradients)": p.attributions,
                 "unknown": ["<unk>" if i == UNK_ID else "" for i in p.ids],
             }
         )
@@ -397,7 +404,7 @@ class PredictTab:
         return {
             self.label: {"positive": p.probability, "negative": 1 - p.probability},
             self.probability: shown_probability(p.probability),
-            self.tokens: table,
+            self.tokens: table.style.format(signed, subset=PUSH_COLUMNS),
             self.counts: counts,
             self.highlights: gr.HighlightedText(
                 [(tok + " ", cat) for tok, cat in zip(p.tokens, buckets(p.occlusion))], label=pushes_label(len(p.ids))

@@ -139,7 +139,7 @@ def trajectories_frame(c: Comparison) -> pd.DataFrame:
     """Both running verdicts as one frame (series "review" and "edited copy"), and a vertical marker series per
     changed position of the edited copy ("changed 1", ...; hidden from the legend)."""
     rows = []
-    for series, p in (("review", c.original), ("edited copy", c.edited)):
+    for series, p in (("edited copy", c.edited), ("review", c.original)):  # the review drawn last, on top
         rows += [
             (float(i), v, tok, series) for i, (tok, v) in enumerate(zip(p.tokens, p.trajectory), 1) if v is not None
         ]

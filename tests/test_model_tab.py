@@ -124,6 +124,8 @@ def test_model_tab_names_the_words_the_model_misreads_even_alone():
     assert '*clever* (read positive in 3 of 8 plain sentences "The … was clever."' in text and "good" not in text
     assert "5 of the 7 cases that turn on it missed" in text and "5 of its 7 misses" in text
     assert misread_words(made[1:]) == "" and misread_words([]) == ""
+    second = misread_words([*made, word("engaging", 0, {"negated positive": [2, 3]})])  # the next ones, shorter
+    assert "*engaging* (right alone in 0 of 8; 2 of 3 missed)" in second and "7 of its 9 misses" in second
 
 
 def test_what_the_model_was_taught_says_whether_edits_were_among_it():

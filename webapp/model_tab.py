@@ -302,7 +302,7 @@ def misread_words(rows: list[dict]) -> str:
         f"*{first.word}* (read {'positive' if first.polarity else 'negative'} in {first.alone} of "
         f'{first.frames} plain sentences "{first.frame.format(noun="…")}", one per noun; '
         f"{first.missed} of the {first.cases} cases that turn on it missed)"
-    ] + [f"*{r.word}* ({r.alone} of {r.frames}; {r.missed} of {r.cases})" for r in rest]
+    ] + [f"*{r.word}* (right alone in {r.alone} of {r.frames}; {r.missed} of {r.cases} missed)" for r in rest]
     return (
         f"\n\n**Words it misreads even alone:** {', '.join(named)}. "
         f"{sum(r.missed for r in misread)} of its {sum(r.missed for r in words)} misses on the suite's made-up "

@@ -55,6 +55,22 @@ def test_predict_at_phone_width_verdict_first_and_no_sideways_scroll(phone):
     assert all(0 < b.bounding_box()["x"] + b.bounding_box()["width"] <= WIDTH for b in pushes)
 
 
+def test_under_the_verdict_a_link_skips_the_example_lists_to_the_explanations(phone):
+    phone.get_by_role("tab", name="Predict").click()
+    phone.get_by_label("Review").first.fill("The acting was weak, but the story was wonderful.")
+    phone.get_by_role("button", name="Analyze").click()
+    link = phone.get_by_role("link", name="Why: the words that pushed it")
+    link.wait_for(timeout=30000)
+    verdict = phone.get_by_test_id("label-output-value").bounding_box()
+    assert link.bounding_box()["y"] > verdict["y"]  # with the verdict, before the examples
+    assert link.bounding_box()["y"] < phone.get_by_text("Try an example").first.bounding_box()["y"]
+    link.click()
+    phone.wait_for_timeout(1000)
+    why = phone.locator("#why").bounding_box()
+    assert -5 <= why["y"] <= 100, why  # the explanations' heading at the top of the screen
+    assert page_width(phone) <= WIDTH
+
+
 @pytest.mark.parametrize("tab", ["Train", "Model"])
 def test_other_tabs_fit_the_phones_width(phone, tab):
     phone.get_by_role("tab", name=tab).click()

@@ -107,6 +107,8 @@ DISAGREEMENT_LABELS = [disagreement_label(*d) for d in DISAGREEMENTS]
 
 
 PUSH_COLUMNS = ["push", "push (integrated gradients)"]
+# under the verdict: on a phone the example lists lie between it and the explanations
+TO_WHY = "\n\n[Why: the words that pushed it, and the verdict as it read ↓](#why)"
 CLOSE_CALL = 0.1  # a verdict within this of 50% positive (40% to 60%) is called a close call beside its label
 PUSH_FLOOR = 0.05  # pushes smaller than this (in logit units) stay uncoloured, however small the largest one is
 
@@ -271,7 +273,7 @@ class PredictTab:
                     example_labels=DISAGREEMENT_LABELS,
                 ),
             ]
-            gr.Markdown(WHY)
+            gr.Markdown(WHY, elem_id="why")
             self.highlights = gr.HighlightedText(
                 label=pushes_label(1), color_map=COLORS, show_legend=True, combine_adjacent=False
             )
@@ -409,7 +411,7 @@ class PredictTab:
             self.highlights: gr.HighlightedText(
                 [(tok + " ", cat) for tok, cat in zip(p.tokens, buckets(p.occlusion))], label=pushes_label(len(p.ids))
             ),
-            self.compare: compare + close_call(p, name) + comparison(p, name),
+            self.compare: compare + close_call(p, name) + comparison(p, name) + TO_WHY,
             self.trajectory: gr.LinePlot(value=frame, x_lim=word_axis(frame["word"].max())),
             self.trajectory_note: caption,
             self.analysed: text,

@@ -249,6 +249,8 @@ def test_the_plots_span_the_live_runs_planned_epochs_and_the_epochs_kept_runs_re
     live = Run(2, "#2 BiLSTM 32", epochs=3, steps=[(0.1, 0.5, 0.7)])
     assert x_span([stopped], live) == 3  # a run stopped at half an epoch does not squeeze the next into a tenth
     assert x_span([stopped], None) == 0.5 and x_span([], None) == 0
+    at_once = Run(4, "#4 BiLSTM 32", epochs=3, steps=[(0.003, 0.5, 0.69)], history=[{"epoch": 0.0}, {"epoch": 0.003}])
+    assert x_span([at_once], None) == 0.25  # stopped after one step: a quarter epoch, not 0.003
     assert x_span([Run(3, "#3", epochs=2, steps=[(2.0, 0.6, 0.6)], history=[{"epoch": 2.0}])], live) == 3
     live.history.append({"epoch": 0.0, "valid_accuracy": 0.5, "valid_loss": 0.69})
     (acc, loss, _), *_ = Chart([]).updates([], live)

@@ -20,6 +20,7 @@ from .settings import DEFAULTS, FROM_PRETRAINED, LIMITS
 
 # the figures to compare first, the long settings after them: a phone shows the first columns without scrolling
 RUN_COLUMNS = ["run", "best validation", "time", "ended", "settings", "reviews/s"]
+SHORTEST_SPAN = 1 / settings.CHECKS_PER_EPOCH  # epochs: the plots' x axis spans at least a validation check's interval
 LOSS_TOP = 0.8  # the loss plot's top: a run starts near ln 2 = 0.69
 PALETTE = [  # (training, validation) colours of one run: Tailwind's 400 and 700 shades of a hue
     ("#60a5fa", "#1d4ed8"),
@@ -136,9 +137,11 @@ def curves(runs: list[Run], current: Run | None) -> tuple[gr.LinePlot, gr.LinePl
 def x_span(runs: list[Run], current: Run | None) -> float:
     """The epochs the plots' x axis spans: the live run's planned epochs, so that its curves grow across a fixed
     frame (the axis does not stretch with every update), and the epochs the kept runs reached (a run stopped early
-    does not squeeze the later ones into part of the plot)."""
+    does not squeeze the later ones into part of the plot), at least SHORTEST_SPAN when anything is drawn (a run
+    stopped after its first step spans a few thousandths of an epoch, ticked 0.0000, 0.0004, ...)."""
     reached = [e for run in runs for e in (*(e for e, *_ in run.steps), *(h["epoch"] for h in run.history))]
-    return max([*reached, *([current.epochs] if current else [])], default=0.0)
+    span = max([*reached, *([current.epochs] if current else [])], default=0.0)
+    return max(span, SHORTEST_SPAN) if reached or current else 0.0
 
 
 def _plots(

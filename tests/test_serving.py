@@ -69,7 +69,7 @@ def test_short_memory_soak_leaves_no_run_folders_and_bounded_memory(imdb_path):
     300 plain-HTTP calls (300 new sessions).
 
     The bound is the issue's 100 MB after warm-up. What grows is Gradio's per-session state (SESSION_CAPACITY
-    caps it), glibc's per-thread arenas (capped at two) and heap fragmentation (a fixed mmap threshold); the full
+    caps it), glibc's per-thread arenas (capped at two) and heap fragmentation (``webapp.memory.release_memory`` hands free pages back); the full
     soak's figures are in bench/README.md."""
     result = subprocess.run(
         [

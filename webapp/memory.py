@@ -7,14 +7,20 @@ import ctypes
 import time
 
 
+def _glibc():
+    """The C library, or None off glibc (then both calls below do nothing)."""
+    try:
+        return ctypes.CDLL("libc.so.6")
+    except OSError:
+        return None
+
+
 def limit_memory_arenas(arenas: int = 2) -> None:
     """Gradio runs handlers on many worker threads; glibc gives each busy thread its own memory arena and
     seldom hands them back, so a long-running server's resident memory creeps up. Two arenas keep it flat
     (bench/README.md has the soak's figures)."""
-    try:
-        ctypes.CDLL("libc.so.6").mallopt(-8, arenas)  # M_ARENA_MAX
-    except (OSError, AttributeError):
-        pass
+    if (libc := _glibc()) is not None and hasattr(libc, "mallopt"):
+        libc.mallopt(-8, arenas)  # M_ARENA_MAX
 
 
 _released = [0.0]  # when release_memory last ran (time.monotonic)
@@ -30,7 +36,5 @@ def release_memory(at_most_every_s: float = 0.0) -> None:
     if now - _released[0] < at_most_every_s:
         return
     _released[0] = now
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
+    if (libc := _glibc()) is not None and hasattr(libc, "malloc_trim"):
+        libc.malloc_trim(0)

@@ -4,11 +4,13 @@ Both are no-ops off glibc."""
 from __future__ import annotations
 
 import ctypes
+import functools
 import time
 
 
+@functools.cache
 def _glibc():
-    """The C library, or None off glibc (then both calls below do nothing)."""
+    """The C library, loaded once, or None off glibc (then both calls below do nothing)."""
     try:
         return ctypes.CDLL("libc.so.6")
     except OSError:

@@ -144,6 +144,12 @@ def x_span(runs: list[Run], current: Run | None) -> float:
     return max(span, SHORTEST_SPAN) if reached or current else 0.0
 
 
+def loss_top(losses: pd.Series) -> float:
+    """The loss axis's top: LOSS_TOP, or the next tenth above the largest finite loss when one passes it."""
+    finite = losses[np.isfinite(losses)]
+    return max(LOSS_TOP, math.ceil(finite.max() * 10) / 10) if len(finite) else LOSS_TOP
+
+
 def _plots(
     df: pd.DataFrame, color_map: dict[str, str], span: float, colors: bool = True
 ) -> tuple[gr.LinePlot, gr.LinePlot, str]:
@@ -153,9 +159,7 @@ def _plots(
     extra = ({"color_map": color_map} | ({"x_lim": [0, span]} if span else {})) if colors else {}
     acc = gr.LinePlot(value=df[["epoch", "accuracy", "series"]], **extra)
     # the loss axis from 0 to a fixed top (higher only when a loss passes it): it does not rescale every second
-    finite = df["loss"][np.isfinite(df["loss"])]
-    top = max(LOSS_TOP, math.ceil(finite.max() * 10) / 10) if len(finite) else LOSS_TOP
-    loss_lim = {"y_lim": [0, top]} if colors else {}
+    loss_lim = {"y_lim": [0, loss_top(df["loss"])]} if colors else {}
     loss = gr.LinePlot(value=df[["epoch", "loss", "series"]], **extra, **loss_lim)
     return acc, loss, legend_html(color_map)
 

@@ -4,8 +4,8 @@ from another (A), often keeps most of what each is good at.
 
     python -m sentiment.soup --a checkpoints/bilstm-imdb --b runs/reads --data PATH --out runs/soup
 
-scores each ``alpha`` on the IMDb validation reviews (the training split's held-out 5,000, as in
-training) and on labelled sentences made by the training augmentation's generator with adjectives
+scores each ``alpha`` on the IMDb validation reviews (the ones both runs held out, read from their
+metrics: 5,000 of the training split unless they were trained with another ``--valid-size``) and on labelled sentences made by the training augmentation's generator with adjectives
 that no training sentence uses (and never the behaviour suite's templates or words), then writes the
 interpolation with the best sentence accuracy among those whose validation accuracy is within
 ``--max-drop`` of A's (or of ``--floor-from``'s), and scores the test reviews once for its metrics.
@@ -26,6 +26,7 @@ from .data import DataUnavailableError, EncodedSplit, Split, load_imdb, train_va
 from .evaluate import accuracies
 from .metrics import Metrics
 from .predict import MAX_TOKENS
+from .training import TrainConfig
 
 DEV_SEED = 7  # the development sentences' seed (the training run used the augmentation's own seed)
 
@@ -34,6 +35,12 @@ def interpolate(a: dict[str, torch.Tensor], b: dict[str, torch.Tensor], alpha: f
     if a.keys() != b.keys() or any(a[k].shape != b[k].shape for k in a):
         raise CheckpointError("the two checkpoints are not the same model: their weights differ in names or shapes")
     return {k: ((1 - alpha) * a[k].float() + alpha * b[k].float()).to(a[k].dtype) for k in a}
+
+
+def held_out(metrics: dict) -> tuple[int, int]:
+    """How many training reviews a run held out for validation, and the seed that chose them."""
+    config = metrics.get("train_config") or {}
+    return metrics.get("valid_reviews", TrainConfig.valid_size), config.get("seed", TrainConfig.seed)
 
 
 def dev_sentences(n: int = 2000) -> Split:
@@ -59,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     try:
         a, b = load_checkpoint(args.a), load_checkpoint(args.b)
+        if held_out(a.metrics) != held_out(b.metrics):
+            raise CheckpointError("the two checkpoints held out different validation reviews (--valid-size, --seed)")
         splits = load_imdb(args.data, splits=("train", "test"))
     except (CheckpointError, DataUnavailableError) as e:
         print(e, file=sys.stderr)
@@ -66,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     if a.vocab.itos != b.vocab.itos:
         print("the two checkpoints have different vocabularies", file=sys.stderr)
         return 2
-    valid = EncodedSplit.encode(train_valid_split(splits["train"])[1], a.vocab, MAX_TOKENS)
+    valid = EncodedSplit.encode(train_valid_split(splits["train"], *held_out(b.metrics))[1], a.vocab, MAX_TOKENS)
     dev = EncodedSplit.encode(dev_sentences(), a.vocab, MAX_TOKENS)
     state_a = {k: v.detach().clone() for k, v in a.model.state_dict().items()}  # load_state_dict writes into a.model
     state_b = b.model.state_dict()

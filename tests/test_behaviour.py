@@ -443,6 +443,31 @@ def test_weight_interpolation_ends_at_either_model_and_refuses_different_shapes(
         interpolate(a, {"w": torch.ones(3)}, 0.5)
 
 
+def test_weight_averages_validate_on_the_reviews_the_runs_held_out(tiny_checkpoint, tmp_path, capsys):
+
+    from sentiment import soup
+    from sentiment.training import TrainConfig
+
+    assert soup.held_out({}) == (5000, 1)  # the recipe's split, for runs that predate the record
+    held = {"valid_reviews": 1000, "train_config": dataclasses.asdict(TrainConfig(valid_size=1000, seed=4))}
+    assert soup.held_out(held) == (1000, 4)
+    other = tmp_path / "other"
+    shutil.copytree(tiny_checkpoint, other)
+    (other / "metrics.json").write_text(json.dumps(held), encoding="utf-8")
+    args = [
+        "--a",
+        str(tiny_checkpoint),
+        "--b",
+        str(other),
+        "--data",
+        str(tmp_path / "absent"),
+        "--out",
+        str(tmp_path / "s"),
+    ]
+    assert soup.main(args) == 2  # refused before any data is read
+    assert "held out different validation reviews" in capsys.readouterr().err and not (tmp_path / "s").exists()
+
+
 def test_development_sentences_use_only_adjectives_no_training_sentence_uses():
     from sentiment.soup import dev_sentences
 

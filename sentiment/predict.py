@@ -74,6 +74,10 @@ class Prediction:
     def to_dict(self) -> dict:
         return asdict(self) | {"unknown": self.unknown}
 
+    def verdict(self) -> dict:
+        """``{"label", "probability"}``: what another prediction's ``baseline`` holds of this one."""
+        return {"label": self.label, "probability": self.probability}
+
 
 @dataclass
 class Comparison:
@@ -174,11 +178,17 @@ class Predictor:
         if explain:
             others = self.baseline.predict_batch(texts, batch_size) if self.baseline else [None] * len(results)
             for r, other in zip(results, others):
-                r.attributions = self.attributions(r.ids)
-                r.occlusion = self.occlusion(r.ids)
-                r.trajectory = self.trajectory(r.ids)
-                r.baseline = {"label": other.label, "probability": other.probability} if other else None
+                self.explain(r)
+                r.baseline = other.verdict() if other else None
         return results
+
+    def explain(self, p: Prediction) -> Prediction:
+        """Fill a scored prediction's ``attributions``, ``occlusion`` and ``trajectory`` (in place, and returned): the
+        slow part of ``predict(explain=True)``, for a caller that shows the verdict first."""
+        p.attributions = self.attributions(p.ids)
+        p.occlusion = self.occlusion(p.ids)
+        p.trajectory = self.trajectory(p.ids)
+        return p
 
     def _score(self, encoded: list[tuple[list[str], list[int], bool]], batch_size: int = 64) -> list[Prediction]:
         data = EncodedSplit([ids for _, ids, _ in encoded], [0] * len(encoded))
@@ -241,7 +251,7 @@ class Predictor:
             a.trajectory, b.trajectory = self._two_trajectories(a.ids, b.ids)
         if self.baseline is not None:
             for p, other in zip((a, b), self.baseline.predict_batch([original, edited])):
-                p.baseline = {"label": other.label, "probability": other.probability}
+                p.baseline = other.verdict()
         return Comparison(a, b, diff_tokens(a.tokens, b.tokens))
 
     def _two_trajectories(self, a: list[int], b: list[int], points: int = TRAJECTORY_POINTS):

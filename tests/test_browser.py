@@ -82,6 +82,29 @@ def test_predict_tab_shows_label_tokens_running_verdict_and_baseline(page, tmp_p
     page.get_by_label("Review").first.fill(LATE_TURN)  # as it was, for the tests that follow
 
 
+def test_a_long_review_shows_its_verdict_while_its_explanations_are_worked_out(page):
+    """Integrated gradients and occlusion take seconds on a review of a thousand words: the verdict is drawn first,
+    and the last review's pushes, table and running verdict are not left under it meanwhile."""
+    from webapp import models
+    from webapp.predict_tab import WORKING
+
+    page.get_by_label("Review").first.fill(LATE_TURN)
+    page.get_by_role("button", name="Analyze").click()
+    page.get_by_text("After each of the 31 words read").wait_for(timeout=20000)
+    long = " ".join([LATE_TURN] * 40)  # 1,240 words
+    page.get_by_label("Review").first.fill(long)
+    page.get_by_role("button", name="Analyze").click()
+    wait_for_probability(page, models.shipped_predictor().predict(long).probability)
+    assert page.get_by_text(WORKING).is_visible()  # the verdict is drawn, its explanations are still worked out
+    assert page.get_by_text("1,240 tokens").first.is_visible()
+    assert not page.get_by_text("After each of the 31 words read").is_visible()
+    assert page.locator("#token-table [aria-rowindex] [aria-colindex]", has_text="photography").count() == 0
+    page.get_by_text("evenly spaced words of the 1,240 read").wait_for(timeout=60000)
+    assert not page.get_by_text(WORKING).is_visible()
+    page.locator("#token-table [aria-rowindex] [aria-colindex]", has_text="photography").first.wait_for()
+    page.get_by_label("Review").first.fill(LATE_TURN)  # as it was, for the tests that follow
+
+
 PROBABILITY_BOX = "Probability of positive"
 # Whether the probability box shows ``expected`` (to within its four significant digits, webapp.predict_tab.shown_probability).
 SHOWS = """([label, expected]) => {

@@ -108,14 +108,22 @@ def test_one_word_review_is_plotted_and_said_in_the_singular(tab):
     assert plot["data"][0][0] == 1 and out[tab.trajectory].x_lim == [1, 4]  # from word 1, on whole-word ticks
 
 
-def test_the_page_gets_the_running_verdicts_data_before_its_axis(tab):
-    """The chart redraws on a new axis with the data it holds: data first, then axis, or the old line stays."""
+def test_the_page_gets_the_verdict_first_then_the_running_verdicts_data_before_its_axis(tab):
+    """The verdict is shown while its explanations are worked out (most of the time); the chart redraws on a new
+    axis with the data it holds: data first, then axis, or the old line stays."""
     from webapp.plots import SHORTEST_AXIS
 
-    first, second = list(tab.analyze_page("The movie was not bad.", SHIPPED, Visitor()))
-    assert first[tab.trajectory].x_lim is None and second[tab.trajectory].x_lim == [1, max(SHORTEST_AXIS, 5)]
-    assert first[tab.trajectory].value["data"] == second[tab.trajectory].value["data"]
-    assert first[tab.label] == second[tab.label]  # everything else in the first update already
+    text = "The movie was not bad."
+    verdict, data, axis = list(tab.analyze_page(text, SHIPPED, Visitor()))
+    whole = tab.analyze(text, SHIPPED, Visitor())
+    shown = (tab.label, tab.probability, tab.counts, tab.compare, tab.analysed)
+    assert all(verdict[c] == whole[c] for c in shown)  # the baseline's verdict already beside it
+    assert "Order-blind baseline" in verdict[tab.compare]
+    assert verdict[tab.highlights].value is None and verdict[tab.tokens] is None  # no last review's pushes under it
+    assert verdict[tab.trajectory].value is None and verdict[tab.trajectory_note] == predict_tab.WORKING
+    assert data[tab.trajectory].x_lim is None and axis[tab.trajectory].x_lim == [1, max(SHORTEST_AXIS, 5)]
+    assert data[tab.trajectory].value["data"] == axis[tab.trajectory].value["data"]
+    assert data[tab.highlights].value == axis[tab.highlights].value == whole[tab.highlights].value
     (only,) = list(tab.analyze_page("", SHIPPED, Visitor()))  # nothing to draw: one update
     assert only[tab.trajectory].value is None
 
@@ -192,7 +200,9 @@ def test_compare_redraws_the_results_above_only_when_the_review_box_changed(tab)
     """Edit and compare's triggers run this beside the comparison: a review typed after the last analysis gets its
     own verdict above, the same review is not scored again, an empty or too long one is left to Compare's message."""
     new = "A slow start, but the last hour is wonderful."
-    out = list(tab.analyze_if_changed(new, POSITIVE, SHIPPED, Visitor()))[-1]  # after the plot's data-first update
+    out = {}
+    for update in tab.analyze_if_changed(new, POSITIVE, SHIPPED, Visitor()):  # the verdict first, then the rest
+        out |= update
     assert out[tab.analysed] == new and out[tab.label] == tab.analyze(new, SHIPPED, Visitor())[tab.label]
     for text in (new, "", "x" * (MAX_REVIEW_CHARS + 1), "!!! ..."):  # the last has no words: Compare says so
         assert list(tab.analyze_if_changed(text, new, SHIPPED, Visitor())) == [{tab.analysed: new}], text[:10]

@@ -3,6 +3,8 @@ API's ``/predict``."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import gradio as gr
 import pandas as pd
 import torch
@@ -147,6 +149,7 @@ def plural(n: int, word: str) -> str:
 
 
 EMPTY = "Please enter a review first: the text box is empty."
+WORKING = "Working out which words pushed the verdict, and how it formed as the model read…"
 
 
 def run_predict(text: str, predictor: Predictor, explain: bool = True) -> Prediction:
@@ -162,6 +165,24 @@ def run_predict(text: str, predictor: Predictor, explain: bool = True) -> Predic
     if explain:
         release_memory(at_most_every_s=TRIM_EVERY_S)
     return p
+
+
+def explain(p: Prediction, predictor: Predictor) -> Prediction:
+    """``run_predict``'s explanations, added after the verdict was shown."""
+    torch.set_num_threads(settings.SETTINGS.predict_threads)
+    predictor.explain(p)
+    release_memory(at_most_every_s=TRIM_EVERY_S)
+    return p
+
+
+@dataclass
+class Reading:
+    """A review's verdict as the Predict tab reads it first: the updates that show it and, unless the review was
+    empty, the prediction (not yet explained) and the model that made it."""
+
+    out: dict  # the verdict's updates, keyed by component
+    prediction: Prediction | None = None
+    predictor: Predictor | None = None
 
 
 def signed(push: float) -> str:
@@ -334,9 +355,13 @@ class PredictTab:
             )
 
     def analyze_page(self, text: str, model_choice: str, visitor: Visitor):
-        """``analyze`` for the page: the running verdict's data goes before its axis (``plots``)."""
-        out, frame = self._analysis(text, model_choice, visitor)
-        yield from data_first(out, {self.trajectory: frame})
+        """``analyze`` for the page, in two steps: the verdict (and the baseline's) as soon as it is read, then
+        what explains it, which takes most of the time (the running verdict's data before its axis: ``plots``)."""
+        read = self._verdict(text, model_choice, visitor)
+        yield read.out
+        if read.prediction is not None:
+            out, frame = self._explained(read)
+            yield from data_first(out, {self.trajectory: frame})
 
     def analyze_if_changed(self, text: str, analysed: str, model_choice: str, visitor: Visitor):
         """``analyze_page`` when the review box holds another review than the results above show (a visitor who
@@ -346,21 +371,24 @@ class PredictTab:
         if not isinstance(text, str) or not text.strip() or text == analysed or len(text) > MAX_REVIEW_CHARS:
             yield unchanged
             return
+        updates = self.analyze_page(text, model_choice, visitor)
         try:
-            updates = list(self.analyze_page(text, model_choice, visitor))
+            first = next(updates)
         except gr.Error:  # no words, or a chosen Train-tab run now gone: said by Compare, or when Analyze is pressed
-            updates = [unchanged]
+            first, updates = unchanged, iter(())
+        yield first
         yield from updates
 
     def analyze(self, text: str, model_choice: str, visitor: Visitor) -> dict:
         """Label, probability, token table, counts, highlighted words, the running verdict, the baseline's
         verdict and, for a model trained in the Train tab, its verdict beside the shipped model's."""
-        return self._analysis(text, model_choice, visitor)[0]
+        read = self._verdict(text, model_choice, visitor)
+        return read.out if read.prediction is None else read.out | self._explained(read)[0]
 
-    def _analysis(self, text: str, model_choice: str, visitor: Visitor) -> tuple[dict, pd.DataFrame | None]:
+    def _verdict(self, text: str, model_choice: str, visitor: Visitor) -> Reading:
         if not isinstance(text, str) or not text.strip():  # one message, and no stale result left under it
             gr.Warning(EMPTY)
-            return self.empty() | {self.counts: EMPTY}, None
+            return Reading(self.empty() | {self.counts: EMPTY})
         trained = None
         if model_choice != SHIPPED:
             try:
@@ -369,7 +397,8 @@ class PredictTab:
                 raise gr.Error(str(e)) from None
             trained = models.run_predictor(str(run.checkpoint))
         predictor = trained or models.shipped_predictor()
-        p = run_predict(text, predictor)
+        p = run_predict(text, predictor, explain=False)
+        p.baseline = predictor.baseline.predict(text).verdict() if predictor.baseline else None
         compare = ""
         if trained is not None:
             ref = models.shipped_predictor().predict(text)
@@ -380,6 +409,22 @@ class PredictTab:
                 + "\n\n"
             )
         name = model_choice if trained else "BiLSTM"
+        counts = f"**{plural(len(p.tokens), 'token')}**, **{p.unknown:,}** unknown (`<unk>`, id {UNK_ID})"
+        if p.truncated:
+            counts = f"The review was cut to its first **{plural(predictor.max_tokens, 'token')}**; " + counts
+        out = self.empty() | {  # the last review's explanations go: they would sit under this verdict
+            self.label: {"positive": p.probability, "negative": 1 - p.probability},
+            self.probability: shown_probability(p.probability),
+            self.counts: counts,
+            self.compare: compare + close_call(p, name) + comparison(p, name) + TO_WHY,
+            self.trajectory_note: WORKING,
+            self.analysed: text,
+        }
+        return Reading(out, p, predictor)
+
+    def _explained(self, read: Reading) -> tuple[dict, pd.DataFrame]:
+        """The updates that explain ``read``'s verdict, and the running verdict's data."""
+        p = explain(read.prediction, read.predictor)
         table = pd.DataFrame(
             {
                 "#": range(1, len(p.tokens) + 1),
@@ -390,9 +435,6 @@ class PredictTab:
                 "unknown": ["<unk>" if i == UNK_ID else "" for i in p.ids],
             }
         )
-        counts = f"**{plural(len(p.tokens), 'token')}**, **{p.unknown:,}** unknown (`<unk>`, id {UNK_ID})"
-        if p.truncated:
-            counts = f"The review was cut to its first **{plural(predictor.max_tokens, 'token')}**; " + counts
         computed = sum(v is not None for v in p.trajectory)
         caption = (
             ("After the one word read" if len(p.tokens) == 1 else f"After each of the {len(p.tokens):,} words read")
@@ -404,17 +446,12 @@ class PredictTab:
             caption += " The review was cut: the words after these were not read."
         frame = trajectory_frame(p)
         return {
-            self.label: {"positive": p.probability, "negative": 1 - p.probability},
-            self.probability: shown_probability(p.probability),
             self.tokens: table.style.format(signed, subset=PUSH_COLUMNS),
-            self.counts: counts,
             self.highlights: gr.HighlightedText(
                 [(tok + " ", cat) for tok, cat in zip(p.tokens, buckets(p.occlusion))], label=pushes_label(len(p.ids))
             ),
-            self.compare: compare + close_call(p, name) + comparison(p, name) + TO_WHY,
             self.trajectory: gr.LinePlot(value=frame, x_lim=word_axis(frame["word"].max())),
             self.trajectory_note: caption,
-            self.analysed: text,
         }, frame
 
     def empty(self) -> dict:

@@ -91,6 +91,10 @@ WHILE_IT_READS = (
     "Hover a point to see the word (or find its number in the token table's # column). Where the line jumps, that "
     "word changed the model's mind."
 )
+WHAT_IT_READ = (
+    "### What it read\nEach token as the model read it, its id in the vocabulary, and its push measured both ways "
+    "(see Why); words outside the vocabulary are read as `<unk>`."
+)
 
 
 def disagreement_label(text: str, gold: str, right: str) -> str:
@@ -298,36 +302,40 @@ class PredictTab:
             self.highlights = gr.HighlightedText(
                 label=pushes_label(1), color_map=COLORS, show_legend=True, combine_adjacent=False
             )
-            gr.Markdown(WHILE_IT_READS)
-            self.trajectory = gr.LinePlot(
-                x="word",
-                y="positive",
-                tooltip=["word", "token", "positive"],
-                y_lim=[0, 1],
-                x_title="words read",
-                x_axis_format="d",
-                y_title="probability of positive",
-                title="Running verdict",
-                height=260,
-            )
-            self.trajectory_note = gr.Markdown()
-            self.counts = gr.Markdown()
-            self.tokens = gr.Dataframe(
-                label="Tokens and vocabulary ids",
-                elem_id="token-table",
-                headers=[  # the pushes before the mostly empty unknown column: on a phone, in view
-                    "#",
-                    "token",
-                    "id",
-                    "push",
-                    "push (integrated gradients)",
-                    "unknown",
-                ],
-                interactive=False,
-                max_height=320,
-                wrap=True,  # a long token wraps in its column: on a phone the pushes stay in view
-                column_widths=["52px", "136px", "62px", "66px", "160px", "84px"],
-            )
+            with gr.Row():  # side by side on a desktop (a point's word number beside the table's #), stacked on a phone
+                with gr.Column(min_width=320):
+                    gr.Markdown(WHILE_IT_READS)
+                    self.trajectory = gr.LinePlot(
+                        x="word",
+                        y="positive",
+                        tooltip=["word", "token", "positive"],
+                        y_lim=[0, 1],
+                        x_title="words read",
+                        x_axis_format="d",
+                        y_title="probability of positive",
+                        title="Running verdict",
+                        height=260,
+                    )
+                    self.trajectory_note = gr.Markdown()
+                with gr.Column(min_width=320):
+                    gr.Markdown(WHAT_IT_READ)
+                    self.counts = gr.Markdown()
+                    self.tokens = gr.Dataframe(
+                        label="Tokens and vocabulary ids",
+                        elem_id="token-table",
+                        headers=[  # the pushes before the mostly empty unknown column: on a phone, in view
+                            "#",
+                            "token",
+                            "id",
+                            "push",
+                            "push (integrated gradients)",
+                            "unknown",
+                        ],
+                        interactive=False,
+                        max_height=320,
+                        wrap=True,  # a long token wraps in its column: on a phone the pushes stay in view
+                        column_widths=["52px", "136px", "62px", "66px", "160px", "84px"],
+                    )
             self.edit_compare = EditCompare(self.review)
         self.analysed = gr.State("")  # the review the results above are of
         outputs = [self.label, self.probability, self.tokens, self.counts, self.highlights, self.compare]

@@ -39,6 +39,7 @@ def test_predict_at_phone_width_verdict_first_and_no_sideways_scroll(phone):
     )
     phone.get_by_role("button", name="Analyze").click()
     phone.get_by_text("unknown (").first.wait_for(timeout=30000)
+    phone.get_by_text("After each of the").wait_for(timeout=30000)  # the explanations, after the verdict
     verdict = phone.get_by_test_id("label-output-value").bounding_box()
     examples = phone.get_by_text("Try an example").first.bounding_box()
     assert verdict["y"] + verdict["height"] <= examples["y"], (verdict, examples)
@@ -53,6 +54,21 @@ def test_predict_at_phone_width_verdict_first_and_no_sideways_scroll(phone):
     pushes = phone.locator('#token-table [aria-rowindex] [aria-colindex="4"]').all()
     assert pushes[0].inner_text().strip() == "push" and len(pushes) > 10
     assert all(0 < b.bounding_box()["x"] + b.bounding_box()["width"] <= WIDTH for b in pushes)
+
+
+def test_a_long_reviews_verdict_shows_on_the_first_screen(phone):
+    """A pasted review of many paragraphs scrolls inside its box: Analyze and the verdict stay on the first screen
+    (a box as tall as the review would push them below it, and pressing Analyze would seem to do nothing)."""
+    phone.get_by_role("tab", name="Predict").click()
+    phone.evaluate("window.scrollTo(0, 0)")
+    long = " ".join(["I loved the cast, the music and the photography, and for an hour it was a delight."] * 30)
+    phone.get_by_label("Review").first.fill(long)
+    phone.get_by_role("button", name="Analyze").click()
+    verdict = phone.get_by_test_id("label-output-value")
+    verdict.get_by_text("positive").first.wait_for(timeout=30000)
+    box = verdict.bounding_box()
+    assert 0 <= box["y"] and box["y"] + box["height"] <= phone.viewport_size["height"], box
+    assert phone.evaluate("window.scrollY") == 0  # nothing scrolled to show it
 
 
 def test_under_the_verdict_a_link_skips_the_example_lists_to_the_explanations(phone):

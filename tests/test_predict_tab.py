@@ -83,19 +83,23 @@ def test_text_past_the_character_limit_is_refused_with_its_length(tab):
     """The longest IMDb review is about 14,000 characters; a page keeps the texts it sent in its session,
     so the app refuses far longer ones (the Python API cuts any length: test_robustness)."""
     text = "a truly great film " * 6000  # 114,000 characters
-    for call in (lambda: predict_tab.predict(text), lambda: tab.analyze(text, SHIPPED, Visitor())):
-        with pytest.raises(gr.Error, match="114,000 characters long; this demo takes up to 100,000"):
-            call()
+    said = "114,000 characters long; this demo takes up to 100,000"
+    with pytest.raises(gr.Error, match=said):  # the API: an error its caller gets
+        predict_tab.predict(text)
+    with pytest.warns(UserWarning, match=said):  # the page: a toast, and the same words under the verdict
+        out = tab.analyze(text, SHIPPED, Visitor())
+    assert said in out[tab.compare] and out[tab.label] is None and out[tab.tokens] is None
     assert predict_tab.predict(text[:MAX_REVIEW_CHARS], explain=False)["label"] == "positive"
 
 
-@pytest.mark.parametrize("text", ["", "   \n\t "])
-def test_empty_review_gives_one_message_and_clears_the_previous_result(tab, text):
-    with pytest.warns(UserWarning, match="empty"):  # gr.Warning: one toast, no error on every output
+@pytest.mark.parametrize("text, said", [("", "empty"), ("   \n\t ", "empty"), ("!!! ...", "no words to read")])
+def test_a_review_with_nothing_to_read_gives_one_message_and_clears_the_previous_result(tab, text, said):
+    with pytest.warns(UserWarning, match=said):  # gr.Warning: one toast, no error on every output
         out = tab.analyze(text, SHIPPED, Visitor())
-    assert out[tab.counts] == predict_tab.EMPTY
+    assert said in out[tab.compare]  # under the verdict, where a visitor looks
     assert out[tab.label] is None and out[tab.probability] is None and out[tab.tokens] is None
-    with pytest.raises(gr.Error, match="empty"):
+    assert out[tab.highlights].value is None and out[tab.counts] == ""
+    with pytest.raises(gr.Error, match=said):
         predict_tab.predict(text)
 
 

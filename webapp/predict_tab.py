@@ -10,7 +10,7 @@ import pandas as pd
 import torch
 
 from sentiment import Prediction, Predictor
-from sentiment.text import UNK_ID
+from sentiment.text import UNK_ID, tokenize
 
 from . import models, settings
 from .compare import EditCompare, refuse_too_long
@@ -270,7 +270,9 @@ class PredictTab:
         with gr.Tab("Predict"):
             with gr.Row():
                 with gr.Column(scale=3):
-                    self.review = gr.Textbox(label="Review", lines=6, placeholder="Type or paste a movie review…")
+                    self.review = gr.Textbox(  # a long review scrolls inside the box: Analyze and the verdict stay near
+                        label="Review", lines=6, max_lines=12, placeholder="Type or paste a movie review…"
+                    )
                     with gr.Row():
                         self.model_choice = gr.Radio(
                             [SHIPPED], value=SHIPPED, label="Model (your Train tab runs appear here)", scale=3
@@ -376,13 +378,13 @@ class PredictTab:
         typed a new review and pressed Compare saw the old one's verdict over it); nothing otherwise. A review
         Predict would refuse (empty, too long, no words) is left as it is: Compare says what is wrong with it."""
         unchanged = {self.analysed: analysed}
-        if not isinstance(text, str) or not text.strip() or text == analysed or len(text) > MAX_REVIEW_CHARS:
+        if not isinstance(text, str) or text == analysed or len(text) > MAX_REVIEW_CHARS or not tokenize(text):
             yield unchanged
             return
         updates = self.analyze_page(text, model_choice, visitor)
         try:
             first = next(updates)
-        except gr.Error:  # no words, or a chosen Train-tab run now gone: said by Compare, or when Analyze is pressed
+        except gr.Error:  # a chosen Train-tab run now gone: said when Analyze is pressed
             first, updates = unchanged, iter(())
         yield first
         yield from updates
@@ -394,9 +396,8 @@ class PredictTab:
         return read.out if read.prediction is None else read.out | self._explained(read)[0]
 
     def _verdict(self, text: str, model_choice: str, visitor: Visitor) -> Reading:
-        if not isinstance(text, str) or not text.strip():  # one message, and no stale result left under it
-            gr.Warning(EMPTY)
-            return Reading(self.empty() | {self.counts: EMPTY})
+        if not isinstance(text, str) or not text.strip():
+            return self.refused(EMPTY)
         trained = None
         if model_choice != SHIPPED:
             try:
@@ -405,7 +406,10 @@ class PredictTab:
                 raise gr.Error(str(e)) from None
             trained = models.run_predictor(str(run.checkpoint))
         predictor = trained or models.shipped_predictor()
-        p = run_predict(text, predictor, explain=False)
+        try:
+            p = run_predict(text, predictor, explain=False)
+        except gr.Error as e:  # too long, or no words to read
+            return self.refused(e.message)
         p.baseline = predictor.baseline.predict(text).verdict() if predictor.baseline else None
         compare = ""
         if trained is not None:
@@ -461,6 +465,12 @@ class PredictTab:
             self.trajectory: gr.LinePlot(value=frame, x_lim=word_axis(frame["word"].max())),
             self.trajectory_note: caption,
         }, frame
+
+    def refused(self, message: str) -> Reading:
+        """A review the page does not read: one message, as a toast and under the verdict, and no earlier review's
+        results left beside it (a warning, not an error: no error badge over every output)."""
+        gr.Warning(message)
+        return Reading(self.empty() | {self.compare: message})
 
     def empty(self) -> dict:
         """Every output cleared."""

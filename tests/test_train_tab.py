@@ -84,6 +84,7 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab,
     assert "Best validation accuracy" in last[tab.summary] and f"{run.best:.1%}" in last[tab.summary]
     choice = last[tab.model_choice]
     assert choice.value == run.name and choice.choices == [(SHIPPED, SHIPPED), (run.name, run.name)]
+    assert f"The Predict tab now reads with **{run.name}**" in last[tab.summary]  # says what it chose, as it does
     assert list(last[tab.runs_table]["run"]) == [run.name] and list(last[tab.runs_table].columns) == RUN_COLUMNS
     assert [f["path"] for f in last[tab.downloads].value] == [str(run.archive)] and str(run.archive).endswith(".zip")
     assert run.folder.parent == models.run_store().visitor_folder("visitor42")

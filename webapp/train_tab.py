@@ -359,7 +359,8 @@ class TrainTab:
         summary = (
             f"**Best validation accuracy {done.best_valid_accuracy:.1%}** (epoch {done.best_epoch:.2f}) "
             f"on {len(data.valid):,} held-out reviews · {done.seconds:.1f} s · {done.reviews_per_second:,.0f} reviews/s "
-            f"· {ended}. Pick **{run.name}** in the Predict tab to try it, or download its checkpoint below."
+            f"· {ended}. The Predict tab now reads with **{run.name}**, beside the shipped model's verdict (pick "
+            f"**{SHIPPED}** there to go back); its checkpoint is below."
         )
         if ended.startswith("stopped at"):
             summary = f"**Time budget reached**: this server gives each run {budget:g} s. " + summary

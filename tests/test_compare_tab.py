@@ -102,9 +102,14 @@ def test_many_changes_are_marked_up_to_a_limit(section):
 
 @pytest.mark.parametrize(
     "original, edited, message",
-    [("", "text", "review box is empty"), ("A fine film.", "   ", "edited review is empty")],
+    [
+        ("", "text", "review box is empty"),
+        ("A fine film.", "   ", "edited review is empty"),
+        ("A fine film.", "!!! ...", "edited review has no words"),
+        ("A fine film. " * 8000, "A fine film.", "original text is 104,000 characters long"),
+    ],
 )
-def test_an_empty_box_gives_one_message_and_clears(section, original, edited, message):
+def test_a_text_with_nothing_to_read_gives_one_message_and_clears(section, original, edited, message):
     with pytest.warns(UserWarning, match=message):
         out = section.analyze(original, edited)
     assert out[section.summary] == "" and out[section.marked_original] == ""

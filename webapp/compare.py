@@ -229,7 +229,11 @@ class EditCompare:
         if not isinstance(edited, str) or not edited.strip():
             gr.Warning("The edited review is empty: press Copy the review, then change a few words.")
             return self.empty(), None
-        c = run_compare(original, edited, models.shipped_predictor())
+        try:
+            c = run_compare(original, edited, models.shipped_predictor())
+        except gr.Error as e:  # a text too long or with no words: a warning, as for an empty one, no error badges
+            gr.Warning(e.message)
+            return self.empty(), None
         marks_original, marks_edited = c.diff.marks()
         changed = sum(max(len(ch.before), len(ch.after)) for ch in c.changes)
         note = PLOT_NOTE

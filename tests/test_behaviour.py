@@ -444,7 +444,6 @@ def test_weight_interpolation_ends_at_either_model_and_refuses_different_shapes(
 
 
 def test_weight_averages_validate_on_the_reviews_the_runs_held_out(tiny_checkpoint, tmp_path, capsys):
-
     from sentiment import soup
     from sentiment.training import TrainConfig
 

@@ -72,6 +72,10 @@ def test_predict_tab_shows_label_tokens_running_verdict_and_baseline(page, tmp_p
     lines = drawn_lines(page, "Running verdict")
     assert lines == [31], lines  # one line through one point per word read
     snap(page, tmp_path, "predict")
+    # on a desktop the running verdict and the token table sit side by side: a point's word number beside the #
+    left = page.get_by_role("heading", name="While it reads").bounding_box()
+    right = page.get_by_role("heading", name="What it read").bounding_box()
+    assert abs(left["y"] - right["y"]) < 5 and right["x"] > left["x"] + left["width"], (left, right)
     # a shorter review next: its own line on its own axis, not the previous review's line (a known Gradio redraw race)
     page.get_by_label("Review").first.fill("The movie was not bad at all.")
     page.get_by_role("button", name="Analyze").click()

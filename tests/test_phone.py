@@ -40,6 +40,8 @@ def test_predict_at_phone_width_verdict_first_and_no_sideways_scroll(phone):
     phone.get_by_role("button", name="Analyze").click()
     phone.get_by_text("unknown (").first.wait_for(timeout=30000)
     phone.get_by_text("After each of the").wait_for(timeout=30000)  # the explanations, after the verdict
+    chart = phone.get_by_text("After each of the").bounding_box()  # the running verdict's caption, then the table
+    assert phone.get_by_role("heading", name="What it read").bounding_box()["y"] > chart["y"] + chart["height"]
     verdict = phone.get_by_test_id("label-output-value").bounding_box()
     examples = phone.get_by_text("Try an example").first.bounding_box()
     assert verdict["y"] + verdict["height"] <= examples["y"], (verdict, examples)

@@ -304,8 +304,9 @@ class PredictTab:
             self.highlights = gr.HighlightedText(
                 label=pushes_label(1), color_map=COLORS, show_legend=True, combine_adjacent=False
             )
-            with gr.Row():  # side by side on a desktop (a point's word number beside the table's #), stacked on a phone
-                with gr.Column(min_width=320):
+            # side by side on a desktop (a point's word number beside the table's #), stacked on a tablet or phone
+            with gr.Row():
+                with gr.Column(min_width=400):
                     gr.Markdown(WHILE_IT_READS)
                     self.trajectory = gr.LinePlot(
                         x="word",
@@ -319,7 +320,7 @@ class PredictTab:
                         height=260,
                     )
                     self.trajectory_note = gr.Markdown()
-                with gr.Column(min_width=320):
+                with gr.Column(min_width=400):
                     gr.Markdown(WHAT_IT_READ)
                     self.counts = gr.Markdown()
                     self.tokens = gr.Dataframe(

@@ -94,7 +94,8 @@ def main() -> None:
             f"predict(explain=True): word pushes by both methods and running verdict, {name} review ({n} tokens): median {med:.2f} ms, p95 {p95:.2f} ms"
         )
         verdict, _ = timings(lambda: (both.predict(text), both.baseline.predict(text)), args.repeat)
-        explained, _ = timings(lambda: both.explain(both.predict(text)), max(20, args.repeat // 5))
+        scored = both.predict(text)
+        explained, _ = timings(lambda: both.explain(scored), max(20, args.repeat // 5))
         print(
             f"the Predict tab's two steps, {name} review: the verdict and the baseline's, median {verdict:.2f} ms; "
             f"then the explanations (Predictor.explain), median {explained:.2f} ms: the verdict is drawn "

@@ -5,7 +5,8 @@ from another (A), often keeps most of what each is good at.
     python -m sentiment.soup --a checkpoints/bilstm-imdb --b runs/reads --data PATH --out runs/soup
 
 scores each ``alpha`` on the IMDb validation reviews (the ones both runs held out, read from their
-metrics: 5,000 of the training split unless they were trained with another ``--valid-size``) and
+metrics: 5,000 of the training split unless they were trained with another ``--valid-size`` or
+``--seed``) and
 on labelled sentences made by the training augmentation's generator with adjectives that no
 training sentence uses (and never the behaviour suite's templates or words), then writes the
 interpolation with the best sentence accuracy among those whose validation accuracy is within
@@ -89,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"alpha {alpha:.2f}  validation {v:.4f}  sentences {d:.4f}", flush=True)
     if args.floor_from:
         reference = load_checkpoint(args.floor_from)
+        if held_out(reference.metrics) != held_out(b.metrics):
+            print(f"{args.floor_from}: held out other validation reviews than A and B", file=sys.stderr)
+            return 2
         if reference.vocab.itos != a.vocab.itos:
             print(f"{args.floor_from}: not the same vocabulary as A", file=sys.stderr)
             return 2

@@ -465,6 +465,21 @@ def test_weight_averages_validate_on_the_reviews_the_runs_held_out(tiny_checkpoi
     ]
     assert soup.main(args) == 2  # refused before any data is read
     assert "held out different validation reviews" in capsys.readouterr().err and not (tmp_path / "s").exists()
+    reseeded = held | {"train_config": dataclasses.asdict(TrainConfig(valid_size=1000, seed=5))}
+    assert soup.held_out(reseeded) != soup.held_out(held)  # the same count, other reviews
+
+
+def test_the_floor_is_measured_on_the_same_held_out_reviews(tiny_checkpoint, imdb_path, tmp_path, capsys):
+    from sentiment import soup
+
+    other = tmp_path / "other"
+    shutil.copytree(tiny_checkpoint, other)
+    (other / "metrics.json").write_text(json.dumps({"valid_reviews": 1000}), encoding="utf-8")
+    ends = ["--a", str(tiny_checkpoint), "--b", str(tiny_checkpoint), "--alphas", "0.5"]
+    args = [*ends, "--floor-from", str(other), "--data", str(imdb_path), "--out", str(tmp_path / "s")]
+    assert soup.main(args) == 2
+    assert "held out other validation reviews than A and B" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists()
 
 
 def test_development_sentences_use_only_adjectives_no_training_sentence_uses():

@@ -98,9 +98,9 @@ def test_a_long_review_shows_its_verdict_while_its_explanations_are_worked_out(p
     long = " ".join([LATE_TURN] * 40)  # 1,240 words
     page.get_by_label("Review").first.fill(long)
     page.get_by_role("button", name="Analyze").click()
+    page.get_by_text("1,240 tokens").first.wait_for(timeout=20000)  # drawn with this review's verdict
     wait_for_probability(page, models.shipped_predictor().predict(long).probability)
     assert page.get_by_text(WORKING).is_visible()  # the verdict is drawn, its explanations are still worked out
-    assert page.get_by_text("1,240 tokens").first.is_visible()
     assert not page.get_by_text("After each of the 31 words read").is_visible()
     assert page.locator("#token-table [aria-rowindex] [aria-colindex]", has_text="photography").count() == 0
     page.get_by_text("evenly spaced words of the 1,240 read").wait_for(timeout=60000)

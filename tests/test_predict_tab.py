@@ -125,6 +125,7 @@ def test_the_page_gets_the_verdict_first_then_the_running_verdicts_data_before_i
     assert "Order-blind baseline" in verdict[tab.compare]
     assert verdict[tab.highlights].value is None and verdict[tab.tokens] is None  # no last review's pushes under it
     assert verdict[tab.trajectory].value is None and verdict[tab.trajectory_note] == predict_tab.WORKING
+    assert all(axis[c] == verdict[c] for c in shown)  # the last update alone holds one review's whole results
     assert data[tab.trajectory].x_lim is None and axis[tab.trajectory].x_lim == [1, max(SHORTEST_AXIS, 5)]
     assert data[tab.trajectory].value["data"] == axis[tab.trajectory].value["data"]
     assert data[tab.highlights].value == axis[tab.highlights].value == whole[tab.highlights].value

@@ -171,7 +171,7 @@ def run_predict(text: str, predictor: Predictor, explain: bool = True) -> Predic
     return p
 
 
-def explain(p: Prediction, predictor: Predictor) -> Prediction:
+def add_explanations(p: Prediction, predictor: Predictor) -> Prediction:
     """``run_predict``'s explanations, added after the verdict was shown."""
     torch.set_num_threads(settings.SETTINGS.predict_threads)
     predictor.explain(p)
@@ -182,7 +182,7 @@ def explain(p: Prediction, predictor: Predictor) -> Prediction:
 @dataclass
 class Reading:
     """A review's verdict as the Predict tab reads it first: the updates that show it and, unless the review was
-    empty, the prediction (not yet explained) and the model that made it."""
+    refused (empty, no words, too long), the prediction (not yet explained) and the model that made it."""
 
     out: dict  # the verdict's updates, keyed by component
     prediction: Prediction | None = None
@@ -343,8 +343,14 @@ class PredictTab:
         self.analysed = gr.State("")  # the review the results above are of
         outputs = [self.label, self.probability, self.tokens, self.counts, self.highlights, self.compare]
         outputs += [self.trajectory, self.trajectory_note, self.analysed]
-        for trigger in (self.analyze_btn.click, self.review.submit):
-            trigger(self.analyze_page, [self.review, self.model_choice, visitor], outputs, api_visibility="private")
+        for trigger in (self.analyze_btn.click, self.review.submit):  # a press while one is answered runs after it
+            trigger(
+                self.analyze_page,
+                [self.review, self.model_choice, visitor],
+                outputs,
+                api_visibility="private",
+                trigger_mode="always_last",
+            )
         # Compare reads the review box: the results above follow it when it changed since they were drawn
         for trigger in (self.edit_compare.compare_btn.click, self.edit_compare.edited.submit):
             trigger(
@@ -372,7 +378,9 @@ class PredictTab:
         yield read.out
         if read.prediction is not None:
             out, frame = self._explained(read)
-            yield from data_first(out, {self.trajectory: frame})
+            # the verdict again with its explanations: of two events at once (Analyze, then an example clicked while
+            # it explains), whichever ends last leaves one review's results, never one's verdict over another's words
+            yield from data_first(read.out | out, {self.trajectory: frame})
 
     def analyze_if_changed(self, text: str, analysed: str, model_choice: str, visitor: Visitor):
         """``analyze_page`` when the review box holds another review than the results above show (a visitor who
@@ -437,7 +445,7 @@ class PredictTab:
 
     def _explained(self, read: Reading) -> tuple[dict, pd.DataFrame]:
         """The updates that explain ``read``'s verdict, and the running verdict's data."""
-        p = explain(read.prediction, read.predictor)
+        p = add_explanations(read.prediction, read.predictor)
         table = pd.DataFrame(
             {
                 "#": range(1, len(p.tokens) + 1),

@@ -109,6 +109,36 @@ def test_a_long_review_shows_its_verdict_while_its_explanations_are_worked_out(p
     page.get_by_label("Review").first.fill(LATE_TURN)  # as it was, for the tests that follow
 
 
+def test_an_example_clicked_while_a_long_review_is_explained_keeps_the_page_on_the_example(page):
+    """The long review's explanations, ready seconds after the example's, must not land over the example's results
+    (nor may the end of its update stream redraw the long review's verdict)."""
+    import time
+
+    import torch
+
+    from webapp import models
+    from webapp.predict_tab import READING, READING_LABELS
+
+    long = " ".join([LATE_TURN] * 40)
+    page.get_by_label("Review").first.fill(long)
+    page.get_by_role("button", name="Analyze").click()
+    page.get_by_text("1,240 tokens").first.wait_for(timeout=20000)
+    page.get_by_text(READING_LABELS[3], exact=True).click()  # "The movie was not bad.": positive, 5 words
+    page.get_by_text("After each of the 5 words read").wait_for(timeout=30000)
+    shipped = models.shipped_predictor()
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # as the server explains
+    start = time.perf_counter()
+    shipped.explain(shipped.predict(long))  # about how long the server takes to explain the long review
+    torch.set_num_threads(threads)
+    page.wait_for_timeout(1000 * (time.perf_counter() - start) + 2000)
+    assert page.get_by_label("Review").first.input_value() == READING[3][0]
+    assert "positive" in page.get_by_test_id("label-output-value").inner_text().lower()
+    assert page.get_by_text("After each of the 5 words read").is_visible()
+    assert not page.get_by_text("1,240").first.is_visible() and page.get_by_text("Error", exact=True).count() == 0
+    page.get_by_label("Review").first.fill(LATE_TURN)  # as it was, for the tests that follow
+
+
 PROBABILITY_BOX = "Probability of positive"
 # Whether the probability box shows ``expected`` (to within its four significant digits, webapp.predict_tab.shown_probability).
 SHOWS = """([label, expected]) => {

@@ -133,6 +133,31 @@ def test_the_page_gets_the_verdict_first_then_the_running_verdicts_data_before_i
     assert only[tab.trajectory].value is None
 
 
+def test_an_analysis_begun_later_wins_over_one_still_explaining(tab, monkeypatch):
+    """An example clicked while a long review is explained: the long review's explanations, ready last, must not
+    land over the example's results (the review box holds the example)."""
+    long, short = "I loved it, every minute. " * 100, "The movie was not bad."
+    visitor = Visitor()
+    first = tab.analyze_page(long, SHIPPED, visitor)
+    assert tab.label in next(first)  # its verdict drawn, its explanations not yet worked out
+    later = list(tab.analyze_page(short, SHIPPED, visitor))
+    assert later[-1][tab.analysed] == short and later[-1][tab.trajectory_note].startswith("After")
+    assert list(first) == []  # the older analysis gives way before explaining: nothing of it is sent
+
+    explained = tab._explained
+
+    def clicked_meanwhile(read):  # the example clicked while the long review is explained
+        out = explained(read)
+        monkeypatch.setattr(tab, "_explained", explained)  # the example's own analysis explains as usual
+        list(tab.analyze_page(short, SHIPPED, visitor))
+        return out
+
+    monkeypatch.setattr(tab, "_explained", clicked_meanwhile)
+    first = tab.analyze_page(long, SHIPPED, visitor)
+    next(first)
+    assert list(first) == [{tab.counts: gr.skip()}]  # one update that changes nothing (a generator's end redraws it)
+
+
 def test_near_zero_pushes_stay_uncoloured_however_small_the_largest():
     assert predict_tab.buckets([0.01, -0.01, 0.002]) == [None, None, None]
     assert predict_tab.buckets([2.0, -1.5, 0.2, 0.01]) == ["strongly positive", "strongly negative", None, None]

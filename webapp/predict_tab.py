@@ -374,13 +374,19 @@ class PredictTab:
     def analyze_page(self, text: str, model_choice: str, visitor: Visitor):
         """``analyze`` for the page, in two steps: the verdict (and the baseline's) as soon as it is read, then
         what explains it, which takes most of the time (the running verdict's data before its axis: ``plots``)."""
+        visitor.analyses += 1
+        mine = visitor.analyses
+        # a later analysis (an example clicked while this one explains) has the page: this one then sends a
+        # no-change update, since Gradio's end of a generator redraws its last update
+        superseded = {self.counts: gr.skip()}
         read = self._verdict(text, model_choice, visitor)
-        yield read.out
-        if read.prediction is not None:
+        yield read.out if visitor.analyses == mine else superseded
+        if read.prediction is not None and visitor.analyses == mine:
             out, frame = self._explained(read)
-            # the verdict again with its explanations: of two events at once (Analyze, then an example clicked while
-            # it explains), whichever ends last leaves one review's results, never one's verdict over another's words
-            yield from data_first(read.out | out, {self.trajectory: frame})
+            if visitor.analyses != mine:
+                yield superseded
+                return
+            yield from data_first(read.out | out, {self.trajectory: frame})  # the verdict again, with its words
 
     def analyze_if_changed(self, text: str, analysed: str, model_choice: str, visitor: Visitor):
         """``analyze_page`` when the review box holds another review than the results above show (a visitor who

@@ -55,6 +55,7 @@ class Visitor:
     closed: bool = False  # the page closed: a run still going keeps nothing
     folder: Path | None = None  # where its runs are written, set with its first kept run
     own_settings: tuple | None = None  # the visitor's type and sizes, kept while the pretrained start fixes them
+    analyses: int = 0  # Predict analyses the page has begun: one still explaining gives way to a later one
 
 
 class RunStore:

@@ -20,7 +20,7 @@ from sentiment.diff import INSERTED, REMOVED, REPLACED, segments
 from sentiment.predict import Comparison
 
 from . import models, settings
-from .plots import data_first, word_axis
+from .plots import RUNNING_VERDICT_AXES, data_first, word_axis
 from .settings import MAX_REVIEW_CHARS
 
 MARK_COLORS = {REMOVED: "#fca5a5", INSERTED: "#86efac", REPLACED: "#fde047"}
@@ -189,17 +189,12 @@ class EditCompare:
                     self.marked_edited = gr.HTML(elem_id="marked-edited", padding=True)
         self.plot = gr.LinePlot(
             value=no_lines(),
-            x="word",
-            y="positive",
+            **RUNNING_VERDICT_AXES,
             color="series",
             color_map=LINE_COLORS,
             colors_in_legend=list(LINE_COLORS),
             color_title="running verdict of",
             tooltip=["series", "word", "token", "positive"],
-            y_lim=[0, 1],
-            x_title="words read",
-            x_axis_format="d",
-            y_title="probability of positive",
             title="Running verdicts, review and edited copy",
             height=280,
         )

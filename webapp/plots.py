@@ -13,6 +13,16 @@ from collections.abc import Iterator
 import gradio as gr
 
 SHORTEST_AXIS = 4  # words: a shorter axis gets ticks between words ("1, 2, 2, 3") from the chart
+# the axes of a running verdict (probability of positive after each word read), the Predict tab's and Edit and
+# compare's: the two charts read alike
+RUNNING_VERDICT_AXES = dict(
+    x="word",
+    y="positive",
+    y_lim=[0, 1],
+    x_title="words read",
+    x_axis_format="d",
+    y_title="probability of positive",
+)
 
 
 def word_axis(last_word: float) -> list[float]:

@@ -15,7 +15,7 @@ from sentiment.text import UNK_ID, tokenize
 from . import models, settings
 from .compare import EditCompare, refuse_too_long
 from .memory import release_memory
-from .plots import data_first, word_axis
+from .plots import RUNNING_VERDICT_AXES, data_first, word_axis
 from .runs import RunUnavailable, Visitor
 from .settings import LABEL_CHARS, MAX_REVIEW_CHARS, SHIPPED, TRIM_EVERY_S
 
@@ -309,13 +309,8 @@ class PredictTab:
                 with gr.Column(min_width=400):
                     gr.Markdown(WHILE_IT_READS)
                     self.trajectory = gr.LinePlot(
-                        x="word",
-                        y="positive",
+                        **RUNNING_VERDICT_AXES,
                         tooltip=["word", "token", "positive"],
-                        y_lim=[0, 1],
-                        x_title="words read",
-                        x_axis_format="d",
-                        y_title="probability of positive",
                         title="Running verdict",
                         height=260,
                     )

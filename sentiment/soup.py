@@ -6,9 +6,8 @@ from another (A), often keeps most of what each is good at.
 
 scores each ``alpha`` on the IMDb validation reviews (the ones both runs held out, read from their
 metrics: 5,000 of the training split unless they were trained with another ``--valid-size`` or
-``--seed``) and
-on labelled sentences made by the training augmentation's generator with adjectives that no
-training sentence uses (and never the behaviour suite's templates or words), then writes the
+``--seed``) and on labelled sentences made by the training augmentation's generator with adjectives
+that no training sentence uses (and never the behaviour suite's templates or words), then writes the
 interpolation with the best sentence accuracy among those whose validation accuracy is within
 ``--max-drop`` of A's (or of ``--floor-from``'s), and scores the test reviews once for its metrics.
 """

@@ -161,13 +161,16 @@ class Predictor:
             raise ValueError(f"The {name} has no words to read: type or paste a movie review.")
         return tokens, self.vocab.encode(tokens), truncated
 
-    def predict(self, text: str, explain: bool = False) -> Prediction:
-        """Score one review. ``explain=True`` also fills ``attributions``, ``occlusion``, ``trajectory`` and
-        ``baseline``."""
-        return self.predict_batch([text], explain=explain)[0]
+    def predict(self, text: str, explain: bool = False, baseline: bool | None = None) -> Prediction:
+        """Score one review. ``explain=True`` also fills ``attributions``, ``occlusion`` and ``trajectory``;
+        ``baseline`` (by default when explaining) the baseline predictor's verdict."""
+        return self.predict_batch([text], explain=explain, baseline=baseline)[0]
 
-    def predict_batch(self, texts: list[str], batch_size: int = 64, explain: bool = False) -> list[Prediction]:
-        """Score many reviews, batched by similar length; results in the order given."""
+    def predict_batch(
+        self, texts: list[str], batch_size: int = 64, explain: bool = False, baseline: bool | None = None
+    ) -> list[Prediction]:
+        """Score many reviews, batched by similar length; results in the order given. ``explain`` and ``baseline``
+        as in ``predict``."""
         encoded = []
         for n, text in enumerate(texts):
             try:
@@ -175,11 +178,12 @@ class Predictor:
             except (TypeError, ValueError) as e:
                 raise type(e)(f"review {n}: {e}" if len(texts) > 1 else str(e)) from None
         results = self._score(encoded, batch_size)
+        if self.baseline is not None and (explain if baseline is None else baseline):
+            for r, other in zip(results, self.baseline.predict_batch(texts, batch_size)):
+                r.baseline = other.verdict()
         if explain:
-            others = self.baseline.predict_batch(texts, batch_size) if self.baseline else [None] * len(results)
-            for r, other in zip(results, others):
+            for r in results:
                 self.explain(r)
-                r.baseline = other.verdict() if other else None
         return results
 
     def explain(self, p: Prediction) -> Prediction:

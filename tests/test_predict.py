@@ -220,6 +220,19 @@ def test_trajectory_has_one_point_per_token_and_ends_at_the_prediction(with_base
     assert len(alone[0].trajectory) == 1  # one token, one point
 
 
+def test_the_baseline_verdict_comes_when_asked_and_with_explanations_by_default(with_baseline):
+    text = "Not bad at all, a charming little film with a terrible ending."
+    own = with_baseline.baseline.predict(text)
+    quick = with_baseline.predict(text, baseline=True)  # the page's verdict: both models, nothing explained
+    assert quick.baseline == {"label": own.label, "probability": pytest.approx(own.probability)}
+    assert quick.attributions is None and quick.trajectory is None
+    assert with_baseline.predict(text).baseline is None
+    assert with_baseline.predict(text, explain=True).baseline == quick.baseline
+    assert with_baseline.predict(text, explain=True, baseline=False).baseline is None
+    batched = with_baseline.predict_batch([text, "Dull."], baseline=True)
+    assert [b.baseline["label"] for b in batched] == [own.label, with_baseline.baseline.predict("Dull.").label]
+
+
 def test_trajectory_is_the_model_on_each_prefix(with_baseline):
     p = with_baseline.predict("The plot is thin, but the acting is superb and I loved it.", explain=True)
     for end in (1, 4, 9, len(p.tokens)):

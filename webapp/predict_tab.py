@@ -156,14 +156,15 @@ EMPTY = "Please enter a review first: the text box is empty."
 WORKING = "Working out which words pushed the verdict, and how it formed as the model read…"
 
 
-def run_predict(text: str, predictor: Predictor, explain: bool = True) -> Prediction:
-    """One prediction with the app's rules: a text is required and at most MAX_REVIEW_CHARS long; one CPU thread."""
+def run_predict(text: str, predictor: Predictor, explain: bool = True, baseline: bool = True) -> Prediction:
+    """One prediction with the app's rules: a text is required and at most MAX_REVIEW_CHARS long; one CPU thread.
+    ``explain`` and ``baseline`` as in ``Predictor.predict``."""
     if not isinstance(text, str) or not text.strip():
         raise gr.Error(EMPTY)
     refuse_too_long(text, predictor)
     torch.set_num_threads(settings.SETTINGS.predict_threads)
     try:
-        p = predictor.predict(text, explain=explain)
+        p = predictor.predict(text, explain=explain, baseline=baseline)
     except ValueError as e:
         raise gr.Error(str(e)) from None
     if explain:
@@ -251,7 +252,7 @@ def predict(text: str, explain: bool | None = True) -> dict:
     explain = True if explain is None else explain
     if not isinstance(explain, bool):
         raise gr.Error(f"explain must be true or false; got {explain!r}.")
-    p = run_predict(text, models.shipped_predictor(), explain)
+    p = run_predict(text, models.shipped_predictor(), explain, baseline=explain)
     return p.to_dict() if explain else {"label": p.label, "probability": p.probability}
 
 
@@ -420,7 +421,6 @@ class PredictTab:
             p = run_predict(text, predictor, explain=False)
         except gr.Error as e:  # too long, or no words to read
             return self.refused(e.message)
-        p.baseline = predictor.baseline.predict(text).verdict() if predictor.baseline else None
         compare = ""
         if trained is not None:
             ref = models.shipped_predictor().predict(text)

@@ -100,6 +100,18 @@ def test_many_changes_are_marked_up_to_a_limit(section):
     assert "30 changes; the first 20 are marked" in out[section.plot_note]
 
 
+def test_the_examples_fill_the_boxes_with_line_breaks_not_html_and_the_same_words(section):
+    from sentiment.compare_examples import load_examples
+    from sentiment.text import tokenize
+
+    examples = load_examples()
+    assert any("<br />" in e.original for e in examples)  # IMDb's own breaks, as published
+    for (original, edited), e in zip(section.examples.examples, examples, strict=True):
+        assert "<br" not in original + edited
+        assert tokenize(original) == tokenize(e.original) and tokenize(edited) == tokenize(e.edited)
+    assert any("\n\n" in original for original, _ in section.examples.examples)
+
+
 @pytest.mark.parametrize(
     "original, edited, message",
     [

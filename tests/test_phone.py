@@ -92,6 +92,57 @@ def test_under_the_verdict_a_link_skips_the_example_lists_to_the_explanations(ph
     assert page_width(phone) <= WIDTH
 
 
+def in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    return box is not None and -2 <= box["y"] and box["y"] + min(box["height"], 60) <= page.viewport_size["height"]
+
+
+def test_an_example_below_the_verdict_brings_the_verdict_into_view(phone):
+    """The phone's example lists run two screens long under the verdict: one clicked near their end scrolls the
+    page up to its verdict instead of leaving it out of sight."""
+    phone.get_by_role("tab", name="Predict").click()
+    example = phone.get_by_role("button", name="negative, BiLSTM right:").first
+    example.scroll_into_view_if_needed()
+    assert not in_view(phone, phone.locator("#verdict"))  # scrolled down to the example, the verdict is above
+    example.click()
+    phone.wait_for_function(
+        "() => { const t = document.getElementById('verdict').getBoundingClientRect().top;"
+        " return t >= -2 && t < window.innerHeight / 2; }",
+        timeout=30000,
+    )
+    verdict = phone.get_by_test_id("label-output-value")
+    verdict.wait_for(timeout=30000)
+    phone.wait_for_function(
+        "() => document.querySelector('[data-testid=label-output-value]').innerText.includes('negative')",
+        timeout=30000,
+    )
+    assert in_view(phone, verdict)
+
+
+def test_a_comparison_comes_into_view_below_the_examples(phone):
+    """Edit and compare's results come under its example list, a screen below the Compare button on a phone: the
+    page scrolls to them when they land out of sight."""
+    phone.get_by_role("tab", name="Predict").click()
+    review = "The story was moving and the cast superb; I would watch it again."
+    phone.get_by_label("Review").first.fill(review)
+    phone.get_by_label("Edited review").fill(review.replace("moving", "dull").replace("superb", "dreadful"))
+    button = phone.get_by_role("button", name="Compare")
+    button.evaluate("el => el.scrollIntoView({block: 'end'})")  # at the bottom of the screen: results far below
+    button.click()
+    summary = phone.locator("#compare-results").get_by_text("words changed.)")
+    summary.wait_for(timeout=30000)
+    from sentiment import tokenize
+
+    # the results above follow the new review too, and change size when their explanations come
+    phone.get_by_text(f"{len(tokenize(review))} tokens").wait_for(timeout=30000)
+    phone.get_by_text("After each of the").wait_for(timeout=30000)
+    phone.wait_for_timeout(1500)  # the page settled, and scrolled
+    assert in_view(phone, summary)
+    top = phone.evaluate("document.getElementById('compare-results').getBoundingClientRect().top")
+    assert top < 0.6 * phone.viewport_size["height"]  # as far up as the page goes: the plot under them ends it
+    assert page_width(phone) <= WIDTH
+
+
 @pytest.mark.parametrize("tab", ["Train", "Model"])
 def test_other_tabs_fit_the_phones_width(phone, tab):
     phone.get_by_role("tab", name=tab).click()

@@ -93,6 +93,14 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab,
     out = predict.analyze(POSITIVE, run.name, visitor)
     assert 0 <= out[predict.probability] <= 1 and len(out[predict.tokens].data) > 5
     assert run.name in out[predict.compare] and SHIPPED in out[predict.compare]
+    # and so does Edit and compare below it: the run's verdicts, named, beside the baseline's
+    section, edited = predict.edit_compare, POSITIVE.replace("loved", "hated")
+    compared = section.analyze(POSITIVE, edited, run.name, visitor)
+    runs_own = models.run_predictor(str(run.checkpoint)).compare(POSITIVE, edited)
+    assert f"**{run.name}** (your run, reads in order) | {runs_own.original.label}, " in compared[section.verdicts]
+    assert f"{runs_own.edited.probability:.1%} positive" in compared[section.verdicts]
+    assert "**Baseline**" in compared[section.verdicts] and "**BiLSTM**" not in compared[section.verdicts]
+    assert f"your run {run.name}" in compared[section.summary] and run.name in compared[section.plot_note]
     card = (run.checkpoint / "README.md").read_text()
     assert card.startswith(f"# {run.name}: an IMDb sentiment classifier trained in the demo's Train tab")
     assert f"{run.best:.2%}" in card and "200 IMDb training reviews" in card and "batch 16" in card

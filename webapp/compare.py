@@ -21,7 +21,9 @@ from sentiment.predict import Comparison
 
 from . import models, settings
 from .plots import RUNNING_VERDICT_AXES, data_first, word_axis
-from .settings import MAX_REVIEW_CHARS
+from .runs import RunUnavailable, Visitor
+from .scroll import into_view
+from .settings import MAX_REVIEW_CHARS, SHIPPED
 
 MARK_COLORS = {REMOVED: "#fca5a5", INSERTED: "#86efac", REPLACED: "#fde047"}
 REVIEW_MARKED, EDITED_MARKED = "Review: words changed", "Edited copy: words changed"
@@ -35,7 +37,7 @@ INTRO = (
     "below to edit."
 )
 PLOT_NOTE = (
-    "Both running verdicts of the BiLSTM: the probability of **positive** after each word read, for the review "
+    "Both running verdicts of {model}: the probability of **positive** after each word read, for the review "
     "(orange, as above) and the edited copy (blue). Grey vertical lines mark where the edited copy's words "
     "changed; the two lines are the same up to the first change."
 )
@@ -86,13 +88,11 @@ def compare(original: str, edited: str) -> dict:
     return run_compare(original, edited, models.shipped_predictor()).to_dict()
 
 
-def verdict_table(c: Comparison) -> str:
+def verdict_table(c: Comparison, model: str) -> str:
     def cell(label: str, p: float) -> str:
         return f"{label}, {p:.1%} positive"
 
-    rows = [
-        ("**BiLSTM** (reads in order)", c.original.label, c.original.probability, c.edited.label, c.edited.probability)
-    ]
+    rows = [(model, c.original.label, c.original.probability, c.edited.label, c.edited.probability)]
     if c.original.baseline and c.edited.baseline:
         a, b = c.original.baseline, c.edited.baseline
         rows.append(("**Baseline** (order-blind)", a["label"], a["probability"], b["label"], b["probability"]))
@@ -108,10 +108,15 @@ def shown(pieces: list[tuple[str, str | None]]) -> list[tuple[str, str | None]]:
     neither; a tag never lies inside a marked word)."""
     out = []
     for text, mark in pieces:
-        text = _TAG.sub("", _BREAK.sub("\n", text))
+        text = _TAG.sub("", with_line_breaks(text))
         if text:
             out.append((text, mark))
     return out
+
+
+def with_line_breaks(text: str) -> str:
+    """IMDb's ``<br />`` as line breaks, for a text box (the models read the same words either way)."""
+    return _BREAK.sub("\n", text)
 
 
 _BREAK, _TAG = re.compile(r"<br\s*/?>", re.I), re.compile(r"<[^>]*>")
@@ -162,9 +167,10 @@ def no_lines() -> pd.DataFrame:
 
 
 class EditCompare:
-    """The section's components, built inside the Predict tab, and its handler; ``review`` is the tab's review box."""
+    """The section's components, built inside the Predict tab, and its handler; ``review`` is the tab's review box,
+    ``model_choice`` its model picker (the section compares with the model picked there)."""
 
-    def __init__(self, review: gr.Textbox):
+    def __init__(self, review: gr.Textbox, model_choice: gr.Radio, visitor: gr.State):
         gr.Markdown(INTRO)
         with gr.Row():
             self.copy_btn = gr.Button("Copy the review", scale=1)
@@ -174,12 +180,13 @@ class EditCompare:
         )
         examples = load_examples()
         self.examples = gr.Examples(
-            [[e.original, e.edited] for e in examples],
+            [[with_line_breaks(e.original), with_line_breaks(e.edited)] for e in examples],
             inputs=[review, self.edited],
             label="Real IMDb test reviews with a small edit that flips their meaning: does each model's verdict follow?",
             example_labels=[_example_label(e) for e in examples],
         )
-        with gr.Column(visible=False) as self.results:  # hidden until a comparison: empty, its blocks left a gap
+        # hidden until a comparison: empty, its blocks left a gap
+        with gr.Column(visible=False, elem_id="compare-results") as self.results:
             self.summary = gr.Markdown()
             self.verdicts = gr.Markdown()
             with gr.Row():
@@ -202,22 +209,27 @@ class EditCompare:
         self.outputs = [self.summary, self.verdicts, self.marked_original, self.marked_edited, self.plot]
         self.outputs += [self.plot_note, self.results]
         self.copy_btn.click(lambda text: text, review, self.edited, api_visibility="private")
+        inputs = [review, self.edited, model_choice, visitor]
+        shown_below = into_view("compare-results")  # on a phone, under the examples: out of sight
         for trigger in (self.compare_btn.click, self.edited.submit):
-            trigger(self.analyze_page, [review, self.edited], self.outputs, api_visibility="private")
+            trigger(self.analyze_page, inputs, self.outputs, api_visibility="private").then(None, js=shown_below)
         self.examples.load_input_event.then(  # compared when clicked; a later click is answered after, not dropped
-            self.analyze_page, [review, self.edited], self.outputs, api_visibility="private", trigger_mode="always_last"
-        )
+            self.analyze_page, inputs, self.outputs, api_visibility="private", trigger_mode="always_last"
+        ).then(None, js=shown_below)
 
-    def analyze_page(self, original: str, edited: str):
+    def analyze_page(self, original: str, edited: str, model_choice: str = SHIPPED, visitor: Visitor | None = None):
         """``analyze`` for the page: the running verdicts' data goes before their axis and colours (``plots``)."""
-        out, frame = self._analysis(original, edited)
+        out, frame = self._analysis(original, edited, model_choice, visitor)
         yield from data_first(out, {self.plot: frame})
 
-    def analyze(self, original: str, edited: str) -> dict:
-        """The one sentence, both verdicts of both models, the marked texts and the running verdicts."""
-        return self._analysis(original, edited)[0]
+    def analyze(self, original: str, edited: str, model_choice: str = SHIPPED, visitor: Visitor | None = None) -> dict:
+        """The one sentence, both verdicts of both models (the one picked in Predict, ``model_choice``, and the
+        baseline), the marked texts and the running verdicts."""
+        return self._analysis(original, edited, model_choice, visitor)[0]
 
-    def _analysis(self, original: str, edited: str) -> tuple[dict, pd.DataFrame | None]:
+    def _analysis(
+        self, original: str, edited: str, model_choice: str, visitor: Visitor | None
+    ) -> tuple[dict, pd.DataFrame | None]:
         if not isinstance(original, str) or not original.strip():
             gr.Warning("Type or paste a review first: the review box is empty.")
             return self.empty(), None
@@ -225,26 +237,34 @@ class EditCompare:
             gr.Warning("The edited review is empty: press Copy the review, then change a few words.")
             return self.empty(), None
         try:
-            c = run_compare(original, edited, models.shipped_predictor())
+            predictor, trained = models.chosen_predictor(model_choice, visitor)
+        except RunUnavailable as e:  # gone since it was picked: Analyze says the same
+            gr.Warning(str(e))
+            return self.empty(), None
+        try:
+            c = run_compare(original, edited, predictor)
         except gr.Error as e:  # a text too long or with no words: a warning, as for an empty one, no error badges
             gr.Warning(e.message)
             return self.empty(), None
         marks_original, marks_edited = c.diff.marks()
         changed = sum(max(len(ch.before), len(ch.after)) for ch in c.changes)
-        note = PLOT_NOTE
+        model, row = "the BiLSTM", "**BiLSTM** (reads in order)"
+        if trained:
+            model, row = f"your run {model_choice}", f"**{model_choice}** (your run, reads in order)"
+        note = PLOT_NOTE.format(model=f"your run **{model_choice}**" if trained else model)
         if len(c.changes) > MAX_MARKERS:
             note += f" ({len(c.changes)} changes; the first {MAX_MARKERS} are marked.)"
         if c.original.truncated or c.edited.truncated:
             note += (
                 f" A text was cut to its first {len(c.original.tokens):,} words: the words after them were not read."
             )
-        summary = c.summary()
+        summary = c.summary(model=model)
         if c.changes:
             summary = f"{summary} ({changed:,} word{'s' if changed != 1 else ''} changed.)"
         last = max(len(c.original.tokens), len(c.edited.tokens))
         return {
             self.summary: f"**{summary}**",
-            self.verdicts: verdict_table(c),
+            self.verdicts: verdict_table(c, row),
             self.marked_original: marked_html(REVIEW_MARKED, shown(segments(original, marks_original))),
             self.marked_edited: marked_html(EDITED_MARKED, shown(segments(edited, marks_edited))),
             self.plot: self.plot_update(frame := trajectories_frame(c), last),

@@ -12,7 +12,7 @@ from sentiment import CheckpointError, Predictor, load_checkpoint, load_imdb, lo
 from sentiment.pretrain import Pretrained, PretrainedError, load_pretrained
 
 from . import settings
-from .runs import RunStore
+from .runs import RunStore, Visitor
 
 
 @functools.cache
@@ -69,3 +69,11 @@ def run_predictor(checkpoint: str) -> Predictor:
 def run_store() -> RunStore:
     """This server's run files (settings.RUNS_ROOT), one store for every visitor."""
     return RunStore(settings.SETTINGS.runs_root, settings.MAX_RUNS, settings.RUN_FILES_TTL_S)
+
+
+def chosen_predictor(choice: str, visitor: Visitor) -> tuple[Predictor, bool]:
+    """The model picked in the Predict tab (the shipped one, or one of ``visitor``'s Train tab runs by name) and
+    whether it is a run; a run no longer kept raises ``RunUnavailable`` saying so."""
+    if choice == settings.SHIPPED:
+        return shipped_predictor(), False
+    return run_predictor(str(run_store().find(visitor, choice).checkpoint)), True

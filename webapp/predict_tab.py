@@ -17,6 +17,7 @@ from .compare import EditCompare, refuse_too_long
 from .memory import release_memory
 from .plots import RUNNING_VERDICT_AXES, data_first, word_axis
 from .runs import RunUnavailable, Visitor
+from .scroll import into_view
 from .settings import LABEL_CHARS, MAX_REVIEW_CHARS, SHIPPED, TRIM_EVERY_S
 
 EXAMPLES = [
@@ -279,7 +280,7 @@ class PredictTab:
                             [SHIPPED], value=SHIPPED, label="Model (your Train tab runs appear here)", scale=3
                         )
                         self.analyze_btn = gr.Button("Analyze", variant="primary", scale=1)
-                with gr.Column(scale=2):
+                with gr.Column(scale=2, elem_id="verdict"):
                     self.label = gr.Label(label="Prediction", num_top_classes=2)
                     # empty until a review is read: Gradio draws value=None as 0 (gradio-app/gradio#6728), a
                     # callable's None as empty; then shown_probability's digits
@@ -335,7 +336,7 @@ class PredictTab:
                         wrap=True,  # a long token wraps in its column: on a phone the pushes stay in view
                         column_widths=["52px", "136px", "62px", "66px", "160px", "84px"],
                     )
-            self.edit_compare = EditCompare(self.review)
+            self.edit_compare = EditCompare(self.review, self.model_choice, visitor)
         self.analysed = gr.State("")  # the review the results above are of
         outputs = [self.label, self.probability, self.tokens, self.counts, self.highlights, self.compare]
         outputs += [self.trajectory, self.trajectory_note, self.analysed]
@@ -347,6 +348,8 @@ class PredictTab:
                 api_visibility="private",
                 trigger_mode="always_last",
             )
+        # the results above growing or shrinking can move the comparison's out of sight: brought back after them
+        comparison = into_view("compare-results")
         # Compare reads the review box: the results above follow it when it changed since they were drawn
         for trigger in (self.edit_compare.compare_btn.click, self.edit_compare.edited.submit):
             trigger(
@@ -354,18 +357,22 @@ class PredictTab:
                 [self.review, self.analysed, self.model_choice, visitor],
                 outputs,
                 api_visibility="private",
-                show_progress="minimal",  # no overlay over the results when they stay as they are
-            )
+                show_progress="hidden",  # no overlay over the results when they stay as they are
+            ).then(None, js=comparison)
         # an example, its own or Edit and compare's, is analysed as soon as it fills the review; a second click
         # while the first is analysed is answered after it, with the review then in the box: no stale result
         for e in (*examples, self.edit_compare.examples):
-            e.load_input_event.then(
+            analysed = e.load_input_event.then(
                 self.analyze_page,
                 [self.review, self.model_choice, visitor],
                 outputs,
                 api_visibility="private",
                 trigger_mode="always_last",
             )
+            if e is self.edit_compare.examples:
+                analysed.then(None, js=comparison)
+            else:  # on a phone, the verdict sits above the examples, often out of sight
+                e.load_input_event.then(None, js=into_view("verdict"))
 
     def analyze_page(self, text: str, model_choice: str, visitor: Visitor):
         """``analyze`` for the page, in two steps: the verdict (and the baseline's) as soon as it is read, then
@@ -409,20 +416,16 @@ class PredictTab:
     def _verdict(self, text: str, model_choice: str, visitor: Visitor) -> Reading:
         if not isinstance(text, str) or not text.strip():
             return self.refused(EMPTY)
-        trained = None
-        if model_choice != SHIPPED:
-            try:
-                run = models.run_store().find(visitor, model_choice)
-            except RunUnavailable as e:
-                raise gr.Error(str(e)) from None
-            trained = models.run_predictor(str(run.checkpoint))
-        predictor = trained or models.shipped_predictor()
+        try:
+            predictor, trained = models.chosen_predictor(model_choice, visitor)
+        except RunUnavailable as e:
+            raise gr.Error(str(e)) from None
         try:
             p = run_predict(text, predictor, explain=False)
         except gr.Error as e:  # too long, or no words to read
             return self.refused(e.message)
         compare = ""
-        if trained is not None:
+        if trained:
             ref = models.shipped_predictor().predict(text)
             compare = (
                 f"**{model_choice}** (trained here): {p.label}, {p.probability:.1%} positive · "

@@ -20,17 +20,38 @@ from .runs import RunUnavailable, Visitor
 from .scroll import into_view
 from .settings import LABEL_CHARS, MAX_REVIEW_CHARS, SHIPPED, TRIM_EVERY_S
 
+# (what kind of review it is, the review); FOOLED names the one the shipped BiLSTM gets wrong (checked by a test)
+FOOLED = "sarcasm, the BiLSTM is fooled"
 EXAMPLES = [
-    "What a wonderful surprise. The two leads have real chemistry, the script is sharp and funny, "
-    "and the last twenty minutes had the whole audience cheering. I will happily watch it again.",
-    "A tedious, badly acted mess. The plot makes no sense, the jokes fall flat and I checked my watch "
-    "every ten minutes. Save your money and skip this one.",
-    "The photography is gorgeous and the score is lovely, but the story drags badly in the middle "
-    "and the ending felt rushed. Worth seeing once, I suppose.",
-    "I expected a cheap cash-in, but honestly it was not bad at all. Not a masterpiece, yet I was never bored.",
-    "I loved the cast, the music and the photography, and for an hour it was a delight. "
-    "Then came the ending: stupid, lazy and insulting. A total waste of my time.",
-    "Oh great, another two hours of my life I will never get back. Truly a triumph of cinema, if you enjoy staring at walls.",
+    (
+        "praise",
+        "What a wonderful surprise. The two leads have real chemistry, the script is sharp and funny, "
+        "and the last twenty minutes had the whole audience cheering. I will happily watch it again.",
+    ),
+    (
+        "a pan",
+        "A tedious, badly acted mess. The plot makes no sense, the jokes fall flat and I checked my watch "
+        "every ten minutes. Save your money and skip this one.",
+    ),
+    (
+        "mixed",
+        "The photography is gorgeous and the score is lovely, but the story drags badly in the middle "
+        "and the ending felt rushed. Worth seeing once, I suppose.",
+    ),
+    (
+        "not bad at all",
+        "I expected a cheap cash-in, but honestly it was not bad at all. Not a masterpiece, yet I was never bored.",
+    ),
+    (
+        "turns at the end",
+        "I loved the cast, the music and the photography, and for an hour it was a delight. "
+        "Then came the ending: stupid, lazy and insulting. A total waste of my time.",
+    ),
+    (
+        FOOLED,
+        "Oh great, another two hours of my life I will never get back. Truly a triumph of cinema, if you enjoy "
+        "staring at walls.",
+    ),
 ]
 
 # Real test reviews on which the two shipped models disagree (found by scoring both on the short test
@@ -99,8 +120,12 @@ WHAT_IT_READ = (
 
 
 def disagreement_label(text: str, gold: str, right: str) -> str:
-    """Who is right and the review's first words, whole, within what Gradio shows of a label."""
-    label = f"{gold}, {'BiLSTM' if right == 'BiLSTM' else 'baseline'} right:"
+    """Who is right and the review's first words."""
+    return first_words(f"{gold}, {'BiLSTM' if right == 'BiLSTM' else 'baseline'} right:", text)
+
+
+def first_words(label: str, text: str) -> str:
+    """``label``, then the review's first words, whole, within what Gradio shows of a label."""
     for word in text.split():
         if len(label) + len(word) + 3 > LABEL_CHARS:
             return label + " …"
@@ -108,8 +133,9 @@ def disagreement_label(text: str, gold: str, right: str) -> str:
     return label
 
 
-# What the two labelled example lists show for each example (within LABEL_CHARS, checked by a test)
+# What the example lists show for each example (within LABEL_CHARS, checked by a test)
 READING_LABELS = [f"{capability}: {text}" for text, _, capability in READING]
+EXAMPLE_LABELS = [first_words(f"{kind}:", text) for kind, text in EXAMPLES]
 DISAGREEMENT_LABELS = [disagreement_label(*d) for d in DISAGREEMENTS]
 
 
@@ -288,7 +314,12 @@ class PredictTab:
                     self.compare = gr.Markdown()
             # below the verdict, so on a phone (where columns stack) the verdict comes first
             examples = [
-                gr.Examples(EXAMPLES, inputs=self.review, label="Try an example"),
+                gr.Examples(
+                    [text for _, text in EXAMPLES],
+                    inputs=self.review,
+                    label="Try an example",
+                    example_labels=EXAMPLE_LABELS,
+                ),
                 gr.Examples(
                     [t for t, _, _ in READING],
                     inputs=self.review,

@@ -8,6 +8,7 @@ refreshes the README's pictures).
 
 import io
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -302,6 +303,9 @@ def test_train_tab_curves_stay_drawn_and_uncovered_while_a_run_trains_then_runs_
     # the status line carries the run's progress alone (the idle sentence once showed through it), then comes back
     running = status_lines[started:-1]
     assert any("epoch 1/1" in line for line in running), running[:3]
+    # with the seconds since the run started, which grow with it (Gradio's own timer restarted at each update)
+    seconds = [int(m.group(1)) for line in running if (m := re.search(r"· (\d+) s", line))]
+    assert seconds == sorted(seconds) and seconds[-1] - seconds[0] >= 3, seconds
     assert not any("Press Train" in line for line in running), [line for line in running if "Press" in line][:3]
     from playwright.sync_api import expect
 

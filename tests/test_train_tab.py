@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import re
 from types import SimpleNamespace
 
 import gradio as gr
@@ -80,6 +81,14 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab,
     assert all(f'data-series="{s}" data-color="{c}"' in legend for s, c in plots[-1].color_map.items())
     # both curves from the first plot on: the check before training is drawn with the first step
     assert all({training, validation} <= set(f["series"]) for f in frames)
+    # the run's progress on the status line: what it does, a bar, and the seconds since it started, which only grow
+    lines = [u[tab.status] for u in updates if tab.status in u]
+    assert "Loading the IMDb reviews" in lines[0] and any("epoch 1/1 · step" in line for line in lines)
+    assert all('role="progressbar"' in line for line in lines)
+    seconds = [int(re.search(r"· (\d+) s$", line).group(1)) for line in lines]
+    assert seconds == sorted(seconds)
+    bars = [float(re.search(r'aria-valuenow="(\d+)"', line).group(1)) for line in lines]
+    assert bars == sorted(bars) and bars[-1] >= 90
     last = updates[-1]
     assert "Best validation accuracy" in last[tab.summary] and f"{run.best:.1%}" in last[tab.summary]
     choice = last[tab.model_choice]
@@ -111,6 +120,17 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab,
     assert cleared[tab.runs_table].empty and cleared[tab.summary] == "" and cleared[tab.legend] == ""
     # the checkpoint carries its own README: what it is, settings, data, accuracy, how to load it
     assert not run.checkpoint.exists()
+
+
+def test_a_run_started_while_another_trains_says_it_waits():
+    from webapp.train_tab import TRAINING, run_started
+
+    assert run_started()[0] == "Starting the run…"
+    TRAINING.set()
+    try:
+        assert run_started()[0].startswith("**Waiting**: another visitor's run is training")
+    finally:
+        TRAINING.clear()
 
 
 def test_a_run_can_start_from_the_pretrained_encoder(tab, monkeypatch):
@@ -186,8 +206,13 @@ def test_stop_twice_or_without_a_run_and_leaving_mid_run_leave_nothing_behind(ta
 def test_unreachable_data_is_reported_plainly_in_the_train_tab(tab, tmp_path, monkeypatch):
     monkeypatch.setenv("IMDB_DATA", str(tmp_path / "no-imdb-here"))
     monkeypatch.setattr(models, "_IMDB_TRAIN", {})
+    run = tab.train(**SETTINGS, visitor=Visitor())
+    assert "Loading the IMDb reviews" in next(run)[tab.status]
     with pytest.raises(gr.Error, match="IMDB_DATA"):
-        next(tab.train(**SETTINGS, visitor=Visitor()))
+        next(run)
+    from webapp.train_tab import TRAINING
+
+    assert not TRAINING.is_set()  # a refused run leaves the server free for the next
 
 
 def test_the_typical_run_figures_come_from_the_benchmarks_file_in_the_tab_and_the_readme(tab):

@@ -3,6 +3,7 @@ compared (what it draws and writes: ``train_views``)."""
 
 from __future__ import annotations
 
+import threading
 import time
 
 import gradio as gr
@@ -25,6 +26,7 @@ from .train_views import (
     checkpoint_card,
     curves,
     limits_text,
+    progress_line,
     runs_table,
     typical_run,
     with_threads,
@@ -37,6 +39,7 @@ CURVES_NOTE = (
     f"· **validation**: {settings.VALID_REVIEWS:,} held-out reviews, {CHECKS_PER_EPOCH} checks an epoch"
 )
 HEAD = dict(fc_dim=64, dropout=0.2)  # the classifier head of a Train tab run; pooling: max, or maxmean when pretrained
+TRAINING = threading.Event()  # set while a run trains on this server (one at a time: the event's concurrency limit)
 
 
 def check_settings(
@@ -89,8 +92,14 @@ def run_name(number: int, s: dict) -> str:
 
 
 def run_started() -> tuple:
-    """The status line emptied for the run's progress, the last summary gone, Train off."""
-    return "", "", gr.Button(interactive=False)
+    """The status line says the run starts, or waits for another visitor's; the last summary gone, Train off."""
+    status = "Starting the run…"
+    if TRAINING.is_set():
+        status = (
+            "**Waiting**: another visitor's run is training, and this server trains one at a time. Yours starts when "
+            f"it ends (each stops within {settings.SETTINGS.budget_s:g} s), after any run started before yours."
+        )
+    return status, "", gr.Button(interactive=False)
 
 
 def run_ended() -> tuple:
@@ -144,7 +153,7 @@ class TrainTab:
                 self.train_btn = gr.Button("Train", variant="primary")
                 self.stop_btn = gr.Button("Stop", variant="stop", interactive=False)  # live while a run is on
                 self.clear_btn = gr.Button("Clear runs")
-            # Gradio's progress (and the queue position while waiting) shows on this line only, covering no result
+            # a run's progress, drawn by the run (progress_line), or that it waits for another visitor's
             self.status = gr.Markdown(IDLE, elem_id="train-status", min_height=64)
             with gr.Row():
                 # one legend for both plots, under them (legend_html), in place of the chart's own
@@ -174,7 +183,11 @@ class TrainTab:
         inputs = [self.epochs, self.reviews, self.rnn_type, self.bidirectional, self.embed_dim, self.hidden_dim]
         inputs += [self.lr, self.batch_size, self.start, visitor]
         outputs = [self.acc_plot, self.loss_plot, self.log, self.summary, model_choice, self.runs_table, self.downloads]
-        outputs += [self.legend, self.stop_btn]  # last, so that the API's outputs before them keep their places
+        outputs += [
+            self.legend,
+            self.stop_btn,
+            self.status,
+        ]  # last, so that the API's outputs before them keep their places
         controls = [self.rnn_type, self.bidirectional, self.embed_dim, self.hidden_dim]
         self.start.change(
             self.encoder_controls,
@@ -197,8 +210,7 @@ class TrainTab:
             api_name="train",
             concurrency_limit=1,
             concurrency_id="train",
-            show_progress="full",
-            show_progress_on=[self.status],
+            show_progress="hidden",  # the run draws its progress on the status line; nothing covers the plots
         )
         run.then(run_ended, None, idle, **quiet)  # after a run that ends, or is stopped
         run.failure(run_ended, None, idle, **quiet)  # after one refused (Gradio skips .then on an error)
@@ -232,18 +244,29 @@ class TrainTab:
         start,
         visitor: Visitor,
         request: gr.Request = None,
-        progress=gr.Progress(),
     ):
-        """A short live run: yields updates of the plots and the log, and at the end the summary, the runs table,
-        the downloads and Predict's model picker."""
+        """A short live run: yields updates of the plots, the log and its progress on the status line, and at the
+        end the summary, the runs table, the downloads and Predict's model picker."""
         s = check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start)
+        TRAINING.set()
+        try:
+            yield from self._run(s, visitor, request)
+        finally:
+            TRAINING.clear()
+
+    def _run(self, s: dict, visitor: Visitor, request: gr.Request | None):
         store, budget = models.run_store(), settings.SETTINGS.budget_s
         store.sweep()
         visitor.stop = False
         began = time.monotonic()  # the budget covers the whole run, reading the reviews included
-        progress(0, desc="Loading IMDb reviews")
+        shown = (0.0, "Loading the IMDb reviews (a new server downloads them first)")  # the status line's progress
+
+        def status() -> dict:
+            return {self.status: progress_line(*shown, time.monotonic() - began)}
+
+        yield status()
         try:
-            train_split = models.imdb_train(notify=lambda message: progress(0, desc=message))
+            train_split = models.imdb_train()
         except DataUnavailableError as e:
             raise gr.Error(str(e).replace("\n", " ")) from None
         pretrained = models.pretrained_encoder() if s["start"] == FROM_PRETRAINED else None
@@ -258,7 +281,8 @@ class TrainTab:
             min_freq=2,
             eval_at_start=True,
         )
-        progress(0, desc="Building the model")
+        shown = (0.0, "Building the vocabulary and the model")
+        yield status()
         data = prepare(train_split, cfg, vocab=pretrained.vocab if pretrained else None)
         torch.manual_seed(cfg.seed)
         shape = dict(embed_dim=s["embed_dim"], hidden_dim=s["hidden_dim"], rnn_type=s["rnn_type"])
@@ -272,9 +296,11 @@ class TrainTab:
             f"{run.name}: {len(data.train):,} training reviews, {len(data.valid):,} validation reviews, "
             f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters"
         ]
-        yield {self.log: "\n".join(log), self.stop_btn: gr.Button(interactive=True)}  # Stop live once it runs
-        shown = (0.0, "First validation check")  # the status line's progress; short: a phone fits it beside the timer
-        progress(shown[0], desc=shown[1])  # again: an update of the outputs clears it
+        shown = (0.0, "First validation check")  # short: a phone fits it on one line
+        yield {
+            self.log: "\n".join(log),
+            self.stop_btn: gr.Button(interactive=True),
+        } | status()  # Stop live once it runs
         every = max(1, -(-len(data.train) // cfg.batch_size) // (2 * CHECKS_PER_EPOCH))
         # A stopped run scores the validation reviews once more, then is saved and zipped: it stops that long
         # before the budget (half as long again as the last validation check took, and a second for the files)
@@ -291,7 +317,6 @@ class TrainTab:
                     event.step / event.total_steps,
                     f"epoch {event.epoch}/{cfg.epochs} · step {event.step:,}/{event.total_steps:,}",
                 )
-                progress(shown[0], desc=shown[1])
                 if event.step % every == 0 or event.step == 1:
                     at = event.step / (event.total_steps / cfg.epochs)
                     run.steps.append((at, event.recent_accuracy, event.recent_loss))  # not reset each epoch
@@ -300,7 +325,7 @@ class TrainTab:
                 if event.step == 1 or time.monotonic() - last_yield > 1.0:
                     last_yield = time.monotonic()
                     for plots in chart.updates(visitor.runs, run):
-                        yield dict(zip(self.chart_outputs, plots))
+                        yield dict(zip(self.chart_outputs, plots)) | status()
             elif isinstance(event, Validation):
                 run.history.append(vars(event))
                 check_s[0] = time.monotonic() - last_step  # since the last step (or, before training, the start)
@@ -313,8 +338,7 @@ class TrainTab:
                         f"validation loss {event.valid_loss:.3f} acc {event.valid_accuracy:.3f}, {event.seconds:.1f}s"
                     )
                 for plots in chart.updates(visitor.runs, run):
-                    yield dict(zip(self.chart_outputs, plots)) | {self.log: "\n".join(log)}
-                progress(shown[0], desc=shown[1])  # again, after the check's update
+                    yield dict(zip(self.chart_outputs, plots)) | {self.log: "\n".join(log)} | status()
             elif isinstance(event, Done):
                 done = event
         if visitor.closed:  # the visitor left mid-run: nothing to show, nothing to keep

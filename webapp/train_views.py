@@ -68,13 +68,26 @@ PRETRAINED_NOTE = (
 )
 
 
+def progress_line(done: float, doing: str, elapsed_s: float) -> str:
+    """The status line while a run trains: a bar ``done`` (0 to 1) full, what the run is doing and the seconds
+    since it started. Drawn here, not by Gradio's progress, whose timer restarts with every update of the plots."""
+    percent = 100 * min(1.0, max(0.0, done))
+    return (
+        f'<div role="progressbar" aria-label="training progress" aria-valuenow="{percent:.0f}" aria-valuemin="0" '
+        'aria-valuemax="100" style="height:8px;border-radius:4px;background:var(--neutral-200);overflow:hidden">'
+        f'<div style="width:{percent:.1f}%;height:100%;background:var(--color-accent)"></div></div>\n\n'
+        f"{doing} · {elapsed_s:.0f} s"
+    )
+
+
 def limits_text() -> str:
     s = settings.SETTINGS
     return (
         f"**Limits on this server**\n\n- {LIMITS['epochs'][1]} epochs, {LIMITS['reviews'][1]:,} reviews at most\n"
         f"- each run stops itself after **{s.budget_s:g} s** and keeps its best weights\n"
         f"- reviews cut to {settings.TRAIN_TOKENS} tokens; validation on {settings.VALID_REVIEWS:,} held-out reviews\n"
-        f"- one run at a time: others wait in the queue, their place shown on the line under Train\n"
+        f"- one run at a time: a run started while another visitor's trains waits for it, as the line under Train "
+        "says\n"
         f"- your last {settings.MAX_RUNS} runs are kept until you leave "
         f"(or for {settings.RUN_FILES_TTL_S // 3600} hours after your last run)"
     )

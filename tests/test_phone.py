@@ -136,10 +136,12 @@ def test_a_comparison_comes_into_view_below_the_examples(phone):
     # the results above follow the new review too, and change size when their explanations come
     phone.get_by_text(f"{len(tokenize(review))} tokens").wait_for(timeout=30000)
     phone.get_by_text("After each of the").wait_for(timeout=30000)
-    phone.wait_for_timeout(1500)  # the page settled, and scrolled
+    phone.wait_for_function(  # after the last change above, scrolled as far up as the page goes (the plot ends it)
+        "() => { const t = document.getElementById('compare-results').getBoundingClientRect().top;"
+        " return t >= -2 && t < 0.6 * window.innerHeight; }",
+        timeout=5000,
+    )
     assert in_view(phone, summary)
-    top = phone.evaluate("document.getElementById('compare-results').getBoundingClientRect().top")
-    assert top < 0.6 * phone.viewport_size["height"]  # as far up as the page goes: the plot under them ends it
     assert page_width(phone) <= WIDTH
 
 
@@ -216,7 +218,7 @@ DRAWN = """(id) => {
 @pytest.mark.alone
 def test_train_progress_is_drawn_whole_at_phone_width(phone):
     """While a run trains, the status line shows its epoch and step, and nothing drawn there (the description, the
-    bar, Gradio's timer) lies over anything else; Train is off and Stop on meanwhile; the idle sentence comes back
+    bar, the seconds) lies over anything else; Train is off and Stop on meanwhile; the idle sentence comes back
     when the run stops, with Train on and Stop off."""
     from playwright.sync_api import expect
 

@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import re
+import time
 from types import SimpleNamespace
 
 import gradio as gr
@@ -102,6 +103,13 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab,
     out = predict.analyze(POSITIVE, run.name, visitor)
     assert 0 <= out[predict.probability] <= 1 and len(out[predict.tokens].data) > 5
     assert run.name in out[predict.compare] and SHIPPED in out[predict.compare]
+    # Compare pressed with the shipped model's results above (the run picked since): they are read again by the run
+    from webapp.predict_tab import Analysed
+
+    again = {}
+    for update in predict.analyze_if_changed(POSITIVE, Analysed(POSITIVE, SHIPPED), run.name, visitor):
+        again |= update
+    assert again[predict.analysed] == Analysed(POSITIVE, run.name) and run.name in again[predict.compare]
     # and so does Edit and compare below it: the run's verdicts, named, beside the baseline's
     section, edited = predict.edit_compare, POSITIVE.replace("loved", "hated")
     compared = section.analyze(POSITIVE, edited, run.name, visitor)
@@ -122,15 +130,31 @@ def test_a_tiny_training_run_draws_both_curves_and_ends_with_a_usable_model(tab,
     assert not run.checkpoint.exists()
 
 
-def test_a_run_started_while_another_trains_says_it_waits():
-    from webapp.train_tab import TRAINING, run_started
+def test_a_run_started_while_another_trains_says_it_waits(monkeypatch):
+    from webapp import train_tab
 
-    assert run_started()[0] == "Starting the run…"
-    TRAINING.set()
-    try:
-        assert run_started()[0].startswith("**Waiting**: another visitor's run is training")
-    finally:
-        TRAINING.clear()
+    monkeypatch.setattr(train_tab, "TRAINING", train_tab.Training())  # this server's own runs left alone
+    assert train_tab.run_started()[0] == "Starting the run…"
+    with train_tab.TRAINING:
+        assert train_tab.run_started()[0].startswith("**Waiting**: another visitor's run is training")
+        with train_tab.TRAINING:  # a cancelled run still closing when the next starts: the next one counts
+            pass
+        assert train_tab.run_started()[0].startswith("**Waiting**")
+    assert train_tab.run_started()[0] == "Starting the run…"
+
+
+def test_the_status_line_counts_while_the_reviews_load():
+    """Reading (or downloading) the reviews sends no update of its own: the line gets one each second meanwhile."""
+    from webapp.train_tab import ticking
+
+    ticks = []
+    work = ticking(lambda: time.sleep(2.5) or "read", lambda: ticks.append(len(ticks)) or len(ticks))
+    assert list(work) == [1, 2]
+    with pytest.raises(StopIteration) as ended:
+        next(ticking(lambda: "read", lambda: "tick"))
+    assert ended.value.value == "read"
+    with pytest.raises(ValueError, match="no reviews"):
+        list(ticking(lambda: (_ for _ in ()).throw(ValueError("no reviews")), lambda: "tick"))
 
 
 def test_a_run_can_start_from_the_pretrained_encoder(tab, monkeypatch):
@@ -206,13 +230,14 @@ def test_stop_twice_or_without_a_run_and_leaving_mid_run_leave_nothing_behind(ta
 def test_unreachable_data_is_reported_plainly_in_the_train_tab(tab, tmp_path, monkeypatch):
     monkeypatch.setenv("IMDB_DATA", str(tmp_path / "no-imdb-here"))
     monkeypatch.setattr(models, "_IMDB_TRAIN", {})
+    from webapp import train_tab
+
+    monkeypatch.setattr(train_tab, "TRAINING", train_tab.Training())
     run = tab.train(**SETTINGS, visitor=Visitor())
     assert "Loading the IMDb reviews" in next(run)[tab.status]
     with pytest.raises(gr.Error, match="IMDB_DATA"):
         next(run)
-    from webapp.train_tab import TRAINING
-
-    assert not TRAINING.is_set()  # a refused run leaves the server free for the next
+    assert not train_tab.TRAINING  # a refused run leaves the server free for the next
 
 
 def test_the_typical_run_figures_come_from_the_benchmarks_file_in_the_tab_and_the_readme(tab):

@@ -1,7 +1,7 @@
 """The Predict tab's "Edit and compare" section (its layout and its handler) and the Gradio API's ``/compare``.
 
 A visitor copies the review into an editable box with one click, changes a few words, and sees side by side
-what the BiLSTM and the order-blind baseline say of both texts, the changed words marked in both, both
+what the BiLSTM (or the Train tab run picked in Predict) and the order-blind baseline say of both texts, the changed words marked in both, both
 running verdicts on one plot with the changed positions marked, and one sentence on what the edit did.
 """
 
@@ -29,12 +29,13 @@ MARK_COLORS = {REMOVED: "#fca5a5", INSERTED: "#86efac", REPLACED: "#fde047"}
 REVIEW_MARKED, EDITED_MARKED = "Review: words changed", "Edited copy: words changed"
 LINE_COLORS = {"review": "#ea580c", "edited copy": "#2563eb"}  # the review orange, as Predict draws it
 MARKER_COLOR = "#9ca3af"
+RESULTS_ID = "compare-results"  # the comparison's results, scrolled into view when they land out of sight
 MAX_MARKERS = 20  # changed positions marked on the plot (a grey vertical line each); the first ones when more
 INTRO = (
     "### Edit and compare\n"
-    "Change a few words of the review and see which model follows: the BiLSTM, which reads the words in order, "
-    "or the order-blind baseline, which counts words and short phrases. **Copy the review** puts it in the box "
-    "below to edit."
+    "Change a few words of the review and see which model follows: the BiLSTM (or your run, when one is picked "
+    "above), which reads the words in order, or the order-blind baseline, which counts words and short phrases. "
+    "**Copy the review** puts it in the box below to edit."
 )
 PLOT_NOTE = (
     "Both running verdicts of {model}: the probability of **positive** after each word read, for the review "
@@ -186,7 +187,7 @@ class EditCompare:
             example_labels=[_example_label(e) for e in examples],
         )
         # hidden until a comparison: empty, its blocks left a gap
-        with gr.Column(visible=False, elem_id="compare-results") as self.results:
+        with gr.Column(visible=False, elem_id=RESULTS_ID) as self.results:
             self.summary = gr.Markdown()
             self.verdicts = gr.Markdown()
             with gr.Row():
@@ -210,7 +211,7 @@ class EditCompare:
         self.outputs += [self.plot_note, self.results]
         self.copy_btn.click(lambda text: text, review, self.edited, api_visibility="private")
         inputs = [review, self.edited, model_choice, visitor]
-        shown_below = into_view("compare-results")  # on a phone, under the examples: out of sight
+        shown_below = into_view(RESULTS_ID)  # on a phone, under the examples: out of sight
         for trigger in (self.compare_btn.click, self.edited.submit):
             trigger(self.analyze_page, inputs, self.outputs, api_visibility="private").then(None, js=shown_below)
         self.examples.load_input_event.then(  # compared when clicked; a later click is answered after, not dropped

@@ -13,7 +13,7 @@ from sentiment import Prediction, Predictor
 from sentiment.text import UNK_ID, tokenize
 
 from . import models, settings
-from .compare import EditCompare, refuse_too_long
+from .compare import RESULTS_ID, EditCompare, refuse_too_long
 from .memory import release_memory
 from .plots import RUNNING_VERDICT_AXES, data_first, word_axis
 from .runs import RunUnavailable, Visitor
@@ -183,7 +183,7 @@ EMPTY = "Please enter a review first: the text box is empty."
 WORKING = "Working out which words pushed the verdict, and how it formed as the model read…"
 
 
-def run_predict(text: str, predictor: Predictor, explain: bool = True, baseline: bool = True) -> Prediction:
+def run_predict(text: str, predictor: Predictor, explain: bool = True, baseline: bool | None = None) -> Prediction:
     """One prediction with the app's rules: a text is required and at most MAX_REVIEW_CHARS long; one CPU thread.
     ``explain`` and ``baseline`` as in ``Predictor.predict``."""
     if not isinstance(text, str) or not text.strip():
@@ -205,6 +205,14 @@ def add_explanations(p: Prediction, predictor: Predictor) -> Prediction:
     predictor.explain(p)
     release_memory(at_most_every_s=TRIM_EVERY_S)
     return p
+
+
+@dataclass(frozen=True)
+class Analysed:
+    """What the results on the page are of: the review and the model picked when it was read."""
+
+    review: str = ""
+    model: str = SHIPPED
 
 
 @dataclass
@@ -368,7 +376,7 @@ class PredictTab:
                         column_widths=["52px", "136px", "62px", "66px", "160px", "84px"],
                     )
             self.edit_compare = EditCompare(self.review, self.model_choice, visitor)
-        self.analysed = gr.State("")  # the review the results above are of
+        self.analysed = gr.State(Analysed())  # what the results above are of
         outputs = [self.label, self.probability, self.tokens, self.counts, self.highlights, self.compare]
         outputs += [self.trajectory, self.trajectory_note, self.analysed]
         for trigger in (self.analyze_btn.click, self.review.submit):  # a press while one is answered runs after it
@@ -380,7 +388,7 @@ class PredictTab:
                 trigger_mode="always_last",
             )
         # the results above growing or shrinking can move the comparison's out of sight: brought back after them
-        comparison = into_view("compare-results")
+        comparison = into_view(RESULTS_ID)
         # Compare reads the review box: the results above follow it when it changed since they were drawn
         for trigger in (self.edit_compare.compare_btn.click, self.edit_compare.edited.submit):
             trigger(
@@ -422,12 +430,18 @@ class PredictTab:
                 return
             yield from data_first(read.out | out, {self.trajectory: frame})  # the verdict again, with its words
 
-    def analyze_if_changed(self, text: str, analysed: str, model_choice: str, visitor: Visitor):
-        """``analyze_page`` when the review box holds another review than the results above show (a visitor who
-        typed a new review and pressed Compare saw the old one's verdict over it); nothing otherwise. A review
+    def analyze_if_changed(self, text: str, analysed: Analysed, model_choice: str, visitor: Visitor):
+        """``analyze_page`` when the review box holds another review than the results above show, or another model
+        was picked since (a visitor who typed a new review, or trained a run, and pressed Compare saw the old
+        verdict over a comparison of the new); nothing otherwise. A review
         Predict would refuse (empty, too long, no words) is left as it is: Compare says what is wrong with it."""
         unchanged = {self.analysed: analysed}
-        if not isinstance(text, str) or text == analysed or len(text) > MAX_REVIEW_CHARS or not tokenize(text):
+        if (
+            not isinstance(text, str)
+            or Analysed(text, model_choice) == analysed
+            or len(text) > MAX_REVIEW_CHARS
+            or not tokenize(text)
+        ):
             yield unchanged
             return
         updates = self.analyze_page(text, model_choice, visitor)
@@ -452,7 +466,7 @@ class PredictTab:
         except RunUnavailable as e:
             raise gr.Error(str(e)) from None
         try:
-            p = run_predict(text, predictor, explain=False)
+            p = run_predict(text, predictor, explain=False, baseline=True)
         except gr.Error as e:  # too long, or no words to read
             return self.refused(e.message)
         compare = ""
@@ -474,7 +488,7 @@ class PredictTab:
             self.counts: counts,
             self.compare: compare + close_call(p, name) + comparison(p, name) + TO_WHY,
             self.trajectory_note: WORKING,
-            self.analysed: text,
+            self.analysed: Analysed(text, model_choice),
         }
         return Reading(out, p, predictor)
 
@@ -527,5 +541,5 @@ class PredictTab:
             self.compare: "",
             self.trajectory: gr.LinePlot(value=None),
             self.trajectory_note: "",
-            self.analysed: "",
+            self.analysed: Analysed(),
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import gradio as gr
 import torch
@@ -39,7 +40,42 @@ CURVES_NOTE = (
     f"· **validation**: {settings.VALID_REVIEWS:,} held-out reviews, {CHECKS_PER_EPOCH} checks an epoch"
 )
 HEAD = dict(fc_dim=64, dropout=0.2)  # the classifier head of a Train tab run; pooling: max, or maxmean when pretrained
-TRAINING = threading.Event()  # set while a run trains on this server (one at a time: the event's concurrency limit)
+
+
+class Training:
+    """How many runs train on this server now: one at a time (the event's concurrency limit), but a cancelled one
+    can still be closing when the next starts, so a count, not a flag."""
+
+    def __init__(self):
+        self._count, self._lock = 0, threading.Lock()
+
+    def __enter__(self):
+        with self._lock:
+            self._count += 1
+
+    def __exit__(self, *exc):
+        with self._lock:
+            self._count -= 1
+
+    def __bool__(self) -> bool:
+        return self._count > 0
+
+
+TRAINING = Training()
+
+
+def ticking(work, tick):
+    """Run ``work()`` in a worker thread, yielding ``tick()`` each second until it returns; its result is this
+    generator's return value (``yield from``), its exception raised here. A run's status line keeps counting
+    through what cannot send updates: reading the reviews (downloading them, on a new server), building the
+    vocabulary."""
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(work)
+        while True:
+            try:
+                return future.result(timeout=1.0)
+            except TimeoutError:
+                yield tick()
 
 
 def check_settings(
@@ -94,7 +130,7 @@ def run_name(number: int, s: dict) -> str:
 def run_started() -> tuple:
     """The status line says the run starts, or waits for another visitor's; the last summary gone, Train off."""
     status = "Starting the run…"
-    if TRAINING.is_set():
+    if TRAINING:
         status = (
             "**Waiting**: another visitor's run is training, and this server trains one at a time. Yours starts when "
             f"it ends (each stops within {settings.SETTINGS.budget_s:g} s), after any run started before yours."
@@ -199,7 +235,7 @@ class TrainTab:
         )
         # the idle sentence leaves the status line while a run has it (its progress drawn there alone), then returns;
         # the last run's summary leaves with it (the runs table keeps its figures). Train is off meanwhile; Stop is on
-        # from the run's first update (not while it waits in the queue: train() clears the flag Stop sets)
+        # once the model is built (not while it waits in the queue: train() clears the flag Stop sets)
         quiet = dict(queue=False, api_visibility="private", show_progress="hidden")
         running = [self.status, self.summary, self.train_btn]
         idle = [self.status, self.train_btn, self.stop_btn]
@@ -248,25 +284,25 @@ class TrainTab:
         """A short live run: yields updates of the plots, the log and its progress on the status line, and at the
         end the summary, the runs table, the downloads and Predict's model picker."""
         s = check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start)
-        TRAINING.set()
-        try:
+        with TRAINING:
             yield from self._run(s, visitor, request)
-        finally:
-            TRAINING.clear()
 
     def _run(self, s: dict, visitor: Visitor, request: gr.Request | None):
         store, budget = models.run_store(), settings.SETTINGS.budget_s
         store.sweep()
         visitor.stop = False
         began = time.monotonic()  # the budget covers the whole run, reading the reviews included
-        shown = (0.0, "Loading the IMDb reviews (a new server downloads them first)")  # the status line's progress
+        shown = [0.0, "Loading the IMDb reviews"]  # the status line's progress: how far, what it does
 
         def status() -> dict:
             return {self.status: progress_line(*shown, time.monotonic() - began)}
 
+        def told(message: str) -> None:  # what the reviews' download is, on a new server
+            shown[1] = message
+
         yield status()
         try:
-            train_split = models.imdb_train()
+            train_split = yield from ticking(lambda: models.imdb_train(notify=told), status)
         except DataUnavailableError as e:
             raise gr.Error(str(e).replace("\n", " ")) from None
         pretrained = models.pretrained_encoder() if s["start"] == FROM_PRETRAINED else None
@@ -281,9 +317,11 @@ class TrainTab:
             min_freq=2,
             eval_at_start=True,
         )
-        shown = (0.0, "Building the vocabulary and the model")
+        shown[1] = "Building the vocabulary and the model"
         yield status()
-        data = prepare(train_split, cfg, vocab=pretrained.vocab if pretrained else None)
+        data = yield from ticking(
+            lambda: prepare(train_split, cfg, vocab=pretrained.vocab if pretrained else None), status
+        )
         torch.manual_seed(cfg.seed)
         shape = dict(embed_dim=s["embed_dim"], hidden_dim=s["hidden_dim"], rnn_type=s["rnn_type"])
         model_config = ModelConfig(
@@ -296,7 +334,7 @@ class TrainTab:
             f"{run.name}: {len(data.train):,} training reviews, {len(data.valid):,} validation reviews, "
             f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters"
         ]
-        shown = (0.0, "First validation check")  # short: a phone fits it on one line
+        shown[1] = "First validation check"  # short: a phone fits it on one line
         yield {
             self.log: "\n".join(log),
             self.stop_btn: gr.Button(interactive=True),
@@ -312,8 +350,7 @@ class TrainTab:
         for event in with_threads(events, settings.SETTINGS.train_threads):
             if isinstance(event, Step):
                 last_step = time.monotonic()
-                # the step count in the description: Gradio's own count sits under the bar on a phone's width
-                shown = (
+                shown[:] = (
                     event.step / event.total_steps,
                     f"epoch {event.epoch}/{cfg.epochs} · step {event.step:,}/{event.total_steps:,}",
                 )

@@ -219,11 +219,8 @@ class TrainTab:
         inputs = [self.epochs, self.reviews, self.rnn_type, self.bidirectional, self.embed_dim, self.hidden_dim]
         inputs += [self.lr, self.batch_size, self.start, visitor]
         outputs = [self.acc_plot, self.loss_plot, self.log, self.summary, model_choice, self.runs_table, self.downloads]
-        outputs += [
-            self.legend,
-            self.stop_btn,
-            self.status,
-        ]  # last, so that the API's outputs before them keep their places
+        # last, so that the API's outputs before them keep their places
+        outputs += [self.legend, self.stop_btn, self.status]
         controls = [self.rnn_type, self.bidirectional, self.embed_dim, self.hidden_dim]
         self.start.change(
             self.encoder_controls,
@@ -335,10 +332,8 @@ class TrainTab:
             f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters"
         ]
         shown[1] = "First validation check"  # short: a phone fits it on one line
-        yield {
-            self.log: "\n".join(log),
-            self.stop_btn: gr.Button(interactive=True),
-        } | status()  # Stop live once it runs
+        live = {self.stop_btn: gr.Button(interactive=True)}  # Stop live once it runs
+        yield {self.log: "\n".join(log)} | live | status()
         every = max(1, -(-len(data.train) // cfg.batch_size) // (2 * CHECKS_PER_EPOCH))
         # A stopped run scores the validation reviews once more, then is saved and zipped: it stops that long
         # before the budget (half as long again as the last validation check took, and a second for the files)

@@ -335,6 +335,42 @@ def test_train_tab_curves_stay_drawn_and_uncovered_while_a_run_trains_then_runs_
     page.set_viewport_size({"width": 1280, "height": 1000})
 
 
+@pytest.mark.alone
+def test_a_run_stopped_while_it_waits_for_another_visitors_does_not_start(page):
+    """Two visitors: the second presses Train while the first's run trains, sees that it waits, presses Stop, is told
+    it will not start; when the first run ends, the second page is idle again with no run of its own."""
+    from playwright.sync_api import expect
+
+    url, browser = page.url, page.context.browser  # two new pages, two new visitors: the shared page left alone
+    first = browser.new_page(viewport={"width": 1280, "height": 1000})
+    other = browser.new_page(viewport={"width": 390, "height": 844})
+    try:
+        for p in (first, other):
+            p.goto(url)
+            p.get_by_label("Review").first.wait_for(timeout=60000)
+        page = first
+        page.get_by_role("tab", name="Train").click()
+        other.get_by_role("tab", name="Train").click()
+        set_number(page, "Training reviews", "2000")
+        set_number(page, "Epochs", "1")
+        page.get_by_role("button", name="Train", exact=True).click()
+        expect(page.locator("#train-status")).to_contain_text(" s", timeout=30000)  # the first run is on
+        other.get_by_role("button", name="Train", exact=True).click()
+        status, stop = other.locator("#train-status"), other.get_by_role("button", name="Stop")
+        expect(status).to_contain_text("Waiting: another visitor's run is training", timeout=10000)
+        expect(stop).to_be_enabled()
+        stop.click()
+        expect(status).to_contain_text("Stopped: this run will not start", timeout=10000)
+        assert status.is_visible()
+        page.locator("[aria-rowindex] [aria-colindex]", has_text="#1 BiLSTM 32").first.wait_for(timeout=180000)
+        expect(status).to_contain_text("Press Train to start a run", timeout=30000)
+        expect(other.get_by_role("button", name="Train", exact=True)).to_be_enabled()
+        assert other.locator("[aria-rowindex] [aria-colindex]", has_text="BiLSTM").count() == 0  # no run kept
+    finally:
+        first.close()
+        other.close()
+
+
 @pytest.mark.skipif(
     not os.environ.get("SCREENSHOTS_DIR"), reason="the README's Train pictures: run only when refreshing screenshots"
 )

@@ -134,13 +134,36 @@ def test_a_run_started_while_another_trains_says_it_waits(monkeypatch):
     from webapp import train_tab
 
     monkeypatch.setattr(train_tab, "TRAINING", train_tab.Training())  # this server's own runs left alone
-    assert train_tab.run_started()[0] == "Starting the run…"
+    assert train_tab.run_started(Visitor())[0] == "Starting the run…"
     with train_tab.TRAINING:
-        assert train_tab.run_started()[0].startswith("**Waiting**: another visitor's run is training")
+        waiting = train_tab.run_started(Visitor())
+        assert waiting[0].startswith("**Waiting**: another visitor's run is training")
+        assert waiting[3].interactive is True  # Stop live while it waits
         with train_tab.TRAINING:  # a cancelled run still closing when the next starts: the next one counts
             pass
-        assert train_tab.run_started()[0].startswith("**Waiting**")
-    assert train_tab.run_started()[0] == "Starting the run…"
+        assert train_tab.run_started(Visitor())[0].startswith("**Waiting**")
+        stopped, stop = train_tab.stop_pressed(waiting[0])
+        assert stopped.startswith("**Stopped**: this run will not start") and stop.interactive is False
+    assert train_tab.run_started(Visitor())[0] == "Starting the run…"
+    going = train_tab.progress_line(0.4, "epoch 1/3 · step 12/30", 9.0)
+    assert isinstance(train_tab.stop_pressed(going)[0], type(gr.skip()))  # a run going says so itself
+
+
+def test_stop_pressed_while_a_run_waits_stops_it_before_it_starts_and_keeps_nothing(tab, monkeypatch):
+    from webapp import train_tab
+
+    monkeypatch.setattr(train_tab, "TRAINING", train_tab.Training())
+    visitor = Visitor()
+    train_tab.run_started(visitor)  # the press of Train; the run waits in the queue
+    tab.stop(visitor)  # Stop pressed while it waits
+    updates = list(tab.train(**SETTINGS, visitor=visitor))
+    assert visitor.runs == [] and visitor.count == 0 and not visitor.requested
+    assert all(set(u) == {tab.status} for u in updates)  # its loading line at most, no plot, no run
+    # an API call after a Stop sent with no run: the Stop was not for it, it trains
+    visitor.stop = True
+    list(tab.train(**SETTINGS, visitor=visitor))
+    assert len(visitor.runs) == 1
+    models.run_store().forget(visitor)
 
 
 def test_the_status_line_counts_while_the_reviews_load():

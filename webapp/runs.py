@@ -51,7 +51,8 @@ class Visitor:
 
     runs: list[Run] = field(default_factory=list)
     count: int = 0  # runs started so far, numbering the next
-    stop: bool = False  # the current run stops after its current batch
+    stop: bool = False  # the current run stops after its current batch (or before it starts)
+    requested: bool = False  # a run pressed for (or called through the API) and not yet ended: Stop applies to it
     closed: bool = False  # the page closed: a run still going keeps nothing
     folder: Path | None = None  # where its runs are written, set with its first kept run
     own_settings: tuple | None = None  # the visitor's type and sizes, kept while the pretrained start fixes them

@@ -34,6 +34,7 @@ from .train_views import (
 )
 
 IDLE = "Press **Train** to start a run: its progress shows on this line, the curves below fill in as it learns."
+WAITING = "**Waiting**:"
 CURVES_NOTE = (
     f"**training**: the last {RECENT_REVIEWS:,} reviews it learned from (one epoch's, if fewer), each scored as it "
     "learned it (with dropout) "
@@ -127,15 +128,27 @@ def run_name(number: int, s: dict) -> str:
     return name + (" · pretrained" if c else "")
 
 
-def run_started() -> tuple:
-    """The status line says the run starts, or waits for another visitor's; the last summary gone, Train off."""
+def run_started(visitor: Visitor) -> tuple:
+    """At the press of Train: the status line says the run starts, or waits for another visitor's; the last summary
+    gone; Train off, Stop on (a Stop pressed from now on stops this run, even before it starts)."""
+    visitor.requested, visitor.stop = True, False
     status = "Starting the run…"
     if TRAINING:
         status = (
-            "**Waiting**: another visitor's run is training, and this server trains one at a time. Yours starts when "
+            f"{WAITING} another visitor's run is training, and this server trains one at a time. Yours starts when "
             f"it ends (each stops within {settings.SETTINGS.budget_s:g} s), after any run started before yours."
         )
-    return status, "", gr.Button(interactive=False)
+    return status, "", gr.Button(interactive=False), gr.Button(interactive=True)
+
+
+def stop_pressed(status: str) -> tuple:
+    """Stop's answer on the page, before the run sees it: Stop off, and for a run still waiting, that it will not
+    start (its place in the queue is given up when its turn comes)."""
+    if status.startswith(WAITING):
+        status = "**Stopped**: this run will not start. Train comes back when the run ahead of it ends."
+    else:
+        status = gr.skip()  # a run going says so itself as it stops
+    return status, gr.Button(interactive=False)
 
 
 def run_ended() -> tuple:
@@ -232,11 +245,11 @@ class TrainTab:
         )
         # the idle sentence leaves the status line while a run has it (its progress drawn there alone), then returns;
         # the last run's summary leaves with it (the runs table keeps its figures). Train is off meanwhile; Stop is on
-        # once the model is built (not while it waits in the queue: train() clears the flag Stop sets)
+        # from the press, waiting in the queue included
         quiet = dict(queue=False, api_visibility="private", show_progress="hidden")
-        running = [self.status, self.summary, self.train_btn]
+        running = [self.status, self.summary, self.train_btn, self.stop_btn]
         idle = [self.status, self.train_btn, self.stop_btn]
-        run = self.train_btn.click(run_started, None, running, **quiet).then(
+        run = self.train_btn.click(run_started, visitor, running, **quiet).then(
             self.train,
             inputs,
             outputs,
@@ -248,6 +261,7 @@ class TrainTab:
         run.then(run_ended, None, idle, **quiet)  # after a run that ends, or is stopped
         run.failure(run_ended, None, idle, **quiet)  # after one refused (Gradio skips .then on an error)
         self.stop_btn.click(self.stop, visitor, None, queue=False, api_name="stop", show_progress="hidden")
+        self.stop_btn.click(stop_pressed, self.status, [self.status, self.stop_btn], **quiet)
         self.clear_btn.click(self.clear, visitor, outputs, queue=False, api_name="clear_runs", show_progress="hidden")
 
     def _finished(self, runs: list[Run], chosen: str = SHIPPED, plots: tuple | None = None) -> dict:
@@ -280,14 +294,19 @@ class TrainTab:
     ):
         """A short live run: yields updates of the plots, the log and its progress on the status line, and at the
         end the summary, the runs table, the downloads and Predict's model picker."""
-        s = check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start)
-        with TRAINING:
-            yield from self._run(s, visitor, request)
+        if not visitor.requested:  # an API call: a Stop sent before it is not for it (the page's press clears it)
+            visitor.stop = False
+        visitor.requested = True
+        try:
+            s = check_settings(epochs, reviews, rnn_type, bidirectional, embed_dim, hidden_dim, lr, batch_size, start)
+            with TRAINING:
+                yield from self._run(s, visitor, request)
+        finally:
+            visitor.requested = False
 
     def _run(self, s: dict, visitor: Visitor, request: gr.Request | None):
         store, budget = models.run_store(), settings.SETTINGS.budget_s
         store.sweep()
-        visitor.stop = False
         began = time.monotonic()  # the budget covers the whole run, reading the reviews included
         shown = [0.0, "Loading the IMDb reviews"]  # the status line's progress: how far, what it does
 
@@ -302,6 +321,8 @@ class TrainTab:
             train_split = yield from ticking(lambda: models.imdb_train(notify=told), status)
         except DataUnavailableError as e:
             raise gr.Error(str(e).replace("\n", " ")) from None
+        if visitor.stop:  # stopped while it waited for another visitor's run, or while the reviews loaded
+            return
         pretrained = models.pretrained_encoder() if s["start"] == FROM_PRETRAINED else None
         cfg = TrainConfig(
             epochs=s["epochs"],
@@ -319,6 +340,8 @@ class TrainTab:
         data = yield from ticking(
             lambda: prepare(train_split, cfg, vocab=pretrained.vocab if pretrained else None), status
         )
+        if visitor.stop:
+            return
         torch.manual_seed(cfg.seed)
         shape = dict(embed_dim=s["embed_dim"], hidden_dim=s["hidden_dim"], rnn_type=s["rnn_type"])
         model_config = ModelConfig(
@@ -332,8 +355,7 @@ class TrainTab:
             f"vocabulary {len(data.vocab):,}, {model.num_parameters():,} parameters"
         ]
         shown[1] = "First validation check"  # short: a phone fits it on one line
-        live = {self.stop_btn: gr.Button(interactive=True)}  # Stop live once it runs
-        yield {self.log: "\n".join(log)} | live | status()
+        yield {self.log: "\n".join(log)} | status()
         every = max(1, -(-len(data.train) // cfg.batch_size) // (2 * CHECKS_PER_EPOCH))
         # A stopped run scores the validation reviews once more, then is saved and zipped: it stops that long
         # before the budget (half as long again as the last validation check took, and a second for the files)

@@ -1,8 +1,9 @@
 """The Predict tab's "Edit and compare" section (its layout and its handler) and the Gradio API's ``/compare``.
 
 A visitor copies the review into an editable box with one click, changes a few words, and sees side by side
-what the BiLSTM (or the Train tab run picked in Predict) and the order-blind baseline say of both texts, the changed words marked in both, both
-running verdicts on one plot with the changed positions marked, and one sentence on what the edit did.
+what the BiLSTM (or the Train tab run picked in Predict) and the order-blind baseline say of both texts, the
+changed words marked in both, both running verdicts on one plot with the changed positions marked, and one
+sentence on what the edit did.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from .runs import RunUnavailable, Visitor
 from .scroll import into_view
 from .settings import LABEL_CHARS, MAX_REVIEW_CHARS, SHIPPED, TRIM_EVERY_S
 
+VERDICT_ID = "verdict"  # the verdict's column, scrolled into view after an example clicked far below it
 # (what kind of review it is, the review); FOOLED names the one the shipped BiLSTM gets wrong (checked by a test)
 FOOLED = "sarcasm, the BiLSTM is fooled"
 EXAMPLES = [
@@ -314,7 +315,7 @@ class PredictTab:
                             [SHIPPED], value=SHIPPED, label="Model (your Train tab runs appear here)", scale=3
                         )
                         self.analyze_btn = gr.Button("Analyze", variant="primary", scale=1)
-                with gr.Column(scale=2, elem_id="verdict"):
+                with gr.Column(scale=2, elem_id=VERDICT_ID):
                     self.label = gr.Label(label="Prediction", num_top_classes=2)
                     # empty until a review is read: Gradio draws value=None as 0 (gradio-app/gradio#6728), a
                     # callable's None as empty; then shown_probability's digits
@@ -400,6 +401,7 @@ class PredictTab:
             ).then(None, js=comparison)
         # an example, its own or Edit and compare's, is analysed as soon as it fills the review; a second click
         # while the first is analysed is answered after it, with the review then in the box: no stale result
+        verdict = into_view(VERDICT_ID)
         for e in (*examples, self.edit_compare.examples):
             analysed = e.load_input_event.then(
                 self.analyze_page,
@@ -411,7 +413,7 @@ class PredictTab:
             if e is self.edit_compare.examples:
                 analysed.then(None, js=comparison)
             else:  # on a phone, the verdict sits above the examples, often out of sight
-                e.load_input_event.then(None, js=into_view("verdict"))
+                e.load_input_event.then(None, js=verdict)
 
     def analyze_page(self, text: str, model_choice: str, visitor: Visitor):
         """``analyze`` for the page, in two steps: the verdict (and the baseline's) as soon as it is read, then
